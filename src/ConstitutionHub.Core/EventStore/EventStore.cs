@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ConstitutionHub.Core.EventStore;
+
+/// <summary>
+/// A small event store over PostgreSQL: a stream per aggregate, optimistic concurrency on the stream version,
+/// idempotent appends keyed by event id, inline read models and a NOTIFY after commit.
+/// Tables: <c>streams(id, type, version)</c> and <c>events(seq, id, stream_id, version, type, data, metadata, tx_id)</c>.
+/// </summary>
+public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, IEnumerable<IInlineProjection> projections)
+{
+    /// <summary>Channel of the notification sent after each commit; payload is <c>{"stream":..,"version":..,"type":..}</c>.</summary>
+    public const string NotificationChannel = "hub_events";
+
+    private const string UniqueViolation = "23505";
+    private readonly ILookup<string, IInlineProjection> projectionsByType = projections.ToLookup(p => p.StreamType);
+
+    public EventTypeRegistry Types => types;
+
+    public async Task<AppendResult> AppendAsync(
+        string streamId, string streamType, long expectedVersion, IReadOnlyList<NewEvent> events,
+        EventMetadata metadata, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamId);
+        if (events.Count == 0) throw new ArgumentException("Nothing to append.", nameof(events));
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        List<StoredEvent> stored;
+        try
+        {
+            stored = await InsertAsync(connection, streamId, streamType, expectedVersion, events, metadata, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName == "events_id_key")
+        {
+            // A retry raced its own first attempt: the other one committed these ids.
+            await tx.RollbackAsync(ct);
+            return await PreviousResultAsync(streamId, events, ct)
+                ?? throw new IdempotencyConflictException($"Event ids of this append are used by another append.");
+        }
+        catch (WrongExpectedVersionException)
+        {
+            await tx.RollbackAsync(ct);
+            // A retried command finds the stream moved on by its own first attempt: report that, not a conflict.
+            var previous = await PreviousResultAsync(streamId, events, ct);
+            if (previous is not null) return previous;
+            throw;
+        }
+
+        foreach (var projection in projectionsByType[streamType])
+            await projection.ApplyAsync(connection, stored, ct);
+
+        await NotifyAsync(connection, streamId, streamType, stored[^1].Version, ct);
+        await tx.CommitAsync(ct);
+        return new AppendResult(streamId, stored[^1].Version, stored[^1].Sequence, AlreadyApplied: false);
+    }
+
+    private async Task<List<StoredEvent>> InsertAsync(
+        NpgsqlConnection connection, string streamId, string streamType, long expectedVersion,
+        IReadOnlyList<NewEvent> events, EventMetadata metadata, CancellationToken ct)
+    {
+        // One statement moves the stream version and inserts the events; when the version guard fails the
+        // CTE yields no row, nothing is inserted and we learn it from an empty result.
+        var streamStep = expectedVersion switch
+        {
+            ExpectedVersion.NoStream =>
+                "insert into streams (id, type, version) values (@stream, @stream_type, @count) on conflict do nothing returning version",
+            ExpectedVersion.Any =>
+                "insert into streams (id, type, version) values (@stream, @stream_type, @count) " +
+                "on conflict (id) do update set version = streams.version + @count, updated = now() returning version",
+            _ =>
+                "update streams set version = version + @count, updated = now() where id = @stream and version = @expected returning version",
+        };
+        var sql = $"""
+            with s as ({streamStep})
+            insert into events (id, stream_id, version, type, data, metadata)
+            select e.id, @stream, s.version - @count + e.ord, e.type, e.data, @metadata
+            from s, unnest(@ids, @types, @datas) with ordinality as e(id, type, data, ord)
+            returning seq, id, version, created, tx_id::text::numeric
+            """;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("stream_type", streamType);
+        command.Parameters.AddWithValue("count", (long)events.Count);
+        command.Parameters.AddWithValue("expected", expectedVersion);
+        command.Parameters.AddWithValue("ids", events.Select(e => e.Id).ToArray());
+        command.Parameters.AddWithValue("types", events.Select(e => types.AliasOf(e.Data)).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("datas", NpgsqlDbType.Array | NpgsqlDbType.Jsonb)
+        {
+            Value = events.Select(e => types.Serialize(e.Data)).ToArray(),
+        });
+        command.Parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Jsonb)
+        {
+            Value = JsonSerializer.Serialize(metadata, EventTypeRegistry.Json),
+        });
+
+        var stored = new List<StoredEvent>(events.Count);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetGuid(1);
+                var data = events.First(e => e.Id == id).Data;
+                stored.Add(new StoredEvent(reader.GetInt64(0), id, streamId, reader.GetInt64(2), types.AliasOf(data),
+                    data, metadata, reader.GetFieldValue<DateTimeOffset>(3), (ulong)reader.GetDecimal(4)));
+            }
+        }
+
+        if (stored.Count == 0)
+            throw new WrongExpectedVersionException(streamId, expectedVersion, await VersionAsync(connection, streamId, ct));
+        stored.Sort((a, b) => a.Version.CompareTo(b.Version));
+        return stored;
+    }
+
+    private async Task<AppendResult?> PreviousResultAsync(string streamId, IReadOnlyList<NewEvent> events, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select stream_id, version, seq from events where id = any(@ids) order by version");
+        command.Parameters.AddWithValue("ids", events.Select(e => e.Id).ToArray());
+        var found = new List<(string Stream, long Version, long Seq)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                found.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+
+        if (found.Count == 0) return null;
+        if (found.Count != events.Count || found.Any(f => f.Stream != streamId))
+            throw new IdempotencyConflictException(
+                $"{found.Count} of {events.Count} event ids are already stored, not all in stream '{streamId}': the ids were reused.");
+        return new AppendResult(streamId, found[^1].Version, found[^1].Seq, AlreadyApplied: true);
+    }
+
+    private static async Task NotifyAsync(NpgsqlConnection connection, string streamId, string streamType, long version, CancellationToken ct)
+    {
+        // NOTIFY is transactional: listeners hear of the append only once it is committed.
+        await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
+        command.Parameters.AddWithValue("channel", NotificationChannel);
+        command.Parameters.AddWithValue("payload", JsonSerializer.Serialize(new StreamChanged(streamId, streamType, version)));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<long> VersionAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await VersionAsync(connection, streamId, ct);
+    }
+
+    private static async Task<long> VersionAsync(NpgsqlConnection connection, string streamId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select version from streams where id = @stream", connection);
+        command.Parameters.AddWithValue("stream", streamId);
+        return await command.ExecuteScalarAsync(ct) is long version ? version : 0;
+    }
+
+    /// <summary>Events of one stream in order, from <paramref name="fromVersion"/> (inclusive).</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, int max = int.MaxValue, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {Columns} from events where stream_id = @stream and version >= @from order by version limit @max
+            """);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("from", fromVersion);
+        command.Parameters.AddWithValue("max", (long)max);
+        return await ReadEventsAsync(command, ct);
+    }
+
+    /// <summary>
+    /// The global log after <paramref name="after"/>, safe against gaps: only transactions older than every
+    /// transaction still running are read, in (transaction, sequence) order, so nothing can later appear
+    /// behind the returned position.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(GlobalPosition after, int max = 1000, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {Columns} from events
+            where (tx_id, seq) > (@tx::text::xid8, @seq)
+              and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            order by tx_id, seq limit @max
+            """);
+        command.Parameters.AddWithValue("tx", after.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("seq", after.Sequence);
+        command.Parameters.AddWithValue("max", (long)max);
+        return await ReadEventsAsync(command, ct);
+    }
+
+    private const string Columns = "seq, id, stream_id, version, type, data::text, metadata::text, created, tx_id::text::numeric";
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var result = new List<StoredEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var type = reader.GetString(4);
+            result.Add(new StoredEvent(
+                reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), type,
+                types.Deserialize(type, reader.GetString(5)),
+                JsonSerializer.Deserialize<EventMetadata>(reader.GetString(6), EventTypeRegistry.Json)!,
+                reader.GetFieldValue<DateTimeOffset>(7), (ulong)reader.GetDecimal(8)));
+        }
+        return result;
+    }
+}
+
+/// <summary>Payload of the post-commit notification.</summary>
+public sealed record StreamChanged(string Stream, string Type, long Version);
