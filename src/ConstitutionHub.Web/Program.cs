@@ -1,6 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using ConstitutionHub.Web;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+var app = HubApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,48 @@
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.EventStore;
+
+namespace ConstitutionHub.Core.Documents;
+
+public enum Visibility
+{
+    /// <summary>Listed and searchable; any signed-in person may edit (a wiki).</summary>
+    Public,
+    /// <summary>Readable by anyone with the link, not listed; signed-in people may edit.</summary>
+    Unlisted,
+    /// <summary>Only its owner reads and edits it.</summary>
+    Private,
+}
+
+public sealed record ForkOrigin(Guid ConstitutionId, string Slug, int Revision);
+
+public sealed record ConstitutionCreated(
+    Guid ConstitutionId, string Slug, string Title, string Summary, Visibility Visibility, string OwnerId, ForkOrigin? ForkedFrom);
+
+public sealed record RevisionCommitted(
+    int Number,
+    string Markdown,
+    string Summary,
+    IReadOnlyList<SectionInfo> Sections,
+    int BaseRevision,
+    int? RestoredFrom = null,
+    bool Merged = false);
+
+public sealed record DetailsChanged(string Title, string Summary, Visibility Visibility);
+
+public sealed record LabelMoved(string Label, int Revision);
+
+public sealed record LabelRemoved(string Label);
+
+public static class ConstitutionStream
+{
+    public const string Type = "constitution";
+
+    public static string Id(Guid constitutionId) => $"constitution-{constitutionId:N}";
+
+    public static EventTypeRegistry Register(EventTypeRegistry registry) => registry
+        .Register<ConstitutionCreated>("constitution_created")
+        .Register<RevisionCommitted>("revision_committed")
+        .Register<DetailsChanged>("details_changed")
+        .Register<LabelMoved>("label_moved")
+        .Register<LabelRemoved>("label_removed");
+}

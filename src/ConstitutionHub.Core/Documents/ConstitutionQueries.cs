@@ -1,0 +1,167 @@
+using System.Text.Json;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.EventStore;
+using Npgsql;
+
+namespace ConstitutionHub.Core.Documents;
+
+public sealed record ConstitutionRow(
+    Guid Id, string Slug, string Title, string Summary, Visibility Visibility, string OwnerId, string OwnerName,
+    Guid? ForkedFromId, string? ForkedFromSlug, int? ForkedFromRevision, int HeadRevision, long StreamVersion,
+    DateTimeOffset Created, DateTimeOffset Updated, string UpdatedByName);
+
+public sealed record RevisionRow(
+    int Number, string AuthorId, string AuthorName, DateTimeOffset Created, string Summary, int Size, int SizeDelta,
+    int BaseRevision, int? RestoredFrom, bool Merged);
+
+public sealed record Revision(RevisionRow Info, string Markdown, IReadOnlyList<SectionInfo> Sections);
+
+public sealed record LabelRow(string Name, int Revision, string MovedByName, DateTimeOffset MovedAt);
+
+public sealed record SearchHit(ConstitutionRow Constitution, string Snippet);
+
+/// <summary>Reads of the constitution read models. Visibility filtering for lists lives here; per-document checks in <see cref="DocumentAccess"/>.</summary>
+public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
+{
+    private const string ConstitutionColumns = """
+        c.id, c.slug, c.title, c.summary, c.visibility, c.owner_id, c.owner_name, c.forked_from_id, c.forked_from_slug,
+        c.forked_from_revision, c.head_revision, c.stream_version, c.created, c.updated, c.updated_by_name
+        """;
+
+    private const string RevisionColumns =
+        "r.number, r.author_id, r.author_name, r.created, r.summary, r.size, r.size_delta, r.base_revision, r.restored_from, r.merged";
+
+    public async Task<ConstitutionRow?> BySlugAsync(string slug, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"select {ConstitutionColumns} from constitutions c where c.slug = @slug");
+        command.Parameters.AddWithValue("slug", slug);
+        return (await ReadConstitutions(command, ct)).FirstOrDefault();
+    }
+
+    /// <summary>Recently changed constitutions the viewer may see (public ones, and their own private ones).</summary>
+    public async Task<IReadOnlyList<ConstitutionRow>> RecentAsync(string? viewerId, int limit = 50, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {ConstitutionColumns} from constitutions c
+            where c.visibility = 'Public' or c.owner_id = @viewer
+            order by c.updated desc limit @limit
+            """);
+        command.Parameters.AddWithValue("viewer", viewerId ?? "");
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadConstitutions(command, ct);
+    }
+
+    /// <summary>Full-text search over titles, summaries and current text, with a highlighted snippet (markers « and »).</summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, string? viewerId, int limit = 30, CancellationToken ct = default)
+    {
+        query = query.Trim();
+        if (query.Length == 0) return [];
+        if (query.Length > 200) query = query[..200];
+        await using var command = dataSource.CreateCommand($"""
+            with q as (select websearch_to_tsquery('english', @q) as query)
+            select {ConstitutionColumns},
+                   ts_headline('english', r.markdown, q.query, 'StartSel=«, StopSel=», MaxWords=30, MinWords=12, MaxFragments=1') as snippet
+            from constitutions c
+            join revisions r on r.constitution_id = c.id and r.number = c.head_revision, q
+            where (c.visibility = 'Public' or c.owner_id = @viewer)
+              and (c.search @@ q.query or c.title ilike '%' || @like || '%' escape '\')
+            order by (c.title ilike '%' || @like || '%' escape '\') desc, ts_rank(c.search, q.query) desc, c.updated desc
+            limit @limit
+            """);
+        command.Parameters.AddWithValue("q", query);
+        command.Parameters.AddWithValue("like", query.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal));
+        command.Parameters.AddWithValue("viewer", viewerId ?? "");
+        command.Parameters.AddWithValue("limit", limit);
+        var hits = new List<SearchHit>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) hits.Add(new SearchHit(ReadConstitution(reader), reader.GetString(15)));
+        return hits;
+    }
+
+    public async Task<IReadOnlyList<ConstitutionRow>> ForksOfAsync(Guid id, string? viewerId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {ConstitutionColumns} from constitutions c
+            where c.forked_from_id = @id and (c.visibility <> 'Private' or c.owner_id = @viewer) order by c.created
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("viewer", viewerId ?? "");
+        return await ReadConstitutions(command, ct);
+    }
+
+    public async Task<Revision?> RevisionAsync(Guid id, int number, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {RevisionColumns}, r.markdown, r.sections::text from revisions r where r.constitution_id = @id and r.number = @number
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("number", number);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new Revision(ReadRevision(reader), reader.GetString(10),
+            JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(11), EventTypeRegistry.Json) ?? []);
+    }
+
+    /// <summary>A page of history, newest first; <paramref name="before"/> is the keyset cursor (a revision number).</summary>
+    public async Task<IReadOnlyList<RevisionRow>> HistoryAsync(Guid id, int? before = null, int limit = 50, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {RevisionColumns} from revisions r
+            where r.constitution_id = @id and r.number < @before order by r.number desc limit @limit
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("before", before ?? int.MaxValue);
+        command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 500));
+        var rows = new List<RevisionRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows.Add(ReadRevision(reader));
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<LabelRow>> LabelsAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select name, revision, moved_by_name, moved_at from labels where constitution_id = @id order by name");
+        command.Parameters.AddWithValue("id", id);
+        var rows = new List<LabelRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new LabelRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        return rows;
+    }
+
+    /// <summary>The state command handling needs, from the read model (replaying 10,000 revisions per save would not do).</summary>
+    public async Task<ConstitutionState?> StateAsync(string slug, CancellationToken ct = default)
+    {
+        var row = await BySlugAsync(slug, ct);
+        if (row is null) return null;
+        var head = await RevisionAsync(row.Id, row.HeadRevision, ct);
+        var labels = await LabelsAsync(row.Id, ct);
+        return new ConstitutionState(row.Id, row.Slug, row.Title, row.Summary, row.Visibility, row.OwnerId, row.HeadRevision,
+            head?.Markdown ?? "", head?.Sections ?? [], labels.ToDictionary(l => l.Name, l => l.Revision), row.StreamVersion);
+    }
+
+    public async Task<int> CountAsync(CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from constitutions");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<IReadOnlyList<ConstitutionRow>> ReadConstitutions(NpgsqlCommand command, CancellationToken ct)
+    {
+        var rows = new List<ConstitutionRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows.Add(ReadConstitution(reader));
+        return rows;
+    }
+
+    private static ConstitutionRow ReadConstitution(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<Visibility>(r.GetString(4)), r.GetString(5), r.GetString(6),
+        r.IsDBNull(7) ? null : r.GetGuid(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9),
+        r.GetInt32(10), r.GetInt64(11), r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<DateTimeOffset>(13), r.GetString(14));
+
+    private static RevisionRow ReadRevision(NpgsqlDataReader r) => new(
+        r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
+        r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8), r.GetBoolean(9));
+}

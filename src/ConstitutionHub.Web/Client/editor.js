@@ -1,0 +1,59 @@
+// The constitution editor: CodeMirror 6 with Markdown highlighting, bridged to a Blazor component.
+import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from "@codemirror/view";
+import { EditorState, Compartment } from "@codemirror/state";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
+import { markdown } from "@codemirror/lang-markdown";
+import { syntaxHighlighting, defaultHighlightStyle, HighlightStyle } from "@codemirror/language";
+import { oneDark } from "@codemirror/theme-one-dark";
+
+const themeSlot = new Compartment();
+const isDark = () => document.documentElement.getAttribute("data-bs-theme") === "dark";
+const themeFor = (dark) => (dark ? oneDark : syntaxHighlighting(defaultHighlightStyle, { fallback: true }));
+
+/**
+ * Mounts an editor in `host`. `bridge` is a DotNetObjectReference with TextChanged(text) and SaveRequested().
+ * Text changes reach the server debounced, so typing stays fast on long documents.
+ */
+export function createEditor(host, text, bridge, debounceMs = 300) {
+  let timer = 0;
+  const flush = (view) => bridge.invokeMethodAsync("TextChanged", view.state.doc.toString());
+  const save = (view) => {
+    clearTimeout(timer);
+    flush(view).then(() => bridge.invokeMethodAsync("SaveRequested"));
+    return true;
+  };
+  const view = new EditorView({
+    parent: host,
+    state: EditorState.create({
+      doc: text,
+      extensions: [
+        lineNumbers(),
+        history(),
+        drawSelection(),
+        highlightActiveLine(),
+        highlightSelectionMatches(),
+        EditorView.lineWrapping,
+        markdown(),
+        themeSlot.of(themeFor(isDark())),
+        keymap.of([{ key: "Mod-s", run: save, preventDefault: true }, indentWithTab, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+        EditorView.contentAttributes.of({ "aria-label": "Constitution Markdown", "data-testid": "editor" }),
+        EditorView.updateListener.of((update) => {
+          if (!update.docChanged) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => flush(update.view), debounceMs);
+        }),
+      ],
+    }),
+  });
+  const onTheme = () => view.dispatch({ effects: themeSlot.reconfigure(themeFor(isDark())) });
+  window.addEventListener("hub-theme", onTheme);
+  host.hubEditor = view;
+  return {
+    getValue: () => view.state.doc.toString(),
+    setValue: (value) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: value } }),
+    flush: () => { clearTimeout(timer); return flush(view); },
+    focus: () => view.focus(),
+    dispose: () => { clearTimeout(timer); window.removeEventListener("hub-theme", onTheme); view.destroy(); },
+  };
+}

@@ -1,0 +1,49 @@
+using ConstitutionHub.Web.Components;
+using ConstitutionHub.Web.Features.Accounts;
+using ConstitutionHub.Web.Features.Api;
+using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Infrastructure;
+
+namespace ConstitutionHub.Web;
+
+/// <summary>The composition root. Tests build the same app with their own settings (a database, a port).</summary>
+public static class HubApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = HubPaths.WebRoot(),
+        });
+        configure?.Invoke(builder);
+
+        builder.AddHubDatabase();
+        builder.AddDocuments();
+        builder.AddAccounts();
+        builder.Services.AddRazorComponents()
+            .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
+            // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = 3 * 1024 * 1024);
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapAccountEndpoints();
+        app.MapConstitutionsApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls) app.Logger.LogInformation("ConstitutionHub is running at {Url}", url);
+        });
+        return app;
+    }
+}
