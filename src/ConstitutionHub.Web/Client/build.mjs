@@ -6,7 +6,7 @@ const out = new URL("../../../wwwroot/dist/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: { editor: "editor.js", app: "app.js", "share-live": "share-live.js" },
+  entryPoints: { editor: "editor.js" },
   bundle: true,
   format: "esm",
   minify: true,

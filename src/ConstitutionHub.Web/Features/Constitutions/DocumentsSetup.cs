@@ -1,0 +1,26 @@
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.People;
+
+namespace ConstitutionHub.Web.Features.Constitutions;
+
+public static class DocumentsSetup
+{
+    public static WebApplicationBuilder AddDocuments(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(_ => ConstitutionStream.Register(new EventTypeRegistry()));
+        services.AddSingleton<IInlineProjection, ConstitutionProjection>();
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<ConstitutionQueries>();
+        services.AddSingleton<ConstitutionCommands>();
+        services.AddSingleton<Users>();
+        services.AddSingleton<RenderCache>();
+        services.AddScoped<ConstitutionPages>();
+        services.AddSingleton<ChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
+        services.AddHostedService<BaselineSeeder>();
+        services.AddMemoryCache();
+        return builder;
+    }
+}
