@@ -15,6 +15,8 @@ public static class HubApp
         {
             Args = args,
             WebRootPath = HubPaths.WebRoot(),
+            // Tests host the app from their own process; Razor component discovery keys on this name.
+            ApplicationName = typeof(HubApp).Assembly.GetName().Name,
         });
         configure?.Invoke(builder);
 

@@ -37,6 +37,8 @@ public sealed class ConstitutionCommands(EventStore.EventStore store, Constituti
         for (var attempt = 0; ; attempt++)
         {
             var state = await LoadEditable(actor, slug, ct);
+            if (baseRevision != state.Head && await store.FindAsync(DeriveId(commandId, 1), ct) is { Data: RevisionCommitted done })
+                return new SaveResult(done.Number, done.Merged, Unchanged: false, null); // a retry of a save that went through
             if (!mergeIfStale && baseRevision != state.Head)
                 throw new WrongExpectedVersionException(ConstitutionStream.Id(state.Id), baseRevision, state.Head);
             var baseMarkdown = baseRevision == state.Head
@@ -52,8 +54,8 @@ public sealed class ConstitutionCommands(EventStore.EventStore store, Constituti
                 case SaveDecision.Commit commit:
                     try
                     {
-                        var result = await Append(actor, state, [commit.Event], commandId, ct);
-                        return new SaveResult(result.AlreadyApplied ? state.Head : commit.Event.Number, commit.Event.Merged, false, null);
+                        await Append(actor, state, [commit.Event], commandId, ct);
+                        return new SaveResult(commit.Event.Number, commit.Event.Merged, false, null);
                     }
                     catch (WrongExpectedVersionException) when (attempt < MaxRetries && mergeIfStale)
                     {

@@ -153,6 +153,14 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         return await command.ExecuteScalarAsync(ct) is long version ? version : 0;
     }
 
+    /// <summary>One event by its id (the idempotency key), if it is stored.</summary>
+    public async Task<StoredEvent?> FindAsync(Guid eventId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"select {Columns} from events where id = @id");
+        command.Parameters.AddWithValue("id", eventId);
+        return (await ReadEventsAsync(command, ct)).FirstOrDefault();
+    }
+
     /// <summary>Events of one stream in order, from <paramref name="fromVersion"/> (inclusive).</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, int max = int.MaxValue, CancellationToken ct = default)
     {

@@ -1,0 +1,72 @@
+using Microsoft.Playwright;
+
+namespace ConstitutionHub.Web.Tests.Support;
+
+/// <summary>Debian's Chromium driven by Playwright (Playwright's own browser download cannot run here).</summary>
+public static class Chromium
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static IPlaywright? playwright;
+    private static IBrowser? browser;
+
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public static async Task<IBrowser> SharedAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (browser is { IsConnected: true }) return browser;
+            if (!File.Exists(ChromiumPath))
+                throw new InvalidOperationException($"{ChromiumPath} is missing: run ./hub test, which installs Debian's chromium.");
+            playwright ??= await Playwright.CreateAsync();
+            browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                // Without the networking switches Chromium keeps calling home, which this machine's closed network refuses.
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+            });
+            return browser;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    public static async Task<IPage> NewPageAsync(Uri baseAddress)
+    {
+        var context = await (await SharedAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.Error.WriteLine($"[browser {m.Type}] {m.Text}"); };
+        page.PageError += (_, e) => Console.Error.WriteLine($"[browser page error] {e}");
+        return page;
+    }
+
+    /// <summary>Signs in through the local sign-in form and comes back to <paramref name="returnTo"/>.</summary>
+    public static async Task SignInAsync(IPage page, string name, string returnTo = "/")
+    {
+        await page.GotoAsync($"/signin?returnUrl={Uri.EscapeDataString(returnTo)}");
+        await page.GetByLabel("Display name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).PathAndQuery == returnTo);
+    }
+
+    /// <summary>Waits until the Blazor circuit of an interactive page is connected and rendered.</summary>
+    public static async Task WaitForEditorAsync(IPage page)
+    {
+        try
+        {
+            await page.Locator(".cm-content").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        }
+        catch (TimeoutException)
+        {
+            var shot = Path.Combine(Path.GetTempPath(), $"hub-editor-timeout-{Guid.NewGuid():N}.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+            throw new TimeoutException($"The editor did not appear on {page.Url}; screenshot: {shot}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using ConstitutionHub.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ConstitutionHub.Web.Tests.Support;
+
+/// <summary>The real app on Kestrel (127.0.0.1, a free port) with a database of its own on the test PostgreSQL.</summary>
+public sealed class HubServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private HubServer(WebApplication app, Uri address)
+    {
+        this.app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<HubServer> StartAsync(string name, string environment = "Development", IDictionary<string, string?>? settings = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Hub"] = await TestPostgres.CreateDatabaseAsync(name),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        return await StartWithAsync(config, environment);
+    }
+
+    public static async Task<HubServer> StartWithAsync(IDictionary<string, string?> config, string environment = "Development")
+    {
+        var app = HubApp.Build(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HubServer(app, new Uri(address));
+    }
+
+    public HttpClient Client(bool cookies = true) =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = cookies, AllowAutoRedirect = false })
+        {
+            BaseAddress = Address,
+        };
+
+    /// <summary>Signs in through the real local sign-in form (antiforgery token included).</summary>
+    public async Task<HttpClient> SignedInClientAsync(string name)
+    {
+        var client = Client();
+        var form = await client.GetStringAsync("/signin");
+        var token = new HtmlParser().ParseDocument(form).QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
+            ?? throw new InvalidOperationException("The sign-in form has no antiforgery token.");
+        var response = await client.PostAsync("/auth/local", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["displayName"] = name, ["returnUrl"] = "/",
+        }));
+        if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.ToString() != "/")
+            throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {response.Headers.Location}");
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
