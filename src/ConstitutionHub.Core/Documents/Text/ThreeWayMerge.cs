@@ -77,7 +77,7 @@ public static class ThreeWayMerge
 
     /// <summary>
     /// The merged document with each conflict replaced by the chosen text (the whole section, heading included;
-    /// an empty string removes the section).
+    /// an empty string removes the section). Chosen text gets LF line endings and a final line break.
     /// </summary>
     /// <exception cref="ArgumentException">A conflict has no chosen text, or a key names no conflict.</exception>
     public static string Resolve(MergeResult result, IReadOnlyDictionary<string, string> chosenTextPerConflictKey)
@@ -95,7 +95,14 @@ public static class ThreeWayMerge
             throw new ArgumentException("Cannot resolve the merge: " + string.Join("; ", problems) + ".", nameof(chosenTextPerConflictKey));
         }
         return Join(result.Segments.Select(s =>
-            (s.ConflictKey is null ? s.Text : TextLines.NormaliseLineEndings(chosenTextPerConflictKey[s.ConflictKey]), s)));
+            (s.ConflictKey is null ? s.Text : Chosen(chosenTextPerConflictKey[s.ConflictKey]), s)));
+    }
+
+    /// <summary>Text from an editor box: LF line endings, and a final line break so the next heading starts a line.</summary>
+    private static string Chosen(string text)
+    {
+        var normalised = TextLines.NormaliseLineEndings(text);
+        return normalised.Length == 0 || normalised.EndsWith('\n') ? normalised : normalised + "\n";
     }
 
     /// <summary>One logical section: its index in base, mine and theirs (null where absent).</summary>
