@@ -17,7 +17,8 @@ public sealed record SaveResult(int Revision, bool Merged, bool Unchanged, SaveD
 /// </summary>
 public sealed class ConstitutionCommands(EventStore.EventStore store, ConstitutionQueries queries)
 {
-    private const int MaxRetries = 5;
+    // Each retry merges against the newer text, so retrying is safe; the cap only bounds a pathological pile-up.
+    private const int MaxRetries = 50;
 
     public async Task<ConstitutionRow> CreateAsync(Actor actor, CreateConstitution command, Guid commandId, CancellationToken ct = default)
     {
@@ -59,7 +60,10 @@ public sealed class ConstitutionCommands(EventStore.EventStore store, Constituti
                     }
                     catch (WrongExpectedVersionException) when (attempt < MaxRetries && mergeIfStale)
                     {
-                        continue; // Someone saved between our read and our append: merge against theirs too.
+                        // Someone saved between our read and our append: merge against theirs too, after a short
+                        // random pause so writers that collided do not collide again in lockstep.
+                        await Task.Delay(Random.Shared.Next(1, 10 + attempt * 5), ct);
+                        break;
                     }
             }
         }
