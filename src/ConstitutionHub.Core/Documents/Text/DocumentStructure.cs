@@ -1,5 +1,4 @@
 using System.Text;
-using Markdig;
 using Markdig.Extensions.CustomContainers;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
@@ -41,7 +40,7 @@ internal sealed class DocumentStructure
     public static DocumentStructure Analyse(string markdown)
     {
         var lines = TextLines.Of(TextLines.NormaliseLineEndings(markdown));
-        var document = Markdown.Parse(lines.Text, MarkdownPipelines.Shared);
+        var document = MarkdownLimits.Parse(lines.Text);
 
         var sections = new List<ParsedSection>();
         var blocksPerSection = new List<IReadOnlyList<VariantBlock>>();

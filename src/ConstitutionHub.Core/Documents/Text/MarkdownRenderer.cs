@@ -12,11 +12,13 @@ public static class MarkdownRenderer
     /// <see cref="UrlPolicy"/>, external links marked rel="nofollow ugc noopener", and variant blocks shown as
     /// labelled sections with the default variant first.
     /// </summary>
+    /// <exception cref="MarkdownTooComplexException">The document would take too long to parse or nests too deeply;
+    /// <see cref="VariantValidator.Validate(string)"/> reports the same on save, so stored documents do not throw.</exception>
     public static string RenderHtml(string markdown)
     {
         ArgumentNullException.ThrowIfNull(markdown);
         var pipeline = MarkdownPipelines.Shared;
-        var document = Markdown.Parse(TextLines.NormaliseLineEndings(markdown), pipeline);
+        var document = MarkdownLimits.Parse(TextLines.NormaliseLineEndings(markdown));
         UrlSanitizer.Sanitize(document);
         VariantHtmlRenderer.PutDefaultsFirst(document);
 
@@ -27,7 +29,14 @@ public static class MarkdownRenderer
         // Second line of defence: Markdig passes every URL it writes (links, images, autolinks, also those an
         // extension creates after our walk) through this hook.
         renderer.LinkRewriter = url => UrlPolicy.IsAllowedLink(url) ? url : "#";
-        renderer.Render(document);
+        try
+        {
+            renderer.Render(document);
+        }
+        catch (ArgumentException error)
+        {
+            throw MarkdownLimits.TooDeep(error);
+        }
         writer.Flush();
         return writer.ToString();
     }

@@ -38,6 +38,7 @@ public static class PromptCompiler
         ArgumentNullException.ThrowIfNull(markdown);
         ArgumentNullException.ThrowIfNull(sections);
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(recipe.Choices, nameof(recipe));
 
         var structure = DocumentStructure.Analyse(markdown);
         var problems = VariantValidator.Validate(structure);

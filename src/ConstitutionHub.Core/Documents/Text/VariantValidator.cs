@@ -23,10 +23,21 @@ public sealed class VariantSyntaxException(IReadOnlyList<VariantProblem> problem
 /// </summary>
 public static class VariantValidator
 {
+    /// <summary>
+    /// Every problem with the document's variant blocks, by line. A document too complex to parse at all (see
+    /// <see cref="MarkdownTooComplexException"/>) is reported as a single problem instead of throwing.
+    /// </summary>
     public static IReadOnlyList<VariantProblem> Validate(string markdown)
     {
         ArgumentNullException.ThrowIfNull(markdown);
-        return Validate(DocumentStructure.Analyse(markdown));
+        try
+        {
+            return Validate(DocumentStructure.Analyse(markdown));
+        }
+        catch (MarkdownTooComplexException tooComplex)
+        {
+            return [new VariantProblem(tooComplex.Line, tooComplex.Reason)];
+        }
     }
 
     /// <summary>Throws <see cref="VariantSyntaxException"/> listing every problem, if there is any.</summary>
