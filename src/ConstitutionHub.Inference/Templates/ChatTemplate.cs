@@ -20,7 +20,10 @@ public sealed class ChatTemplate
     }
 
     /// <summary>The clock behind strftime_now (local time, as in transformers.js).</summary>
-    public Func<DateTime> Clock { get; init; } = () => DateTime.Now;
+    public Func<DateTime> Clock { get; private init; } = () => DateTime.Now;
+
+    /// <summary>The same template with another clock for strftime_now (tests, or a user's time zone).</summary>
+    public ChatTemplate WithClock(Func<DateTime> clock) => new(_body, _locate) { Clock = clock };
 
     /// <summary>Parses a template; syntax errors and unsupported statements, filters or tests throw with line and column.</summary>
     public static ChatTemplate Parse(string source)

@@ -474,6 +474,19 @@ internal static class Builtins
                 }).ToList();
                 return new ArrayValue(filtered);
             }
+            case "select":
+            case "reject":
+            {
+                // Not in @huggingface/jinja; Jinja's semantics: keep items passing the named test (or truthy ones).
+                string? testName = args.Count > 0 ? (args[0] as StringValue)?.V ?? throw Error($"the test of `{name}` must be a string") : null;
+                Value testArg = args.Count > 1 ? args[1] : UndefinedValue.Instance;
+                if (testName is not null && !TemplateParser.Tests.Contains(testName)) throw Error($"test '{testName}' is not supported");
+                return new ArrayValue(arr.Items.Where(item =>
+                {
+                    bool result = testName is null ? item.Truthy : Test(testName, item, testArg);
+                    return name == "select" ? result : !result;
+                }).ToList());
+            }
             case "map":
             {
                 if (kwargs.GetValueOrDefault("attribute") is not StringValue attr)
