@@ -79,11 +79,24 @@ const extraVariables = {
   'llama3.1': [{ date_string: '22 Nov 2026' }, { tools: [weatherTool], date_string: '01 Jan 2025' }, { tools: [weatherTool], tools_in_user_message: false }],
 };
 
+// The chat templates shipped with the tokenizers under tests/tokenizers/ are rendered too, with their own
+// special tokens, through the same route as apply_chat_template.
+const sources = fs.readdirSync(templateDir).filter((f) => f.endsWith('.jinja')).sort()
+  .map((file) => ({ name: file.replace(/\.jinja$/, ''), file: `tests/golden/templates/${file}` }));
+for (const dir of fs.readdirSync(path.join(root, 'tests', 'tokenizers')).sort()) {
+  const configPath = path.join(root, 'tests', 'tokenizers', dir, 'tokenizer_config.json');
+  if (!fs.existsSync(configPath)) continue;
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  if (typeof config.chat_template !== 'string') continue;
+  const name = `tokenizer-${dir}`;
+  sources.push({ name, file: `tests/tokenizers/${dir}/tokenizer_config.json`, source: config.chat_template });
+  families[name] = Object.fromEntries(['bos_token', 'eos_token', 'unk_token', 'pad_token'].filter((k) => typeof config[k] === 'string').map((k) => [k, config[k]]));
+}
+
 const cases = [];
 const templates = {};
-for (const file of fs.readdirSync(templateDir).filter((f) => f.endsWith('.jinja')).sort()) {
-  const name = file.replace(/\.jinja$/, '');
-  const source = fs.readFileSync(path.join(templateDir, file), 'utf8');
+for (const { name, file, source: inline } of sources) {
+  const source = inline ?? fs.readFileSync(path.join(root, file), 'utf8');
   templates[name] = file;
   const template = new Template(source);
   const variableSets = [{}, ...(extraVariables[name] ?? [])];

@@ -31,8 +31,13 @@ public sealed class TemplateGoldenTests
         {
             if (!Parsed.TryGetValue(name, out var t))
             {
+                // Either a .jinja file or the chat_template of a tokenizer_config.json.
                 string file = GoldenFile.Value.RootElement.GetProperty("templates").GetProperty(name).GetString()!;
-                t = ChatTemplate.Parse(File.ReadAllText(Golden.Path("tests", "golden", "templates", file)));
+                string path = Golden.Path(file.Split('/'));
+                string source = path.EndsWith(".json", StringComparison.Ordinal)
+                    ? ConstitutionHub.Inference.Tokenization.TokenizerConfig.Load(path).ChatTemplate!
+                    : File.ReadAllText(path);
+                t = ChatTemplate.Parse(source);
                 Parsed[name] = t;
             }
             return t;
