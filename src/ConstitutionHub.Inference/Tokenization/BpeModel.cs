@@ -56,7 +56,16 @@ internal sealed class BpeModel
         }
         Array.Fill(_bmpSymbol, -1);
         LoadMerges(Json.Prop(config, "merges"));
+        _splitBeforeMetaspace = !IgnoreMerges && _endOfWordSuffix is null && _continuingSubwordSuffix is null
+            && !MergedStrings.Any(m => m.IndexOf('\u2581', 1) > 0);
     }
+
+    /// <summary>
+    /// True when no merge produces a string with U+2581 after its first character: then no token can span the
+    /// position before a U+2581, and a long SentencePiece word (a whole sentence when there is no pre-tokenizer)
+    /// can be cut there and merged piece by piece, with the same result and the word cache working.
+    /// </summary>
+    private readonly bool _splitBeforeMetaspace;
 
     /// <summary>Token string to id: the model vocabulary, later overlaid with added tokens by <see cref="Tokenizer"/>.</summary>
     public Dictionary<string, int> Vocab { get; } = new(StringComparer.Ordinal);
@@ -136,6 +145,26 @@ internal sealed class BpeModel
 
     /// <summary>Encodes one pre-token, appending ids through <paramref name="resolve"/>.</summary>
     public void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
+    {
+        if (word.Length == 0)
+        {
+            return;
+        }
+        if (_splitBeforeMetaspace && word.Length > 32)
+        {
+            int start = 0;
+            for (int next = word.IndexOf('\u2581', 1); next > 0; next = word.IndexOf('\u2581', next + 1))
+            {
+                EncodeWord(word[start..next], resolve, unkId, output);
+                start = next;
+            }
+            EncodeWord(start == 0 ? word : word[start..], resolve, unkId, output);
+            return;
+        }
+        EncodeWord(word, resolve, unkId, output);
+    }
+
+    private void EncodeWord(string word, Func<string, int?> resolve, int? unkId, List<int> output)
     {
         if (word.Length == 0)
         {

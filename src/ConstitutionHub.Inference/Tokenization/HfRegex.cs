@@ -32,9 +32,10 @@ internal static class HfRegex
 
     private static readonly ConcurrentDictionary<string, string> AstralAlternations = new();
 
-    public static Regex Compile(string hfPattern)
+    public static Regex Compile(string hfPattern) => CompileTranslation(hfPattern, Translate(hfPattern, bmpOnly: false).Pattern);
+
+    private static Regex CompileTranslation(string hfPattern, string translated)
     {
-        string translated = Translate(hfPattern);
         try
         {
             return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled);
@@ -45,11 +46,89 @@ internal static class HfRegex
         }
     }
 
-    public static string Translate(string pattern)
+    /// <summary>
+    /// The pattern compiled twice: with full code-point semantics, and for text without astral characters, where
+    /// classes need no surrogate handling and run several times faster. Text with astral characters can still use the
+    /// fast form when each astral character is first replaced by a BMP stand-in of the same general category (the
+    /// pattern's classes only test categories, so they cannot tell the difference), see <see cref="ToProxy"/>.
+    /// </summary>
+    public static (Regex Full, Regex Bmp, char[]? Proxies) CompileBoth(string hfPattern)
     {
-        var translator = new Translator(pattern);
-        return translator.Run();
+        var full = Translate(hfPattern, bmpOnly: false);
+        var bmp = Translate(hfPattern, bmpOnly: true);
+        char[]? proxies = bmp.HasAstralLiteral ? null : ChooseProxies(bmp.LiteralRanges);
+        return (CompileTranslation(hfPattern, full.Pattern), CompileTranslation(hfPattern, bmp.Pattern), proxies);
     }
+
+    /// <summary>One BMP character per general category that no literal or range of the pattern mentions.</summary>
+    private static char[]? ChooseProxies(List<(int Lo, int Hi)> literals)
+    {
+        var proxies = new char[32];
+        var found = new bool[32];
+        // Start above Latin-1 so that ASCII literals and case folding never see a stand-in.
+        for (int c = 0x0370; c <= 0xFFFD; c++)
+        {
+            if (c is >= 0xD800 and <= 0xDFFF) continue;
+            int cat = (int)CharUnicodeInfo.GetUnicodeCategory((char)c);
+            if (found[cat]) continue;
+            bool mentioned = false;
+            foreach (var (lo, hi) in literals)
+            {
+                if (c >= lo && c <= hi)
+                {
+                    mentioned = true;
+                    break;
+                }
+            }
+            if (!mentioned)
+            {
+                proxies[cat] = (char)c;
+                found[cat] = true;
+            }
+        }
+        foreach (UnicodeCategory cat in Enum.GetValues<UnicodeCategory>())
+        {
+            if (cat != UnicodeCategory.Surrogate && !found[(int)cat]) return null;
+        }
+        return proxies;
+    }
+
+    /// <summary>
+    /// Replaces each surrogate pair by its category's stand-in; <paramref name="map"/> gives, for each index of the
+    /// result (and its end), the index in <paramref name="text"/>. Lone surrogates stay as they are.
+    /// </summary>
+    public static string ToProxy(string text, char[] proxies, out int[] map)
+    {
+        var sb = new StringBuilder(text.Length);
+        var offsets = new List<int>(text.Length + 1);
+        for (int i = 0; i < text.Length; i++)
+        {
+            offsets.Add(i);
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                int cp = char.ConvertToUtf32(c, text[i + 1]);
+                sb.Append(proxies[(int)CharUnicodeInfo.GetUnicodeCategory(cp)]);
+                i++;
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        offsets.Add(text.Length);
+        map = [.. offsets];
+        return sb.ToString();
+    }
+
+    public static (string Pattern, bool HasAstralLiteral, List<(int Lo, int Hi)> LiteralRanges) Translate(string pattern, bool bmpOnly)
+    {
+        var translator = new Translator(pattern, bmpOnly);
+        string result = translator.Run();
+        return (result, translator.HasAstralLiteral, translator.LiteralRanges);
+    }
+
+    public static string Translate(string pattern) => Translate(pattern, bmpOnly: false).Pattern;
 
     /// <summary>The code point at <paramref name="index"/>, or the lone surrogate itself.</summary>
     internal static int CodePointAt(string s, int index)
@@ -62,8 +141,11 @@ internal static class HfRegex
         return c;
     }
 
-    private sealed class Translator(string source)
+    private sealed class Translator(string source, bool bmpOnly)
     {
+        public bool HasAstralLiteral { get; private set; }
+        public List<(int Lo, int Hi)> LiteralRanges { get; } = [];
+
         private readonly StringBuilder _out = new();
         private readonly Stack<(int Start, bool Fold)> _groups = new();
         private int _atomStart = -1;
@@ -86,7 +168,7 @@ internal static class HfRegex
                         break;
                     case '.':
                         _i++;
-                        EmitAtom($@"(?:{AnyPair}|[^\n])");
+                        EmitAtom(bmpOnly ? @"[^\n]" : $@"(?:{AnyPair}|[^\n])");
                         break;
                     case '^':
                         _i++;
@@ -161,6 +243,8 @@ internal static class HfRegex
 
         private string Literal(int cp)
         {
+            LiteralRanges.Add((cp, cp));
+            HasAstralLiteral |= cp > 0xFFFF;
             if (_fold && cp < 128 && char.IsAsciiLetter((char)cp))
             {
                 return $"[{char.ToLowerInvariant((char)cp)}{char.ToUpperInvariant((char)cp)}]";
@@ -245,7 +329,7 @@ internal static class HfRegex
             var set = new ClassSet();
             if (TryReadSetEscape(set))
             {
-                return set.Compile(negated: false);
+                return set.Compile(negated: false, bmpOnly);
             }
             switch (next)
             {
@@ -394,12 +478,14 @@ internal static class HfRegex
                     }
                 }
                 set.AddRange(lo, hi);
+                LiteralRanges.Add((lo, hi));
+                HasAstralLiteral |= hi > 0xFFFF;
                 if (_fold)
                 {
                     set.AddAsciiFold(lo, hi);
                 }
             }
-            return set.Compile(negated);
+            return set.Compile(negated, bmpOnly);
         }
 
         private int ReadBackspace()
@@ -419,9 +505,13 @@ internal static class HfRegex
         private readonly StringBuilder _key = new();
         private readonly List<Func<int, bool>> _astral = [];
 
+        // Whether the set holds category Cs, i.e. matches a lone surrogate (a code point of its own in JavaScript).
+        private bool _holdsSurrogates;
+
         public void AddRange(int lo, int hi)
         {
             _key.Append($"r{lo:X}-{hi:X};");
+            _holdsSurrogates |= lo <= 0xDFFF && hi >= 0xD800;
             int bmpHi = Math.Min(hi, 0xFFFF);
             if (lo <= bmpHi)
             {
@@ -457,6 +547,7 @@ internal static class HfRegex
         {
             // Oniguruma's \s is the White_Space property, which is exactly .NET's \s; none of it is astral.
             _key.Append(negated ? "S;" : "s;");
+            _holdsSurrogates |= negated;
             _bmp.Append(negated ? @"\S" : @"\s");
             if (negated)
             {
@@ -490,28 +581,36 @@ internal static class HfRegex
             UnicodeCategory[] cats = Categories(name);
             string dotnet = DotNetCategoryNameOrSelf(name);
             _key.Append(negated ? 'P' : 'p').Append(dotnet).Append(';');
+            _holdsSurrogates |= negated != cats.Contains(UnicodeCategory.Surrogate);
             _bmp.Append(negated ? @"\P{" : @"\p{").Append(dotnet).Append('}');
             _astral.Add(negated
                 ? cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) < 0
                 : cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) >= 0);
         }
 
-        public string Compile(bool negated)
+        public string Compile(bool negated, bool bmpOnly)
         {
+            if (bmpOnly)
+            {
+                // Only ever run on text without surrogate pairs (see ToProxy); lone surrogates are Cs as in JavaScript.
+                string body = _bmp.ToString();
+                return body.Length == 0 ? (negated ? @"[\s\S]" : "(?!)") : negated ? $"[^{body}]" : $"[{body}]";
+            }
             string astral = AstralAlternations.GetOrAdd(_key.ToString(), _ => BuildAstral(_astral));
             string bmp = _bmp.ToString();
             if (!negated)
             {
                 // Subtracting the surrogates keeps classes such as [\P{L}] from matching half of a pair.
                 string bmpClass = bmp.Length == 0 ? "" : $@"[{bmp}-[\uD800-\uDFFF]]";
-                if (astral.Length == 0)
-                {
-                    return bmpClass.Length == 0 ? "(?!)" : bmpClass;
-                }
-                return bmpClass.Length == 0 ? $"(?:{astral})" : $"(?:{bmpClass}|{astral})";
+                var alternatives = new List<string>();
+                if (bmpClass.Length > 0) alternatives.Add(bmpClass);
+                if (astral.Length > 0) alternatives.Add(astral);
+                if (_holdsSurrogates) alternatives.Add(LoneSurrogate);
+                return alternatives.Count == 0 ? "(?!)" : alternatives.Count == 1 && astral.Length == 0 && !_holdsSurrogates
+                    ? bmpClass : $"(?:{string.Join("|", alternatives)})";
             }
             string pairs = astral.Length == 0 ? AnyPair : $"(?!{astral}){AnyPair}";
-            return $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs}|{LoneSurrogate})";
+            return _holdsSurrogates ? $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs})" : $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs}|{LoneSurrogate})";
         }
 
         private static string BuildAstral(List<Func<int, bool>> predicates)

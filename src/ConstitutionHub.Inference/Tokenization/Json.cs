@@ -62,17 +62,29 @@ internal static class Json
 internal sealed class HfPattern
 {
     private readonly System.Text.RegularExpressions.Regex _regex;
+    private readonly System.Text.RegularExpressions.Regex? _bmp;
+    private readonly char[]? _proxies;
 
-    private HfPattern(System.Text.RegularExpressions.Regex regex) => _regex = regex;
+    private HfPattern(System.Text.RegularExpressions.Regex regex, System.Text.RegularExpressions.Regex? bmp = null, char[]? proxies = null)
+    {
+        _regex = regex;
+        _bmp = bmp;
+        _proxies = proxies;
+    }
 
     public System.Text.RegularExpressions.Regex Regex => _regex;
+
+    /// <summary>A pattern written as a .NET regex with JavaScript-equivalent semantics (no translation).</summary>
+    public static HfPattern FromDotNet(string pattern) =>
+        new(new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled));
 
     public static HfPattern Create(JsonElement pattern, bool invert, string owner)
     {
         string? regex = Json.String(pattern, "Regex");
         if (regex is not null)
         {
-            return new HfPattern(HfRegex.Compile(regex));
+            var (full, bmp, proxies) = HfRegex.CompileBoth(regex);
+            return new HfPattern(full, bmp, proxies);
         }
         string? literal = Json.String(pattern, "String");
         if (literal is not null)
@@ -92,7 +104,26 @@ internal sealed class HfPattern
     }
 
     /// <summary>All matches in order, advancing one code point past empty matches as JavaScript's matchAll does with the u flag.</summary>
-    public IEnumerable<System.Text.RegularExpressions.Match> Matches(string text)
+    public IEnumerable<(int Index, int Length)> Matches(string text)
+    {
+        if (_bmp is null)
+        {
+            return Run(_regex, text, null);
+        }
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDBFF') < 0)
+        {
+            return Run(_bmp, text, null);
+        }
+        if (_proxies is null)
+        {
+            return Run(_regex, text, null);
+        }
+        string proxy = HfRegex.ToProxy(text, _proxies, out int[] map);
+        return Run(_bmp, proxy, map);
+    }
+
+    /// <summary>Match groups, for String.prototype.split semantics (only on the full-semantics regex).</summary>
+    public IEnumerable<System.Text.RegularExpressions.Match> MatchObjects(string text)
     {
         int pos = 0;
         while (pos <= text.Length)
@@ -107,6 +138,27 @@ internal sealed class HfPattern
             if (m.Length == 0)
             {
                 if (pos >= text.Length) yield break;
+                pos += char.IsHighSurrogate(text[pos]) && pos + 1 < text.Length && char.IsLowSurrogate(text[pos + 1]) ? 2 : 1;
+            }
+        }
+    }
+
+    private static IEnumerable<(int Index, int Length)> Run(System.Text.RegularExpressions.Regex regex, string text, int[]? map)
+    {
+        int pos = 0;
+        while (pos <= text.Length)
+        {
+            var m = regex.Match(text, pos);
+            if (!m.Success)
+            {
+                yield break;
+            }
+            yield return map is null ? (m.Index, m.Length) : (map[m.Index], map[m.Index + m.Length] - map[m.Index]);
+            pos = m.Index + m.Length;
+            if (m.Length == 0)
+            {
+                if (pos >= text.Length) yield break;
+                // With the u flag an empty match advances one code point.
                 pos += char.IsHighSurrogate(text[pos]) && pos + 1 < text.Length && char.IsLowSurrogate(text[pos + 1]) ? 2 : 1;
             }
         }

@@ -77,11 +77,11 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
             output.Add(ToByteLevel(text));
             return;
         }
-        foreach (Match m in Gpt2.Value.Matches(text))
+        foreach (var (index, length) in Gpt2.Value.Matches(text))
         {
-            if (m.Length > 0)
+            if (length > 0)
             {
-                output.Add(ToByteLevel(text.AsSpan(m.Index, m.Length)));
+                output.Add(ToByteLevel(text.AsSpan(index, length)));
             }
         }
     }
@@ -122,14 +122,26 @@ internal sealed class SplitPreTokenizer : PreTokenizer
     {
         if (_invert)
         {
-            foreach (Match m in _pattern.Matches(text))
+            foreach (var (index, length) in _pattern.Matches(text))
             {
-                if (m.Length > 0) output.Add(m.Value);
+                if (length > 0) output.Add(text.Substring(index, length));
             }
             return;
         }
+        if (!_removed)
+        {
+            int last = 0;
+            foreach (var (index, length) in _pattern.Matches(text))
+            {
+                if (last < index) output.Add(text[last..index]);
+                if (length > 0) output.Add(text.Substring(index, length));
+                last = index + length;
+            }
+            if (last < text.Length) output.Add(text[last..]);
+            return;
+        }
         int prev = 0;
-        foreach (Match m in _pattern.Matches(text))
+        foreach (Match m in _pattern.MatchObjects(text))
         {
             if (prev < m.Index)
             {

@@ -24,6 +24,12 @@ internal static class UnicodeNormalization
         public readonly Dictionary<int, int[]> Compatibility = [];
         public readonly Dictionary<int, byte> Classes = [];
         public readonly Dictionary<long, int> Compose = [];
+
+        /// <summary>Per BMP character, a bit per form (1 &lt;&lt; (int)Form) set when the character may change under it.</summary>
+        public readonly byte[] BmpUnstable = new byte[65536];
+
+        /// <summary>The same for astral characters, which are rarely affected (emoji are not).</summary>
+        public readonly Dictionary<int, byte> AstralUnstable = [];
     }
 
     private static readonly Lazy<Tables> Data = new(Build);
@@ -45,10 +51,47 @@ internal static class UnicodeNormalization
             string[] f = entry.Split(' ');
             t.Classes[Hex(f[0])] = byte.Parse(f[1], CultureInfo.InvariantCulture);
         }
+        var composites = new HashSet<int>();
+        var seconds = new HashSet<int>();
         foreach (string entry in UnicodeNormalizationData.Compositions.Split(';'))
         {
             string[] f = entry.Split(' ');
             t.Compose[Key(Hex(f[0]), Hex(f[1]))] = Hex(f[2]);
+            seconds.Add(Hex(f[1]));
+            composites.Add(Hex(f[2]));
+        }
+        // Quick check (in the spirit of UAX #15's NFC_Quick_Check): a character is stable under a form when it has no
+        // decomposition there (or, for the composed forms, is itself a primary composite), has combining class 0,
+        // and cannot combine with a preceding character.
+        void Mark(int cp, Form form)
+        {
+            byte bit = (byte)(1 << (int)form);
+            if (cp <= 0xFFFF) t.BmpUnstable[cp] |= bit;
+            else t.AstralUnstable[cp] = (byte)(t.AstralUnstable.GetValueOrDefault(cp) | bit);
+        }
+        foreach (int cp in t.Classes.Keys)
+        {
+            foreach (Form f in Enum.GetValues<Form>()) Mark(cp, f);
+        }
+        foreach (int cp in seconds)
+        {
+            Mark(cp, Form.Nfc);
+            Mark(cp, Form.Nfkc);
+        }
+        for (int cp = VBase; cp < VBase + VCount; cp++) { Mark(cp, Form.Nfc); Mark(cp, Form.Nfkc); }
+        for (int cp = TBase + 1; cp < TBase + TCount; cp++) { Mark(cp, Form.Nfc); Mark(cp, Form.Nfkc); }
+        for (int cp = SBase; cp < SBase + SCount; cp++) { Mark(cp, Form.Nfd); Mark(cp, Form.Nfkd); }
+        foreach (int cp in t.Canonical.Keys)
+        {
+            Mark(cp, Form.Nfd);
+            Mark(cp, Form.Nfkd);
+            if (!composites.Contains(cp)) { Mark(cp, Form.Nfc); Mark(cp, Form.Nfkc); }
+        }
+        foreach (var (cp, compat) in t.Compatibility)
+        {
+            if (t.Canonical.TryGetValue(cp, out var canonical) && canonical == compat) continue;
+            Mark(cp, Form.Nfkd);
+            Mark(cp, Form.Nfkc);
         }
         return t;
     }
@@ -59,25 +102,12 @@ internal static class UnicodeNormalization
 
     public static string Normalize(string text, Form form)
     {
-        // Text below these limits cannot change: nothing under U+0300 combines (and Latin-1 letters are already
-        // composed), nothing under U+00C0 decomposes canonically, nothing under U+00A0 has a compatibility mapping.
         bool compat = form is Form.Nfkc or Form.Nfkd;
-        int quickLimit = form switch { Form.Nfc => 0x300, Form.Nfd => 0xC0, _ => 0xA0 };
-        bool quick = true;
-        foreach (char c in text)
-        {
-            if (c >= quickLimit)
-            {
-                quick = false;
-                break;
-            }
-        }
-        if (quick)
+        Tables t = Data.Value;
+        if (IsStable(text, form, t))
         {
             return text;
         }
-
-        Tables t = Data.Value;
         var buffer = new List<int>(text.Length + 8);
         for (int i = 0; i < text.Length;)
         {
@@ -97,6 +127,23 @@ internal static class UnicodeNormalization
             else sb.Append((char)cp);
         }
         return sb.ToString();
+    }
+
+    private static bool IsStable(string text, Form form, Tables t)
+    {
+        byte bit = (byte)(1 << (int)form);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c < 0xA0) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                if (t.AstralUnstable.Count > 0 && (t.AstralUnstable.GetValueOrDefault(char.ConvertToUtf32(c, text[++i])) & bit) != 0) return false;
+                continue;
+            }
+            if ((t.BmpUnstable[c] & bit) != 0) return false;
+        }
+        return true;
     }
 
     private static void Decompose(int cp, bool compat, Tables t, List<int> output)
