@@ -64,12 +64,14 @@ internal sealed class HfPattern
     private readonly System.Text.RegularExpressions.Regex _regex;
     private readonly System.Text.RegularExpressions.Regex? _bmp;
     private readonly char[]? _proxies;
+    private readonly KnownSplitPatterns? _known;
 
-    private HfPattern(System.Text.RegularExpressions.Regex regex, System.Text.RegularExpressions.Regex? bmp = null, char[]? proxies = null)
+    private HfPattern(System.Text.RegularExpressions.Regex regex, System.Text.RegularExpressions.Regex? bmp = null, char[]? proxies = null, KnownSplitPatterns? known = null)
     {
         _regex = regex;
         _bmp = bmp;
         _proxies = proxies;
+        _known = known;
     }
 
     public System.Text.RegularExpressions.Regex Regex => _regex;
@@ -84,7 +86,7 @@ internal sealed class HfPattern
         if (regex is not null)
         {
             var (full, bmp, proxies) = HfRegex.CompileBoth(regex);
-            return new HfPattern(full, bmp, proxies);
+            return new HfPattern(full, bmp, proxies, KnownSplitPatterns.ForRegex(regex));
         }
         string? literal = Json.String(pattern, "String");
         if (literal is not null)
@@ -103,9 +105,17 @@ internal sealed class HfPattern
         return _regex.Replace(text, content.Replace("$", "$$"));
     }
 
+    /// <summary>Matches of a copy of this pattern without the hand-written matcher (for tests).</summary>
+    internal IEnumerable<(int Index, int Length)> RegexMatches(string text) =>
+        new HfPattern(_regex, _bmp, _proxies).Matches(text);
+
     /// <summary>All matches in order, advancing one code point past empty matches as JavaScript's matchAll does with the u flag.</summary>
     public IEnumerable<(int Index, int Length)> Matches(string text)
     {
+        if (_known is not null)
+        {
+            return _known.Matches(text);
+        }
         if (_bmp is null)
         {
             return Run(_regex, text, null);

@@ -60,11 +60,10 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
     // transformers.js hard-codes this pattern as a JavaScript literal, so \s is JavaScript's white space here,
     // not Oniguruma's; spelled out explicitly for the translator.
     private const string Ws = HfRegex.JsWhiteSpaceClassBody;
+    internal const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^" + Ws + @"\p{L}\p{N}]+|[" + Ws + "]+(?![^" + Ws + "])|[" + Ws + "]+";
     private static readonly Lazy<HfPattern> Gpt2 = new(() => HfPattern.Create(
-        JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["Regex"] = $@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{{L}}+| ?\p{{N}}+| ?[^{Ws}\p{{L}}\p{{N}}]+|[{Ws}]+(?![^{Ws}])|[{Ws}]+",
-        })).RootElement, invert: true, "ByteLevel pre_tokenizer"));
+        JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, string> { ["Regex"] = Gpt2Pattern })).RootElement,
+        invert: true, "ByteLevel pre_tokenizer"));
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output)
     {

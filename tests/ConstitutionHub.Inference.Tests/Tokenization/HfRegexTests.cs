@@ -4,9 +4,9 @@ using ConstitutionHub.Inference.Tokenization;
 namespace ConstitutionHub.Inference.Tests.Tokenization;
 
 /// <summary>
-/// The split patterns run on a fast BMP-only regex, with astral characters replaced by stand-ins of the same
-/// category. These tests hold that path to the full code-point translation on random text full of astral letters,
-/// digits, emoji, marks, unusual white space and contractions.
+/// Split patterns run on hand-written matchers (GPT-2, Llama 3 and Qwen2 patterns) or on a fast BMP-only regex
+/// with astral characters replaced by stand-ins of the same category. These tests hold both to the full code-point
+/// translation on random text full of astral letters, digits, emoji, marks, unusual white space and contractions.
 /// </summary>
 public sealed class HfRegexTests
 {
@@ -16,6 +16,7 @@ public sealed class HfRegexTests
         ["(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"],
         ["[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"],
         ["\\d+|.|\\s"],
+        [ByteLevelPreTokenizer.Gpt2Pattern],
     ];
 
     private static readonly string[] Alphabet =
@@ -32,7 +33,7 @@ public sealed class HfRegexTests
         var fast = HfPattern.Create(System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(new { Regex = pattern })).RootElement, invert: true, "test");
         var full = HfRegex.Compile(pattern);
         var random = new Random(1234);
-        for (int n = 0; n < 3000; n++)
+        for (int n = 0; n < 5000; n++)
         {
             var sb = new StringBuilder();
             int parts = random.Next(1, 30);
@@ -48,9 +49,12 @@ public sealed class HfRegexTests
                 pos = m.Index + Math.Max(m.Length, 1);
                 if (m.Length == 0 && pos < text.Length && char.IsLowSurrogate(text[pos]) && char.IsHighSurrogate(text[pos - 1])) pos++;
             }
-            var actual = fast.Matches(text).ToList();
-            Assert.True(expected.SequenceEqual(actual),
-                $"text {string.Join(" ", text.Select(c => ((int)c).ToString("X4")))}: expected {string.Join(",", expected)}, got {string.Join(",", actual)}");
+            // Both the hand-written matcher (for the well-known patterns) and the BMP regex with stand-ins.
+            foreach (var actual in new[] { fast.Matches(text).ToList(), fast.RegexMatches(text).ToList() })
+            {
+                Assert.True(expected.SequenceEqual(actual),
+                    $"text {string.Join(" ", text.Select(c => ((int)c).ToString("X4")))}: expected {string.Join(",", expected)}, got {string.Join(",", actual)}");
+            }
         }
     }
 
