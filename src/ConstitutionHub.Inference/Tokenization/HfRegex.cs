@@ -34,7 +34,7 @@ internal static class HfRegex
 
     public static Regex Compile(string hfPattern) => CompileTranslation(hfPattern, Translate(hfPattern, bmpOnly: false).Pattern);
 
-    private static Regex CompileTranslation(string hfPattern, string translated)
+    internal static Regex CompileTranslation(string hfPattern, string translated)
     {
         try
         {
@@ -46,22 +46,8 @@ internal static class HfRegex
         }
     }
 
-    /// <summary>
-    /// The pattern compiled twice: with full code-point semantics, and for text without astral characters, where
-    /// classes need no surrogate handling and run several times faster. Text with astral characters can still use the
-    /// fast form when each astral character is first replaced by a BMP stand-in of the same general category (the
-    /// pattern's classes only test categories, so they cannot tell the difference), see <see cref="ToProxy"/>.
-    /// </summary>
-    public static (Regex Full, Regex Bmp, char[]? Proxies) CompileBoth(string hfPattern)
-    {
-        var full = Translate(hfPattern, bmpOnly: false);
-        var bmp = Translate(hfPattern, bmpOnly: true);
-        char[]? proxies = bmp.HasAstralLiteral ? null : ChooseProxies(bmp.LiteralRanges);
-        return (CompileTranslation(hfPattern, full.Pattern), CompileTranslation(hfPattern, bmp.Pattern), proxies);
-    }
-
     /// <summary>One BMP character per general category that no literal or range of the pattern mentions.</summary>
-    private static char[]? ChooseProxies(List<(int Lo, int Hi)> literals)
+    internal static char[]? ChooseProxies(List<(int Lo, int Hi)> literals)
     {
         var proxies = new char[32];
         var found = new bool[32];
