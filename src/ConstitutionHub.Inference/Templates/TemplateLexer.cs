@@ -105,6 +105,7 @@ internal sealed class TemplateLexer
                 i += 2;
             }
         }
+        trimmed = RemoveGenerationTags(trimmed);
         var sb = new StringBuilder(trimmed.Count);
         var map = new int[trimmed.Count];
         for (int i = 0; i < trimmed.Count; i++)
@@ -113,6 +114,32 @@ internal sealed class TemplateLexer
             map[i] = trimmed[i].Offset;
         }
         return (sb.ToString(), map);
+    }
+
+    /// <summary>
+    /// {% generation %} and {% endgeneration %} (assistant-mask markers) are dropped with the white space around them,
+    /// which "-" keeps or removes: /(\s*){%(-?)\s*(?:end)?generation\s*(-?)%}(\s*)/gs in @huggingface/jinja.
+    /// </summary>
+    private static List<(char C, int Offset)> RemoveGenerationTags(List<(char C, int Offset)> chars)
+    {
+        var text = new string(chars.Select(x => x.C).ToArray());
+        if (!text.Contains("generation", StringComparison.Ordinal))
+        {
+            return chars;
+        }
+        const string Ws = @"[\t\n\v\f\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]";
+        var tag = new System.Text.RegularExpressions.Regex($@"({Ws}*){{%(-?){Ws}*(?:end)?generation{Ws}*(-?)%}}({Ws}*)");
+        var result = new List<(char C, int Offset)>(chars.Count);
+        int pos = 0;
+        foreach (System.Text.RegularExpressions.Match m in tag.Matches(text))
+        {
+            result.AddRange(chars.GetRange(pos, m.Index - pos));
+            if (m.Groups[2].Length == 0) result.AddRange(chars.GetRange(m.Groups[1].Index, m.Groups[1].Length));
+            if (m.Groups[3].Length == 0) result.AddRange(chars.GetRange(m.Groups[4].Index, m.Groups[4].Length));
+            pos = m.Index + m.Length;
+        }
+        result.AddRange(chars.GetRange(pos, chars.Count - pos));
+        return result;
     }
 
     private TemplateException Error(string message, int srcOffset)
