@@ -236,8 +236,6 @@ internal static class Builtins
         switch (name)
         {
             case "safe":
-            case "e":
-            case "escape":
                 return operand;
             case "tojson":
             {

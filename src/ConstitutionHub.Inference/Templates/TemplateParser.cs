@@ -11,7 +11,7 @@ internal sealed class TemplateParser
     [
         "safe", "tojson", "list", "first", "last", "length", "count", "reverse", "sort", "join", "string", "unique",
         "upper", "lower", "title", "capitalize", "trim", "indent", "int", "float", "abs", "items", "bool", "default",
-        "d", "selectattr", "rejectattr", "select", "reject", "map", "replace", "round", "dictsort", "keys", "values", "e", "escape",
+        "d", "selectattr", "rejectattr", "select", "reject", "map", "replace", "round", "dictsort", "keys", "values",
     ];
 
     internal static readonly HashSet<string> Tests =
