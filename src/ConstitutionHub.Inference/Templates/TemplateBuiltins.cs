@@ -91,7 +91,7 @@ internal static class Builtins
         string v = s.V;
         return name switch
         {
-            "upper" => Fn(_ => new StringValue(v.ToUpperInvariant())),
+            "upper" => Fn(_ => new StringValue(JsText.ToUpper(v))),
             "lower" => Fn(_ => new StringValue(JsText.ToLower(v))),
             // JavaScript's trim family: any argument (Python's chars) is ignored by @huggingface/jinja.
             "strip" => Fn(_ => new StringValue(JsText.Trim(v))),
@@ -110,7 +110,7 @@ internal static class Builtins
 
     private static FunctionValue Fn(Func<List<Value>, Value> f) => new((args, _) => f(args));
 
-    private static string Capitalize(string v) => v.Length == 0 ? v : char.ToUpperInvariant(v[0]) + v[1..];
+    private static string Capitalize(string v) => v.Length == 0 ? v : JsText.ToUpper(v[..1]) + v[1..];
 
     /// <summary>value.replace(/\b\w/g, toUpperCase): ASCII word characters after a non-word character.</summary>
     internal static string TitleCase(string v)
@@ -221,7 +221,7 @@ internal static class Builtins
         "mapping" => operand is ObjectValue,
         "sequence" => operand is ArrayValue or ObjectValue or StringValue,
         "lower" => operand is StringValue s && s.V == JsText.ToLower(s.V),
-        "upper" => operand is StringValue s && s.V == s.V.ToUpperInvariant(),
+        "upper" => operand is StringValue s && s.V == JsText.ToUpper(s.V),
         "defined" => operand is not UndefinedValue,
         "undefined" => operand is UndefinedValue,
         "equalto" or "eq" => Js.StrictEquals(operand, arg),

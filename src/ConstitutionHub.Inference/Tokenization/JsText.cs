@@ -60,6 +60,48 @@ internal static class JsText
         return sb.ToString();
     }
 
+    private static readonly Lazy<Dictionary<char, string>> MultiCharUpper = new(() =>
+    {
+        var map = new Dictionary<char, string>();
+        foreach (string entry in UnicodeNormalizationData.MultiCharUppercase.Split(';'))
+        {
+            string[] f = entry.Split(':');
+            int cp = int.Parse(f[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            if (cp > 0xFFFF) continue;
+            map[(char)cp] = string.Concat(f[1].Split(' ').Select(h =>
+                char.ConvertFromUtf32(int.Parse(h, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+        return map;
+    });
+
+    /// <summary>String.prototype.toUpperCase: the simple mapping plus SpecialCasing's one-to-many mappings (ß to SS).</summary>
+    public static string ToUpper(string s)
+    {
+        string upper = s.ToUpperInvariant();
+        var special = MultiCharUpper.Value;
+        int first = -1;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] >= '\u00DF' && special.ContainsKey(s[i]))
+            {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0)
+        {
+            return upper;
+        }
+        var sb = new StringBuilder(s.Length + 8);
+        sb.Append(upper, 0, first);
+        for (int i = first; i < s.Length; i++)
+        {
+            if (special.TryGetValue(s[i], out string? mapped)) sb.Append(mapped);
+            else sb.Append(upper[i]);
+        }
+        return sb.ToString();
+    }
+
     /// <summary>Unicode's Final_Sigma condition: a cased letter before (skipping case-ignorables) and none after.</summary>
     private static bool IsFinalSigma(string s, int index)
     {
