@@ -96,7 +96,8 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
                 _ => throw Fail($"Unknown node type: {node.GetType().Name}", node),
             };
         }
-        catch (Exception e) when (e is TemplateRuntimeError or InvalidOperationException)
+        catch (Exception e) when (e is TemplateRuntimeError or InvalidOperationException or InvalidCastException
+                                       or ArgumentException or IndexOutOfRangeException or OverflowException)
         {
             throw Fail(e.Message, node);
         }
@@ -630,6 +631,8 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
             if (args.Count > 2) step = Arg(2);
         }
         if (step == 0) throw Error("range() step must not be zero");
+        // A guard against runaway templates; no chat template comes near it.
+        if ((stop - start) / step > 1_000_000) throw Error("range() is limited to 1,000,000 items");
         var items = new List<Value>();
         for (long i = start; step > 0 ? i < stop : i > stop; i += step)
         {

@@ -104,3 +104,23 @@ public sealed class ChatTemplateTests
         Assert.Contains("chat_template", e.Message);
     }
 }
+
+public sealed class ChatTemplateLimitsTests
+{
+    [Fact]
+    public void Huge_range_is_refused_instead_of_exhausting_memory()
+    {
+        var t = ChatTemplate.Parse("{% for i in range(100000000000) %}x{% endfor %}");
+        var e = Assert.Throws<TemplateException>(() => t.Render([new ChatMessage("user", "hi")], false));
+        Assert.Contains("range()", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_function_call_names_the_function()
+    {
+        var t = ChatTemplate.Parse("{{ undefined_helper(1) }}");
+        var e = Assert.Throws<TemplateException>(() => t.Render([new ChatMessage("user", "hi")], false));
+        Assert.Contains("'undefined_helper'", e.Message);
+        Assert.Equal(1, e.Line);
+    }
+}
