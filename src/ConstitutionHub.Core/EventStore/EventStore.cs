@@ -27,7 +27,9 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         if (events.Count == 0) throw new ArgumentException("Nothing to append.", nameof(events));
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var projectionsOfType = projectionsByType[streamType].ToList();
+        // With no read model to update, the single append statement is its own transaction: one round trip.
+        await using var tx = projectionsOfType.Count > 0 ? await connection.BeginTransactionAsync(ct) : null;
         List<StoredEvent> stored;
         try
         {
@@ -36,24 +38,23 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName == "events_id_key")
         {
             // A retry raced its own first attempt: the other one committed these ids.
-            await tx.RollbackAsync(ct);
+            if (tx is not null) await tx.RollbackAsync(ct);
             return await PreviousResultAsync(streamId, events, ct)
                 ?? throw new IdempotencyConflictException($"Event ids of this append are used by another append.");
         }
         catch (WrongExpectedVersionException)
         {
-            await tx.RollbackAsync(ct);
+            if (tx is not null) await tx.RollbackAsync(ct);
             // A retried command finds the stream moved on by its own first attempt: report that, not a conflict.
             var previous = await PreviousResultAsync(streamId, events, ct);
             if (previous is not null) return previous;
             throw;
         }
 
-        foreach (var projection in projectionsByType[streamType])
+        foreach (var projection in projectionsOfType)
             await projection.ApplyAsync(connection, stored, ct);
-
+        if (tx is not null) await tx.CommitAsync(ct);
         await NotifyAsync(connection, streamId, streamType, stored[^1].Version, ct);
-        await tx.CommitAsync(ct);
         return new AppendResult(streamId, stored[^1].Version, stored[^1].Sequence, AlreadyApplied: false);
     }
 
@@ -74,11 +75,13 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
                 "update streams set version = version + @count, updated = now() where id = @stream and version = @expected returning version",
         };
         var sql = $"""
-            with s as ({streamStep})
-            insert into events (id, stream_id, version, type, data, metadata)
-            select e.id, @stream, s.version - @count + e.ord, e.type, e.data, @metadata
-            from s, unnest(@ids, @types, @datas) with ordinality as e(id, type, data, ord)
-            returning seq, id, version, created, tx_id::text::numeric
+            with s as ({streamStep}),
+            ins as (
+                insert into events (id, stream_id, version, type, data, metadata)
+                select e.id, @stream, s.version - @count + e.ord, e.type, e.data, @metadata
+                from s, unnest(@ids, @types, @datas) with ordinality as e(id, type, data, ord)
+                returning seq, id, version, created, tx_id)
+            select seq, id, version, created, tx_id::text::numeric from ins
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("stream", streamId);
@@ -131,9 +134,14 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         return new AppendResult(streamId, found[^1].Version, found[^1].Seq, AlreadyApplied: true);
     }
 
+    /// <summary>
+    /// Tells listeners (live pages on every node) after the commit. Sent in its own tiny transaction rather than
+    /// inside the append's: a NOTIFY in a transaction takes a database-wide lock until commit, which would queue
+    /// every append behind every other append's disk flush. A process that dies between commit and notify costs
+    /// listeners one wake-up; the log itself (ReadAllAsync) is the source of truth.
+    /// </summary>
     private static async Task NotifyAsync(NpgsqlConnection connection, string streamId, string streamType, long version, CancellationToken ct)
     {
-        // NOTIFY is transactional: listeners hear of the append only once it is committed.
         await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
         command.Parameters.AddWithValue("channel", NotificationChannel);
         command.Parameters.AddWithValue("payload", JsonSerializer.Serialize(new StreamChanged(streamId, streamType, version)));

@@ -172,6 +172,6 @@ public sealed class EventStoreTests : IAsyncLifetime
         await listener.WaitAsync(TimeSpan.FromSeconds(5));
 
         var payload = await heard.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Contains("\"Stream\":\"s-9\"", payload, StringComparison.Ordinal);
+        Assert.Equal("s-9", System.Text.Json.JsonSerializer.Deserialize<StreamChanged>(payload)!.Stream);
     }
 }
