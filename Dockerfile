@@ -1,0 +1,24 @@
+# ConstitutionHub web node. Build: docker build -t constitutionhub .
+# Run against a PostgreSQL of your own: docker run -p 8080:8080 -e ConnectionStrings__Hub="Host=db;Username=hub;Password=...;Database=hub" \
+#   -e Auth__Oidc__Authority=... constitutionhub
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
+RUN tools/fetch-onnxruntime.sh || true
+RUN dotnet publish src/ConstitutionHub.Web -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+COPY --from=build /src/wwwroot ./wwwroot
+COPY --from=build /src/models ./models
+COPY --from=build /src/.cache/onnxruntime ./.cache/onnxruntime
+ENV ASPNETCORE_URLS=http://+:8080 \
+    CONSTITUTIONHUB_WEBROOT=/app/wwwroot \
+    Inference__ModelsPath=/app/models \
+    Inference__OnnxRuntimePath=/app/.cache/onnxruntime/libonnxruntime.so.1
+EXPOSE 8080
+USER app
+ENTRYPOINT ["dotnet", "ConstitutionHub.Web.dll"]

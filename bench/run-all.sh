@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints its own figures and ratios against a peer measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== event store"
+dotnet run -c Release --no-build --project bench/EventStoreBench -- "$@"
+if [ -x bench/inference/run.sh ]; then
+  echo "== inference"
+  bench/inference/run.sh
+fi
