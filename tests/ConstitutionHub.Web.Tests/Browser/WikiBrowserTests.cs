@@ -157,6 +157,28 @@ public sealed class WikiBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_owner_renames_a_constitution_and_makes_it_private_and_others_lose_sight_of_it()
+    {
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Owner");
+        await page.GotoAsync("/new");
+        await page.GetByLabel("Title").FillAsync("Settings doc");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        await page.WaitForURLAsync("**/c/settings-doc");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await page.GetByLabel("Title").FillAsync("Renamed doc");
+        await page.GetByLabel("Who can see it").SelectOptionAsync("Private");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await page.WaitForURLAsync("**/c/settings-doc");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 }).First).ToHaveTextAsync("Renamed doc");
+
+        var other = await Chromium.NewPageAsync(server.Address);
+        var response = await other.GotoAsync("/c/settings-doc");
+        Assert.Equal(404, response!.Status);
+    }
+
+    [Fact]
     public async Task Searching_finds_a_constitution_by_its_text()
     {
         var page = await Chromium.NewPageAsync(server.Address);
