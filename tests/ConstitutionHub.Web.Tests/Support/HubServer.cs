@@ -52,17 +52,24 @@ public sealed class HubServer : IAsyncDisposable
     public async Task<HttpClient> SignedInClientAsync(string name)
     {
         var client = Client();
-        var form = await client.GetStringAsync("/signin");
-        var token = new HtmlParser().ParseDocument(form).QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
-            ?? throw new InvalidOperationException("The sign-in form has no antiforgery token.");
-        var response = await client.PostAsync("/auth/local", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = token, ["displayName"] = name, ["returnUrl"] = "/",
-        }));
+        var response = await PostLocalSignInAsync(client, name, "/");
         if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.ToString() != "/")
             throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {response.Headers.Location}");
         return client;
     }
+
+    /// <summary>The antiforgery token of a page's forms (the cookie half stays in the client).</summary>
+    public static async Task<string> AntiforgeryTokenAsync(HttpClient client, string page = "/signin") =>
+        new HtmlParser().ParseDocument(await client.GetStringAsync(page))
+            .QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
+        ?? throw new InvalidOperationException($"{page} has no form with an antiforgery token.");
+
+    /// <summary>Posts the local sign-in form as a browser would.</summary>
+    public static async Task<HttpResponseMessage> PostLocalSignInAsync(HttpClient client, string name, string returnUrl, string tokenPage = "/signin") =>
+        await client.PostAsync("/auth/local", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = await AntiforgeryTokenAsync(client, tokenPage), ["displayName"] = name, ["returnUrl"] = returnUrl,
+        }));
 
     public async ValueTask DisposeAsync()
     {

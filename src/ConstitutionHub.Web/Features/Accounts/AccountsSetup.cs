@@ -56,11 +56,11 @@ public static class AccountsSetup
     {
         app.MapPost("/auth/local", async (HttpContext context, IHostEnvironment environment, Users users, IAntiforgery antiforgery) =>
         {
+            // Refused outside Development whatever the request carries: a name proves nothing about a person.
+            if (!LocalSignInAllowed(environment)) return Results.Redirect("/signin?error=local-disabled");
             if (!await antiforgery.IsRequestValidAsync(context)) return Results.BadRequest("The form expired; reload the page and try again.");
             var form = await context.Request.ReadFormAsync();
             var returnUrl = SafeReturnUrl(form["returnUrl"]);
-            if (!LocalSignInAllowed(environment))
-                return Results.Redirect("/signin?error=local-disabled");
             var name = LocalNames.Normalise(form["displayName"]);
             if (name is null)
                 return Results.Redirect($"/signin?error=invalid-name&returnUrl={Uri.EscapeDataString(returnUrl)}");
