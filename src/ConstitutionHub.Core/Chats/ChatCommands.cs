@@ -1,0 +1,136 @@
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.People;
+
+namespace ConstitutionHub.Core.Chats;
+
+/// <summary>What a person asks for when starting a chat: the prompt is compiled here, from the stored revision.</summary>
+public sealed record StartChat(string Slug, int Revision, IReadOnlyDictionary<string, string> Recipe, ModelRecord Model,
+    SamplingRecord Sampling, string? Title = null);
+
+/// <summary>
+/// The write side of chats: loads state from the read model, asks <see cref="ChatDecisions"/> what happens and
+/// appends with the expected version. Event and message ids derive from a command id, so a retried request is
+/// applied once. Token batches, completion and failure come from the model runner on the server; posting and
+/// starting replies are limited to the chat's owner.
+/// </summary>
+public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats, ConstitutionQueries constitutions)
+{
+    // Appends by the runner and by the owner (on another branch) may interleave; each retry re-decides on fresh state.
+    private const int MaxRetries = 20;
+
+    /// <summary>
+    /// Compiles the system prompt of <paramref name="slug"/> at <paramref name="revision"/> with
+    /// <paramref name="recipe"/> and records it with the model and sampling settings. Use it for a chat's start and
+    /// for a turn that runs with another constitution, revision, recipe, model or sampling.
+    /// </summary>
+    public async Task<ChatProvenance> ProvenanceAsync(Actor? actor, string slug, int revision, IReadOnlyDictionary<string, string> recipe,
+        ModelRecord model, SamplingRecord sampling, CancellationToken ct = default)
+    {
+        var constitution = DocumentAccess.EnsureRead(await constitutions.BySlugAsync(slug, ct), actor);
+        var stored = await constitutions.RevisionAsync(constitution.Id, revision, ct)
+            ?? throw new ValidationException("revision", $"Revision {revision} of '{slug}' does not exist.");
+        var choices = new SortedDictionary<string, string>((recipe ?? new Dictionary<string, string>()).ToDictionary(), StringComparer.Ordinal);
+        CompiledPrompt compiled;
+        try
+        {
+            compiled = PromptCompiler.Compile(stored.Markdown, stored.Sections, new Recipe(choices));
+        }
+        catch (ArgumentException e) // also VariantSyntaxException: an unknown section or variant, or malformed variant blocks
+        {
+            throw new ValidationException("recipe", e.Message);
+        }
+        var provenance = new ChatProvenance(constitution.Id, constitution.Slug, revision, choices, compiled.Text, compiled.Hash, model, sampling);
+        ChatDecisions.ValidateProvenance(provenance);
+        return provenance;
+    }
+
+    public async Task<ChatRow> StartAsync(Actor actor, StartChat command, Guid commandId, CancellationToken ct = default)
+    {
+        var provenance = await ProvenanceAsync(actor, command.Slug, command.Revision, command.Recipe, command.Model, command.Sampling, ct);
+        return await StartAsync(actor, provenance, command.Title, commandId, ct);
+    }
+
+    /// <summary>Starts a chat from a provenance built elsewhere (an import); it must be self-consistent.</summary>
+    public async Task<ChatRow> StartAsync(Actor actor, ChatProvenance provenance, string? title, Guid commandId, CancellationToken ct = default)
+    {
+        var chatId = DeriveId(commandId, 0);
+        var started = ChatDecisions.Start(chatId, actor.Id, actor.Name, title, provenance);
+        await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, ExpectedVersion.NoStream,
+            [new NewEvent(DeriveId(commandId, 1), started)], Metadata(actor, commandId), ct);
+        return (await chats.ChatAsync(chatId, ct))!;
+    }
+
+    /// <summary>Posts a user turn after <paramref name="parentMessageId"/> (null for a first turn). To edit an earlier
+    /// turn, post the new text with that turn's parent: the chat branches there. Returns the new message id.</summary>
+    public Task<Guid> PostUserMessageAsync(Actor actor, Guid chatId, Guid? parentMessageId, string text, Guid commandId,
+        CancellationToken ct = default)
+    {
+        var messageId = DeriveId(commandId, 0);
+        return DecideAsync(actor, chatId, commandId, ownerOnly: true,
+            state => ChatDecisions.PostUserMessage(state, messageId, parentMessageId, text), () => messageId, ct);
+    }
+
+    /// <summary>Begins a reply to the user message <paramref name="parentMessageId"/>; a second reply to the same
+    /// parent is a regenerate. <paramref name="provenance"/> is what this turn runs with (null: as the chat started).
+    /// <paramref name="node"/> names this server process (see <see cref="ChatRecovery"/>). Returns the reply's id.</summary>
+    public Task<Guid> StartReplyAsync(Actor actor, Guid chatId, Guid parentMessageId, ChatProvenance? provenance, string node, Guid commandId,
+        CancellationToken ct = default)
+    {
+        var messageId = DeriveId(commandId, 0);
+        return DecideAsync(actor, chatId, commandId, ownerOnly: true,
+            state => ChatDecisions.StartReply(state, messageId, parentMessageId, provenance, node), () => messageId, ct);
+    }
+
+    /// <summary>Appends a batch of generated text. Call with batches (every few hundred milliseconds), not per token:
+    /// every call is an event and a transaction.</summary>
+    public Task AppendTokensAsync(Actor actor, Guid chatId, Guid messageId, string textDelta, int completionTokens, Guid commandId,
+        CancellationToken ct = default) =>
+        DecideAsync(actor, chatId, commandId, ownerOnly: false,
+            state => ChatDecisions.AppendTokens(state, messageId, textDelta, completionTokens), () => 0, ct);
+
+    public Task CompleteReplyAsync(Actor actor, Guid chatId, Guid messageId, string finishReason, int promptTokens, int completionTokens,
+        double? timeToFirstTokenMs, double tokensPerSecond, Guid commandId, CancellationToken ct = default) =>
+        DecideAsync(actor, chatId, commandId, ownerOnly: false,
+            state => ChatDecisions.Complete(state, messageId, finishReason, promptTokens, completionTokens, timeToFirstTokenMs, tokensPerSecond),
+            () => 0, ct);
+
+    public Task FailReplyAsync(Actor actor, Guid chatId, Guid messageId, string error, Guid commandId, CancellationToken ct = default) =>
+        DecideAsync(actor, chatId, commandId, ownerOnly: false, state => ChatDecisions.Fail(state, messageId, error), () => 0, ct);
+
+    public Task InterruptReplyAsync(Actor actor, Guid chatId, Guid messageId, string reason, Guid commandId, CancellationToken ct = default) =>
+        DecideAsync(actor, chatId, commandId, ownerOnly: false, state => ChatDecisions.Interrupt(state, messageId, reason), () => 0, ct);
+
+    private async Task<T> DecideAsync<T>(Actor actor, Guid chatId, Guid commandId, bool ownerOnly, Func<ChatState, object> decide,
+        Func<T> result, CancellationToken ct)
+    {
+        var eventId = DeriveId(commandId, 1);
+        for (var attempt = 0; ; attempt++)
+        {
+            // A retry of a command that went through: report its result instead of refusing the now-taken id.
+            if (await store.FindAsync(eventId, ct) is not null) return result();
+            var state = await chats.StateAsync(chatId, ct) ?? throw new NotFoundException("No such chat.");
+            if (ownerOnly && actor.Id != state.OwnerId && actor != Actor.System)
+                throw new ForbiddenException("Only the person who started this chat can write in it.");
+            var @event = decide(state);
+            try
+            {
+                await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, state.Version, [new NewEvent(eventId, @event)],
+                    Metadata(actor, commandId), ct);
+                return result();
+            }
+            catch (WrongExpectedVersionException) when (attempt < MaxRetries)
+            {
+                // Another append landed between our read and ours: decide again on the newer state, after a short
+                // random pause so two writers that collided do not collide again in lockstep.
+                await Task.Delay(Random.Shared.Next(1, 5 + attempt * 3), ct);
+            }
+        }
+    }
+
+    private static EventMetadata Metadata(Actor actor, Guid commandId) => new(actor.Id, actor.Name, DateTimeOffset.UtcNow, commandId);
+
+    /// <summary>Ids derived from the command id: the same command retried produces the same ids.</summary>
+    internal static Guid DeriveId(Guid commandId, int index) => ConstitutionCommands.DeriveId(commandId, index);
+}

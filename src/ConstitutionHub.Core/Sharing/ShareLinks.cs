@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using System.Text;
+using ConstitutionHub.Core.Chats;
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.People;
+using Npgsql;
+
+namespace ConstitutionHub.Core.Sharing;
+
+public enum ShareMode
+{
+    /// <summary>Frozen at one message: later turns are not shown.</summary>
+    Snapshot,
+    /// <summary>Follows the chat: the newest branch, replies as they stream.</summary>
+    Live,
+}
+
+/// <summary>What a valid token opens.</summary>
+public sealed record ResolvedShare(Guid ShareId, Guid ChatId, ShareMode Mode, Guid? SnapshotMessageId, bool HideSystemPrompt,
+    DateTimeOffset? Expires);
+
+public enum ShareState
+{
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// <summary>A share link as its creator sees it (never with the token: it is not stored).</summary>
+public sealed record ShareLinkRow(
+    Guid Id, Guid ChatId, string ChatTitle, ShareMode Mode, Guid? SnapshotMessageId, bool HideSystemPrompt, DateTimeOffset? Expires,
+    DateTimeOffset Created, string CreatedById, string CreatedByName, DateTimeOffset? Revoked, string? RevokedByName, ShareState State);
+
+/// <summary>A new link. <paramref name="Token"/> is shown once, to put in the URL; only its hash is kept.</summary>
+public sealed record CreatedShare(string Token, ShareLinkRow Link);
+
+/// <summary>A chat opened through a share link: the thread to show (only the shared branch) and the link's terms.</summary>
+public sealed record SharedChat(ResolvedShare Share, ChatThread Thread);
+
+/// <summary>
+/// Public links to a chat. The token is 256 random bits in base64url; the table keeps only its SHA-256, so a
+/// leaked backup or read replica opens nothing. Unknown, revoked and expired tokens answer alike (null), so a
+/// caller learns nothing about which links exist.
+/// </summary>
+public sealed class ShareLinks(NpgsqlDataSource dataSource, ChatQueries chats, TimeProvider? clock = null)
+{
+    public const int TokenBytes = 32;
+    /// <summary>43 base64url characters encode 32 bytes.</summary>
+    public const int TokenLength = 43;
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+
+    private const string Columns = """
+        s.id, s.chat_id, c.title, s.mode, s.snapshot_message_id, s.hide_system_prompt, s.expires, s.created, s.created_by_id,
+        s.created_by_name, s.revoked, s.revoked_by_name
+        """;
+
+    /// <summary>
+    /// Shares a chat its owner started. A snapshot freezes at <paramref name="atMessageId"/> (default: the newest
+    /// finished message); a reply still being written cannot be a snapshot's end.
+    /// </summary>
+    public async Task<CreatedShare> CreateAsync(Actor actor, Guid chatId, ShareMode mode, DateTimeOffset? expires = null,
+        bool hideSystemPrompt = false, Guid? atMessageId = null, CancellationToken ct = default)
+    {
+        var thread = await chats.ThreadAsync(chatId, ct: ct) ?? throw new NotFoundException("No such chat.");
+        if (thread.Chat.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this chat can share it.");
+        var now = time.GetUtcNow();
+        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
+        if (expires is { } far && far - now > MaxLifetime)
+            throw new ValidationException("expires", $"A link lives at most {MaxLifetime.TotalDays:0} days; leave the expiry empty for a link that lasts until revoked.");
+
+        Guid? snapshot = null;
+        if (mode == ShareMode.Snapshot)
+        {
+            var finished = thread.Messages.Where(m => m.Status != MessageStatus.Streaming).ToList();
+            var at = atMessageId is { } id
+                ? thread.Messages.FirstOrDefault(m => m.Id == id) ?? throw new ValidationException("atMessageId", "That message is not part of this chat.")
+                : finished.MaxBy(m => m.Position) ?? throw new ValidationException("mode", "There is nothing to share yet: the chat has no finished message.");
+            if (at.Status == MessageStatus.Streaming)
+                throw new ValidationException("atMessageId", "That reply is still being written; share it when it has finished, or share the chat live.");
+            snapshot = at.Id;
+        }
+
+        var token = NewToken();
+        var shareId = Guid.CreateVersion7(now);
+        await using var command = dataSource.CreateCommand("""
+            insert into share_links (id, token_hash, chat_id, mode, snapshot_message_id, hide_system_prompt, expires, created,
+                                     created_by_id, created_by_name)
+            values (@id, @hash, @chat, @mode, @snapshot, @hide, @expires, @now, @actor, @actor_name)
+            """);
+        command.Parameters.AddWithValue("id", shareId);
+        command.Parameters.AddWithValue("hash", Hash(token));
+        command.Parameters.AddWithValue("chat", chatId);
+        command.Parameters.AddWithValue("mode", ModeText(mode));
+        command.Parameters.AddWithValue("snapshot", (object?)snapshot ?? DBNull.Value);
+        command.Parameters.AddWithValue("hide", hideSystemPrompt);
+        command.Parameters.AddWithValue("expires", (object?)expires ?? DBNull.Value);
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.AddWithValue("actor", actor.Id);
+        command.Parameters.AddWithValue("actor_name", actor.Name);
+        await command.ExecuteNonQueryAsync(ct);
+        return new CreatedShare(token, (await LinkAsync(shareId, ct))!);
+    }
+
+    /// <summary>What <paramref name="token"/> opens, or null when it is unknown, revoked or expired (alike).</summary>
+    public async Task<ResolvedShare?> ResolveAsync(string? token, CancellationToken ct = default)
+    {
+        if (!LooksLikeToken(token)) return null;
+        await using var command = dataSource.CreateCommand("""
+            select id, chat_id, mode, snapshot_message_id, hide_system_prompt, expires from share_links
+            where token_hash = @hash and revoked is null and (expires is null or expires > @now)
+            """);
+        command.Parameters.AddWithValue("hash", Hash(token!));
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new ResolvedShare(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2) == "live" ? ShareMode.Live : ShareMode.Snapshot,
+            reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetBoolean(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+    }
+
+    /// <summary>
+    /// The chat behind <paramref name="token"/> as the public may see it: a snapshot shows the branch up to its
+    /// message, a live link the newest branch; other branches are not included. With the hide flag, system
+    /// prompt texts are blanked (their hashes remain). Null exactly when <see cref="ResolveAsync"/> is.
+    /// </summary>
+    public async Task<SharedChat?> OpenAsync(string? token, CancellationToken ct = default)
+    {
+        var share = await ResolveAsync(token, ct);
+        if (share is null) return null;
+        var thread = await chats.ThreadAsync(share.ChatId, ct: ct);
+        if (thread is null) return null;
+        var branch = share.SnapshotMessageId is { } at ? ChatTree.PathTo(thread.Messages, at) : thread.Branch;
+        thread = thread with { Messages = branch, Branch = branch };
+        if (share.HideSystemPrompt) thread = HidePrompts(thread);
+        return new SharedChat(share, thread);
+    }
+
+    /// <summary>Ends a link at once. Only its creator may; revoking twice is harmless.</summary>
+    public async Task RevokeAsync(Actor actor, Guid shareId, CancellationToken ct = default)
+    {
+        var link = await LinkAsync(shareId, ct);
+        if (link is null || link.CreatedById != actor.Id) throw new NotFoundException("No such share link.");
+        await using var command = dataSource.CreateCommand("""
+            update share_links set revoked = @now, revoked_by_id = @actor, revoked_by_name = @actor_name where id = @id and revoked is null
+            """);
+        command.Parameters.AddWithValue("id", shareId);
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        command.Parameters.AddWithValue("actor", actor.Id);
+        command.Parameters.AddWithValue("actor_name", actor.Name);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Links a person created, newest first, with whether each is active, expired or revoked.</summary>
+    public async Task<IReadOnlyList<ShareLinkRow>> ListAsync(string creatorId, Guid? chatId = null, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {Columns} from share_links s join chats c on c.id = s.chat_id
+            where s.created_by_id = @creator and (@chat::uuid is null or s.chat_id = @chat)
+            order by s.created desc
+            """);
+        command.Parameters.AddWithValue("creator", creatorId);
+        command.Parameters.Add(new NpgsqlParameter<Guid?>("chat", chatId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        return await ReadLinks(command, ct);
+    }
+
+    public async Task<ShareLinkRow?> LinkAsync(Guid shareId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"select {Columns} from share_links s join chats c on c.id = s.chat_id where s.id = @id");
+        command.Parameters.AddWithValue("id", shareId);
+        return (await ReadLinks(command, ct)).FirstOrDefault();
+    }
+
+    /// <summary>256 bits from the operating system's CSPRNG, base64url without padding (RFC 4648 §5).</summary>
+    internal static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(TokenBytes));
+
+    internal static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private static bool LooksLikeToken(string? token) =>
+        token is { Length: TokenLength } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string ModeText(ShareMode mode) => mode == ShareMode.Live ? "live" : "snapshot";
+
+    private static ChatThread HidePrompts(ChatThread thread)
+    {
+        static ChatProvenance Blank(ChatProvenance p) => p with { SystemPrompt = "" };
+        var messages = thread.Messages.Select(m => m.Provenance is null ? m : m with { Provenance = Blank(m.Provenance) }).ToList();
+        var byId = messages.ToDictionary(m => m.Id);
+        return thread with
+        {
+            Provenance = Blank(thread.Provenance),
+            Messages = messages,
+            Branch = thread.Branch.Select(m => byId[m.Id]).ToList(),
+            SystemPromptHidden = true,
+        };
+    }
+
+    private async Task<IReadOnlyList<ShareLinkRow>> ReadLinks(NpgsqlCommand command, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var rows = new List<ShareLinkRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            DateTimeOffset? expires = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
+            DateTimeOffset? revoked = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10);
+            var state = revoked is not null ? ShareState.Revoked : expires is { } e && e <= now ? ShareState.Expired : ShareState.Active;
+            rows.Add(new ShareLinkRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2),
+                reader.GetString(3) == "live" ? ShareMode.Live : ShareMode.Snapshot, reader.IsDBNull(4) ? null : reader.GetGuid(4),
+                reader.GetBoolean(5), expires, reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8), reader.GetString(9), revoked,
+                reader.IsDBNull(11) ? null : reader.GetString(11), state));
+        }
+        return rows;
+    }
+}
