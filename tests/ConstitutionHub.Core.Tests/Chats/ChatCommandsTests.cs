@@ -227,3 +227,31 @@ public sealed class ChatCommandsTests : IAsyncLifetime
         Assert.Empty((await host.Queries.ListAsync(Guid.NewGuid())).Items);
     }
 }
+
+public sealed class ChatAccessTests : IAsyncLifetime
+{
+    private ChatTestHost host = null!;
+
+    public async Task InitializeAsync() => host = await ChatTestHost.CreateAsync(nameof(ChatAccessTests));
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task Given_a_chat_on_a_constitution_made_private_then_only_the_chat_owner_and_the_constitution_owner_see_it()
+    {
+        var chat = await host.StartAsync(ChatTestHost.Bea);
+        var stranger = new Actor("local:cy", "Cy");
+        Assert.True(ChatAccess.CanRead(chat, host.Constitution, stranger));
+        Assert.True(ChatAccess.CanRead(chat, host.Constitution, null));
+
+        await host.Constitutions.ChangeDetailsAsync(ChatTestHost.Ada, "helper", "Helper", "", Visibility.Private, Guid.NewGuid());
+        var now = await host.ConstitutionQueries.BySlugAsync("helper");
+
+        Assert.False(ChatAccess.CanRead(chat, now, stranger));
+        Assert.Throws<NotFoundException>(() => ChatAccess.EnsureRead(chat, now, null));
+        Assert.True(ChatAccess.CanRead(chat, now, ChatTestHost.Bea));
+        Assert.True(ChatAccess.CanRead(chat, now, ChatTestHost.Ada));
+        Assert.False(ChatAccess.CanWrite(chat, ChatTestHost.Ada));
+        Assert.True(ChatAccess.CanWrite(chat, ChatTestHost.Bea));
+    }
+}

@@ -196,3 +196,35 @@ public sealed class ShareLinksTests : IAsyncLifetime
         public void Advance(TimeSpan by) => now += by;
     }
 }
+
+public sealed class ShareLinksBranchTests : IAsyncLifetime
+{
+    private ChatTestHost host = null!;
+
+    public async Task InitializeAsync() => host = await ChatTestHost.CreateAsync(nameof(ShareLinksBranchTests));
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task Given_an_older_branch_when_it_is_shared_as_a_snapshot_then_the_link_shows_that_branch_only()
+    {
+        var shares = new ShareLinks(host.DataSource, host.Queries);
+        var chat = await host.StartAsync();
+        var (q1, a1) = await host.TurnAsync(chat.Id, null, "Original", "Reply to original");
+        var (q1b, a1b) = await host.TurnAsync(chat.Id, null, "Edited", "Reply to edit");
+
+        var older = await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Snapshot, atMessageId: a1);
+        var newest = await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Snapshot);
+
+        Assert.Equal([q1, a1], (await shares.OpenAsync(older.Token))!.Thread.Messages.Select(m => m.Id));
+        Assert.Equal([q1b, a1b], (await shares.OpenAsync(newest.Token))!.Thread.Messages.Select(m => m.Id));
+        var streaming = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, chat.Id, a1b, "More", Guid.NewGuid());
+        var reply = await host.Commands.StartReplyAsync(ChatTestHost.Ada, chat.Id, streaming, null, "node-a", Guid.NewGuid());
+        var e = await Assert.ThrowsAsync<ValidationException>(() =>
+            shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Snapshot, atMessageId: reply));
+        Assert.Equal("atMessageId", e.Field);
+        // Without a message named, the snapshot ends at the newest finished one, not the reply still streaming.
+        var during = await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Snapshot);
+        Assert.Equal(streaming, during.Link.SnapshotMessageId);
+    }
+}
