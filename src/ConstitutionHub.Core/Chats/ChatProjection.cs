@@ -42,17 +42,17 @@ public sealed class ChatProjection : IInlineProjection
         ("title", x.Title), ("time", e.Metadata.Time), ("provenance", Jsonb(x.Provenance)), ("version", e.Version));
 
     private static Task Posted(NpgsqlConnection c, StoredEvent e, UserMessagePosted x, CancellationToken ct) => Run(c, $"""
-        insert into chat_messages (chat_id, message_id, parent_id, role, text, status, position, author_id, author_name, created, updated)
-        values (@id, @message, @parent, 'user', @text, 'complete', @version, @author, @author_name, @time, @time);
+        insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name, created, updated)
+        values (@id, @message, @parent, 'user', @text, @length, 'complete', @version, @author, @author_name, @time, @time);
         update chats set message_count = message_count + 1, {ChatColumnsAfter} where id = @id;
         """, ct,
-        ("id", IdOf(e)), ("message", x.MessageId), ("parent", x.ParentMessageId), ("text", x.Text), ("version", e.Version),
+        ("id", IdOf(e)), ("message", x.MessageId), ("parent", x.ParentMessageId), ("text", x.Text), ("length", x.Text.Length), ("version", e.Version),
         ("author", e.Metadata.ActorId), ("author_name", e.Metadata.ActorName), ("time", e.Metadata.Time));
 
     private static Task ReplyStarted(NpgsqlConnection c, StoredEvent e, ReplyStarted x, CancellationToken ct) => Run(c, $"""
-        insert into chat_messages (chat_id, message_id, parent_id, role, text, status, position, author_id, author_name, node,
+        insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name, node,
                                    provenance, created, updated)
-        values (@id, @message, @parent, 'assistant', '', 'streaming', @version, @author, @author_name, @node, @provenance, @time, @time);
+        values (@id, @message, @parent, 'assistant', '', 0, 'streaming', @version, @author, @author_name, @node, @provenance, @time, @time);
         update chats set message_count = message_count + 1, {ChatColumnsAfter} where id = @id;
         """, ct,
         ("id", IdOf(e)), ("message", x.MessageId), ("parent", x.ParentMessageId), ("version", e.Version), ("author", e.Metadata.ActorId),
@@ -60,11 +60,11 @@ public sealed class ChatProjection : IInlineProjection
         ("time", e.Metadata.Time));
 
     private static Task Appended(NpgsqlConnection c, StoredEvent e, ReplyTokensAppended x, CancellationToken ct) => Run(c, $"""
-        update chat_messages set text = text || @delta, completion_tokens = @tokens, updated = @time
+        update chat_messages set text = text || @delta, text_length = text_length + @length, completion_tokens = @tokens, updated = @time
         where chat_id = @id and message_id = @message;
         update chats set {ChatColumnsAfter} where id = @id;
         """, ct,
-        ("id", IdOf(e)), ("message", x.MessageId), ("delta", x.TextDelta), ("tokens", x.CompletionTokens), ("time", e.Metadata.Time),
+        ("id", IdOf(e)), ("message", x.MessageId), ("delta", x.TextDelta), ("length", x.TextDelta.Length), ("tokens", x.CompletionTokens), ("time", e.Metadata.Time),
         ("version", e.Version));
 
     private static Task Finished(NpgsqlConnection c, StoredEvent e, Guid messageId, string status, CancellationToken ct,

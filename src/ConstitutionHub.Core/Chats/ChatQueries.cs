@@ -193,15 +193,40 @@ public sealed class ChatQueries(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    /// <summary>The state command handling needs, from the read model (replaying every token batch per append would not do).</summary>
+    /// <summary>The state command handling needs, from the read model: replaying every token batch per append would
+    /// not do, and neither would reading every message's text (only lengths and statuses matter).</summary>
     public async Task<ChatState?> StateAsync(Guid chatId, CancellationToken ct = default)
     {
-        var loaded = await LoadAsync(chatId, ct);
-        if (loaded is null) return null;
-        var (chat, provenance, messages) = loaded.Value;
-        var states = messages.ToImmutableDictionary(m => m.Id,
-            m => new ChatMessageState(m.Id, m.ParentId, m.Role, m.Status, m.Text.Length, m.CompletionTokens, m.Position));
-        return new ChatState(chat.Id, chat.OwnerId, provenance, states, chat.StreamVersion);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot for the chat row and its messages, so the version matches the messages read.
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        string ownerId;
+        long version;
+        ChatProvenance provenance;
+        await using (var command = new NpgsqlCommand("select owner_id, stream_version, provenance::text from chats where id = @id", connection, tx))
+        {
+            command.Parameters.AddWithValue("id", chatId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            (ownerId, version, provenance) = (reader.GetString(0), reader.GetInt64(1), Provenance(reader.GetString(2)));
+        }
+        var messages = ImmutableDictionary.CreateBuilder<Guid, ChatMessageState>();
+        await using (var command = new NpgsqlCommand("""
+            select message_id, parent_id, role, status, text_length, completion_tokens, position from chat_messages where chat_id = @id
+            """, connection, tx))
+        {
+            command.Parameters.AddWithValue("id", chatId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetGuid(0);
+                messages[id] = new ChatMessageState(id, reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                    reader.GetString(2) == "user" ? ChatRole.User : ChatRole.Assistant, Enum.Parse<MessageStatus>(reader.GetString(3), ignoreCase: true),
+                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt64(6));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return new ChatState(chatId, ownerId, provenance, messages.ToImmutable(), version);
     }
 
     /// <summary>Replies still marked streaming, optionally only those written by <paramref name="node"/>.</summary>

@@ -162,6 +162,24 @@ public sealed class ChatCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_chat_when_state_is_read_from_the_read_model_then_it_equals_the_state_replayed_from_events()
+    {
+        var chat = await host.StartAsync();
+        var (_, a1) = await host.TurnAsync(chat.Id, null, "Emoji 🦘 and accents é", "Kangaroo 🦘🦘", " done");
+        var user = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, chat.Id, a1, "Next", Guid.NewGuid());
+        var reply = await host.Commands.StartReplyAsync(ChatTestHost.Ada, chat.Id, user, null, "node-a", Guid.NewGuid());
+        await host.Commands.AppendTokensAsync(Actor.System, chat.Id, reply, "Part 𝔸", 2, Guid.NewGuid());
+
+        var fromReadModel = (await host.Queries.StateAsync(chat.Id))!;
+        var replayed = ChatState.From((await host.Store.ReadStreamAsync(ChatStream.Id(chat.Id))).Select(e => e.Data));
+
+        Assert.Equal((replayed.Id, replayed.OwnerId, replayed.Version), (fromReadModel.Id, fromReadModel.OwnerId, fromReadModel.Version));
+        Assert.True(replayed.Provenance!.SameAs(fromReadModel.Provenance));
+        Assert.Equal(replayed.Messages.OrderBy(m => m.Key), fromReadModel.Messages.OrderBy(m => m.Key));
+        Assert.Equal("Part 𝔸".Length, fromReadModel.Messages[reply].TextLength);
+    }
+
+    [Fact]
     public async Task Given_someone_elses_chat_when_they_post_then_it_is_forbidden()
     {
         var chat = await host.StartAsync();

@@ -30,6 +30,8 @@ create table chat_messages (
     parent_id               uuid,
     role                    text not null check (role in ('user', 'assistant')),
     text                    text not null,
+    -- Length of text in UTF-16 code units, as .NET counts it: the reply length limit reads it without the text.
+    text_length             int not null,
     status                  text not null check (status in ('streaming', 'complete', 'failed', 'interrupted')),
     -- Stream version of the event that created the message: creation order, also among siblings.
     position                bigint not null,
