@@ -229,12 +229,17 @@ public sealed class ChatQueries(NpgsqlDataSource dataSource)
         return new ChatState(chatId, ownerId, provenance, messages.ToImmutable(), version);
     }
 
-    /// <summary>Replies still marked streaming, optionally only those written by <paramref name="node"/>.</summary>
-    public async Task<IReadOnlyList<(Guid ChatId, Guid MessageId)>> StreamingRepliesAsync(string? node = null, CancellationToken ct = default)
+    /// <summary>Replies still marked streaming, optionally only those written by <paramref name="node"/> and only
+    /// those with nothing recorded since <paramref name="updatedBefore"/>.</summary>
+    public async Task<IReadOnlyList<(Guid ChatId, Guid MessageId)>> StreamingRepliesAsync(string? node = null, DateTimeOffset? updatedBefore = null,
+        CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "select chat_id, message_id from chat_messages where status = 'streaming' and (@node::text is null or node = @node)");
+        await using var command = dataSource.CreateCommand("""
+            select chat_id, message_id from chat_messages
+            where status = 'streaming' and (@node::text is null or node = @node) and (@before::timestamptz is null or updated < @before)
+            """);
         command.Parameters.Add(new NpgsqlParameter<string?>("node", node) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("before", updatedBefore) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         var list = new List<(Guid, Guid)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add((reader.GetGuid(0), reader.GetGuid(1)));

@@ -10,16 +10,28 @@ namespace ConstitutionHub.Core.Chats;
 public sealed class ChatRecovery(ChatQueries chats, ChatCommands commands)
 {
     public const string RestartReason = "The server restarted while this reply was being written.";
+    public const string StaleReason = "The server writing this reply stopped responding.";
 
     /// <summary>
     /// Marks streaming replies interrupted. With <paramref name="node"/>, only the replies that node was writing
     /// (call it at that node's startup: the other nodes' replies are alive); without, every streaming reply (a
     /// single node, or a whole-cluster restart). Returns how many replies this call interrupted.
     /// </summary>
-    public async Task<int> MarkInterruptedAsync(string? node = null, string reason = RestartReason, CancellationToken ct = default)
+    public Task<int> MarkInterruptedAsync(string? node = null, string reason = RestartReason, CancellationToken ct = default) =>
+        InterruptAsync(node, null, reason, ct);
+
+    /// <summary>
+    /// Marks interrupted the streaming replies of any node that recorded nothing for <paramref name="idleFor"/>:
+    /// a node that crashed and never came back does not restart to clean up after itself. Pick a period well
+    /// above the batch interval plus the longest queue wait before a reply's first tokens.
+    /// </summary>
+    public Task<int> MarkStaleAsync(TimeSpan idleFor, CancellationToken ct = default) =>
+        InterruptAsync(null, DateTimeOffset.UtcNow - idleFor, StaleReason, ct);
+
+    private async Task<int> InterruptAsync(string? node, DateTimeOffset? updatedBefore, string reason, CancellationToken ct)
     {
         var count = 0;
-        foreach (var (chatId, messageId) in await chats.StreamingRepliesAsync(node, ct))
+        foreach (var (chatId, messageId) in await chats.StreamingRepliesAsync(node, updatedBefore, ct))
         {
             try
             {

@@ -180,6 +180,24 @@ public sealed class ChatCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_node_that_never_came_back_when_its_reply_is_idle_long_enough_then_it_is_interrupted()
+    {
+        var chat = await host.StartAsync();
+        var user = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, chat.Id, null, "Q", Guid.NewGuid());
+        var reply = await host.Commands.StartReplyAsync(ChatTestHost.Ada, chat.Id, user, null, "node-gone", Guid.NewGuid());
+        await host.Commands.AppendTokensAsync(Actor.System, chat.Id, reply, "Half an ans", 3, Guid.NewGuid());
+        var recovery = new ChatRecovery(host.Queries, host.Commands);
+
+        Assert.Equal(0, await recovery.MarkStaleAsync(TimeSpan.FromHours(1)));
+        Assert.Equal(MessageStatus.Streaming, (await host.Queries.MessageAsync(chat.Id, reply))!.Status);
+
+        await Task.Delay(50);
+        Assert.Equal(1, await recovery.MarkStaleAsync(TimeSpan.FromMilliseconds(10)));
+        var message = (await host.Queries.MessageAsync(chat.Id, reply))!;
+        Assert.Equal((MessageStatus.Interrupted, "Half an ans", ChatRecovery.StaleReason), (message.Status, message.Text, message.Error!));
+    }
+
+    [Fact]
     public async Task Given_someone_elses_chat_when_they_post_then_it_is_forbidden()
     {
         var chat = await host.StartAsync();
