@@ -62,6 +62,7 @@ internal sealed unsafe class DecoderRun : IDisposable
     private readonly OrtValueHandle _stepLogitsValue;
     private readonly OrtValueHandle?[] _past;
     private readonly OrtValueHandle?[] _outputs;
+    private OrtValueHandle? _emptyPast;
     private int _length;
 
     public DecoderRun(OnnxSession session, DecoderGraph graph, DecoderNames names, int capacity)
@@ -95,7 +96,11 @@ internal sealed unsafe class DecoderRun : IDisposable
     /// <summary>Tokens in the cache.</summary>
     public int Length => _length;
 
-    /// <summary>Runs the prompt and returns the logits of its last position.</summary>
+    /// <summary>
+    /// Runs the prompt in one pass and returns the logits of its last position. (Binding only the present outputs for
+    /// all but the last token was measured: the runtime computes the vocabulary projection anyway, and the extra run
+    /// made prefill slower.)
+    /// </summary>
     public float[] Prefill(ReadOnlySpan<int> prompt)
     {
         if (prompt.Length == 0 || prompt.Length > _capacity) throw new ArgumentOutOfRangeException(nameof(prompt));
@@ -104,18 +109,15 @@ internal sealed unsafe class DecoderRun : IDisposable
         using var ids = _rt.CreateTensor(_rt.CpuMemory, Pin(_prefillIds), n * 8L, [1, n], TensorElementType.Int64);
         using var mask = _rt.CreateTensor(_rt.CpuMemory, Pin(_mask), n * 8L, [1, n], TensorElementType.Int64);
         using var positions = _rt.CreateTensor(_rt.CpuMemory, Pin(_positions), n * 8L, [1, n], TensorElementType.Int64);
-        using var empty = _rt.CreateAllocatedTensor([1, _graph.KvHeads, 0, _graph.HeadDim], _graph.KvType);
-
-        BindInputs(ids, mask, positions, pastOverride: empty);
-        // Prefill logits are [1, n, vocab]: let the runtime allocate them in CPU memory and read the last row.
+        BindInputs(ids, mask, positions);
+        // Prefill logits are [1, n, vocab]: the runtime allocates them in CPU memory and we read only the last row.
         _rt.BindOutputToDevice(_binding, _names.Logits, _rt.CpuMemory);
         BindPresent();
-        RunAndCollect();
+        RunAndCollect(firstPresent: 1);
         using var logits = _outputs[0]!;
         _outputs[0] = null;
-        byte* data = (byte*)_rt.TensorData(logits);
         int elementSize = _graph.LogitsType == TensorElementType.Float16 ? 2 : 4;
-        ReadLogits(data + (long)(n - 1) * _graph.VocabSize * elementSize);
+        ReadLogits((byte*)_rt.TensorData(logits) + (long)(n - 1) * _graph.VocabSize * elementSize);
         _length = n;
         return _logits;
     }
@@ -127,10 +129,10 @@ internal sealed unsafe class DecoderRun : IDisposable
         _stepId[0] = token;
         _stepPosition[0] = _length;
         using var mask = _rt.CreateTensor(_rt.CpuMemory, Pin(_mask), (_length + 1) * 8L, [1, _length + 1], TensorElementType.Int64);
-        BindInputs(_stepIdValue, mask, _stepPositionValue, pastOverride: null);
+        BindInputs(_stepIdValue, mask, _stepPositionValue);
         _rt.BindOutput(_binding, _names.Logits, _stepLogitsValue);
         BindPresent();
-        RunAndCollect();
+        RunAndCollect(firstPresent: 1);
         _outputs[0]?.Dispose(); // our own buffer, already filled
         _outputs[0] = null;
         ReadLogits((byte*)Pin(_stepLogitsRaw));
@@ -141,7 +143,7 @@ internal sealed unsafe class DecoderRun : IDisposable
     /// <summary>Stops a running step at the next operator (cancellation from another thread).</summary>
     public void Terminate() => _rt.Terminate(_runOptions);
 
-    private void BindInputs(OrtValueHandle ids, OrtValueHandle mask, OrtValueHandle positions, OrtValueHandle? pastOverride)
+    private void BindInputs(OrtValueHandle ids, OrtValueHandle mask, OrtValueHandle positions)
     {
         _rt.ClearBoundInputs(_binding);
         _rt.BindInput(_binding, _names.InputIds, ids);
@@ -149,7 +151,8 @@ internal sealed unsafe class DecoderRun : IDisposable
         if (_graph.HasPositionIds) _rt.BindInput(_binding, _names.PositionIds, positions);
         for (int i = 0; i < _past.Length; i++)
         {
-            _rt.BindInput(_binding, _names.Past[i], pastOverride ?? _past[i]!);
+            // Before the first run the cache is empty: [1, heads, 0, head_dim], one tensor for every layer.
+            _rt.BindInput(_binding, _names.Past[i], _past[i] ?? (_emptyPast ??= _rt.CreateAllocatedTensor([1, _graph.KvHeads, 0, _graph.HeadDim], _graph.KvType)));
         }
     }
 
@@ -161,8 +164,8 @@ internal sealed unsafe class DecoderRun : IDisposable
         }
     }
 
-    /// <summary>Runs, takes the outputs (logits, then the present tensors in binding order) and makes them the next past.</summary>
-    private void RunAndCollect()
+    /// <summary>Runs, takes the outputs (the present tensors start at <paramref name="firstPresent"/> in binding order) and makes them the next past.</summary>
+    private void RunAndCollect(int firstPresent)
     {
         _rt.RunWithBinding(_session.Handle, _runOptions, _binding);
         Array.Clear(_outputs);
@@ -171,8 +174,8 @@ internal sealed unsafe class DecoderRun : IDisposable
         for (int i = 0; i < _past.Length; i++)
         {
             _past[i]?.Dispose();
-            _past[i] = _outputs[i + 1] ?? throw new InvalidOperationException($"The runtime returned no {_names.Present[i].Name}.");
-            _outputs[i + 1] = null;
+            _past[i] = _outputs[i + firstPresent] ?? throw new InvalidOperationException($"The runtime returned no {_names.Present[i].Name}.");
+            _outputs[i + firstPresent] = null;
         }
     }
 
@@ -196,6 +199,7 @@ internal sealed unsafe class DecoderRun : IDisposable
     {
         foreach (var value in _past) value?.Dispose();
         foreach (var value in _outputs) value?.Dispose();
+        _emptyPast?.Dispose();
         _stepIdValue.Dispose();
         _stepPositionValue.Dispose();
         _stepLogitsValue.Dispose();

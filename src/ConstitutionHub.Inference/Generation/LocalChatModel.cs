@@ -48,6 +48,18 @@ public sealed class LocalChatModel : IChatModel, IDisposable
 
     public ModelInfo Info { get; }
 
+    /// <summary>
+    /// Loads one model folder with the runtime, provider and threads of <paramref name="options"/>; throws
+    /// <see cref="ModelFolderException"/> or <see cref="InferenceException"/> when it cannot be used.
+    /// </summary>
+    /// <param name="weightsFile">A weights file to use instead of the folder's choice, e.g. "onnx/model_fp16.onnx".</param>
+    public static LocalChatModel Load(string folder, InferenceOptions options, string? weightsFile = null, ModelFolderLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var runtime = OrtRuntime.Load(options.RuntimePath);
+        return Open(runtime, ModelFolder.Open(folder, limits ?? new ModelFolderLimits(), weightsFile), SessionSettings.From(options));
+    }
+
     /// <summary>Opens a session over a checked model folder and makes sure its graph is a decoder with a KV cache.</summary>
     internal static LocalChatModel Open(OrtRuntime runtime, ModelFolder model, SessionSettings settings)
     {
