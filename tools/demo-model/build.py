@@ -193,8 +193,8 @@ def sample(model, encode, decode, prompts, eos_ids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--untrained", action="store_true", help="export the initial weights (no training)")
-    parser.add_argument("--demo-steps", type=int, default=300)
-    parser.add_argument("--llama-steps", type=int, default=120)
+    parser.add_argument("--demo-steps", type=int, default=450)
+    parser.add_argument("--llama-steps", type=int, default=200)
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
