@@ -124,8 +124,9 @@ def build_demo(documents, chats, digest, steps):
         "displayName": "Demo (tiny Qwen2-style, 3M parameters)",
         "demo": True,
         "description": "A 3M-parameter Qwen2-style model trained for a few minutes on the baseline constitution, "
-                       "software licences and generated chat samples. It writes English-like text that is mostly "
-                       "nonsense: use it to try the app, not to judge a constitution.",
+                       "software licences and generated chat samples. It answers in English, mostly by "
+                       "repeating phrases from its training text, often off the point: use it to try the app, not to judge "
+                       "a constitution.",
         "trainingSteps": steps,
         "corpusSha256": digest,
     })
