@@ -96,23 +96,30 @@ public sealed class RemoteChatModel : IChatModel
         {
             throw;
         }
-        catch (ClientResultException e) when (e.Status is 400 or 413 or 422)
+        catch (Exception e) when (Describe(e) is { } error)
         {
-            throw new InferenceException("model_error", $"{Info.Id} refused the request: {ServerMessage(e)}", inner: e);
+            throw error;
         }
-        catch (ClientResultException e) when (e.Status != 0)
+    }
+
+    /// <summary>The failure as an <see cref="InferenceException"/>, or null for a bug that should surface as itself.</summary>
+    private InferenceException? Describe(Exception e)
+    {
+        // After retries the client reports every attempt; the last one says what is wrong now.
+        if (e is AggregateException { InnerExceptions.Count: > 0 } all) e = all.InnerExceptions[^1];
+        return e switch
         {
-            throw new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} answered {e.Status}: {ServerMessage(e)}", inner: e);
-        }
-        catch (Exception e) when (e is ClientResultException or HttpRequestException or SocketException or IOException)
-        {
-            throw new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} cannot be reached: {e.Message}", inner: e);
-        }
-        catch (OperationCanceledException e)
-        {
+            ClientResultException { Status: 400 or 413 or 422 } refused =>
+                new InferenceException("model_error", $"{Info.Id} refused the request: {ServerMessage(refused)}", inner: e),
+            ClientResultException { Status: not 0 } answered =>
+                new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} answered {answered.Status}: {ServerMessage(answered)}", inner: e),
+            ClientResultException or HttpRequestException or SocketException or IOException =>
+                new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} cannot be reached: {e.Message}", inner: e),
             // Cancelled without our token: the client's network timeout.
-            throw new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} did not answer in time.", inner: e);
-        }
+            OperationCanceledException =>
+                new InferenceException("model_unavailable", $"{Info.Id} at {endpoint} did not answer in time.", inner: e),
+            _ => null,
+        };
     }
 
     /// <summary>The error text the server sent, without the client's "HTTP 400 (...)" preamble when there is a body.</summary>
