@@ -2,6 +2,8 @@ using AngleSharp.Html.Parser;
 using System.Text;
 using System.Text.Json;
 using ConstitutionHub.Inference.Serving;
+using ConstitutionHub.Web.Tests.Support;
+using Microsoft.Playwright;
 
 namespace ConstitutionHub.Web.Tests.Inference;
 
@@ -44,5 +46,29 @@ public sealed class ModelsPageTests(ServingFixture fixture)
         var scheduler = fixture.Server.Services.GetRequiredService<GenerationScheduler>();
         for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
         Assert.Equal(0, scheduler.Load(StandInLocalModel.Id).Running);
+    }
+
+    [Fact]
+    public async Task The_running_count_on_an_open_models_page_follows_the_load_without_a_reload()
+    {
+        fixture.Model.ResetWaits();
+        var page = await Chromium.NewPageAsync(fixture.Server.Address);
+        await page.GotoAsync("/models");
+        await page.Locator("table[data-live=yes]").WaitForAsync();
+        var running = page.Locator($"tr[data-model='{StandInLocalModel.Id}'] [data-testid=running]");
+        await Assertions.Expect(running).ToHaveTextAsync("0");
+
+        var client = fixture.KeyClient();
+        var waiting = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { model = StandInLocalModel.Id, stream = true, messages = new[] { new { role = "user", content = "wait" } } }),
+                Encoding.UTF8, "application/json"),
+        }, HttpCompletionOption.ResponseHeadersRead);
+        await Assertions.Expect(running).ToHaveTextAsync("1");
+
+        waiting.Dispose();
+        client.Dispose();
+        await Assertions.Expect(running).ToHaveTextAsync("0");
+        await page.Context.CloseAsync();
     }
 }

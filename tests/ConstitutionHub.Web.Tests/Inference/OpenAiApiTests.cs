@@ -246,4 +246,40 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
         for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
         Assert.Equal(new ModelLoad(0, 0), scheduler.Load(StandInLocalModel.Id));
     }
+
+    [Fact]
+    public async Task A_raw_stream_is_server_sent_events_with_queue_comments_role_first_and_done_last()
+    {
+        fixture.Model.ResetWaits();
+        var scheduler = fixture.Server.Services.GetRequiredService<GenerationScheduler>();
+        var holders = new List<(HttpClient Client, HttpResponseMessage Response)>();
+        for (var i = 0; i < scheduler.SlotsPerModel; i++)
+        {
+            var holder = fixture.KeyClient(ServingFixture.LimitKey);
+            holders.Add((holder, await holder.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = Json(new { model = StandInLocalModel.Id, stream = true, messages = new[] { new { role = "user", content = "wait" } } }),
+            }, HttpCompletionOption.ResponseHeadersRead)));
+        }
+
+        using var client = fixture.KeyClient();
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json(new { model = StandInLocalModel.Id, stream = true, messages = new[] { new { role = "user", content = "queued one" } } }),
+        }, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal(": queued, 0 ahead", await reader.ReadLineAsync());
+        foreach (var (holder, held) in holders) { held.Dispose(); holder.Dispose(); }
+        var events = (await reader.ReadToEndAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        Assert.Equal("data: [DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToList();
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
+        Assert.Equal("assistant", chunks[0].GetProperty("choices")[0].GetProperty("delta").GetProperty("role").GetString());
+        Assert.Equal("You said: queued one", string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : "")));
+        Assert.Equal("stop", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        // Without stream_options.include_usage there is no usage chunk.
+        Assert.All(chunks, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
+    }
 }
