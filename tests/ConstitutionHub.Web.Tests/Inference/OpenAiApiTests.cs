@@ -282,4 +282,21 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
         // Without stream_options.include_usage there is no usage chunk.
         Assert.All(chunks, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
     }
+
+    [Fact]
+    public async Task A_model_failing_mid_answer_is_a_500_before_the_headers_and_an_error_event_after_them()
+    {
+        var body = new { model = StandInLocalModel.Id, messages = new[] { new { role = "user", content = "fail" } } };
+        var whole = await fixture.KeyClient().PostAsync("/v1/chat/completions", Json(body));
+        Assert.Equal(HttpStatusCode.InternalServerError, whole.StatusCode);
+        Assert.Equal("model_error", (await Error(whole)).GetProperty("code").GetString());
+
+        var streamed = await fixture.KeyClient().PostAsync("/v1/chat/completions", Json(new { body.model, body.messages, stream = true }));
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        var events = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("Partly", events[0], StringComparison.Ordinal);
+        using var last = JsonDocument.Parse(events[^1]["data: ".Length..]);
+        Assert.Equal("The stand-in model failed on purpose.", last.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.DoesNotContain("data: [DONE]", events);
+    }
 }

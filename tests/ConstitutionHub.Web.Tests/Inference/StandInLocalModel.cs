@@ -6,8 +6,8 @@ namespace ConstitutionHub.Web.Tests.Inference;
 /// <summary>
 /// Stands in for the local ONNX demo model until the local engine lands: no model runs in the test server
 /// without it. It echoes the last user message word by word, so answers are predictable, honours max tokens and
-/// stop strings, remembers the last request (to check what reached it), and on the message "wait" yields one word
-/// and then waits until cancelled (to test limits and disconnects). Everything about it is in this one file:
+/// stop strings, remembers the last request (to check what reached it). On the message "wait" it yields one word
+/// and then waits until cancelled (to test limits and disconnects); on "fail" it yields one word and then fails. Everything about it is in this one file:
 /// swap <see cref="Register"/> for the real demo model later.
 /// </summary>
 public sealed class StandInLocalModel : IChatModel
@@ -59,6 +59,12 @@ public sealed class StandInLocalModel : IChatModel
             {
                 if (cancellationToken.IsCancellationRequested) cancelled.TrySetResult();
             }
+        }
+
+        if (said == "fail")
+        {
+            yield return new GenerationUpdate("Partly", prompt, 1, TimeToFirstTokenMs: 1);
+            throw new InferenceException("model_error", "The stand-in model failed on purpose.");
         }
 
         var words = $"You said: {said}".Split(' ');
