@@ -1,0 +1,153 @@
+using System.Text.Json;
+using ConstitutionHub.Inference;
+
+namespace ConstitutionHub.Web.Features.Inference;
+
+/// <summary>An error in the OpenAI shape: <c>{"error":{"message","type","param","code"}}</c> with its HTTP status.</summary>
+public sealed class OpenAiError(int status, string message, string type, string? param = null, string? code = null) : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Type { get; } = type;
+    public string? Param { get; } = param;
+    public string? Code { get; } = code;
+
+    public static OpenAiError Invalid(string message, string? param, string code = "invalid_value") =>
+        new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
+}
+
+/// <summary>A parsed <c>POST /v1/chat/completions</c> body.</summary>
+public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessage> Messages, SamplingSettings Sampling, bool Stream, bool IncludeUsage)
+{
+    public const int MaxMessages = 200;
+    private static readonly HashSet<string> Roles = ["system", "user", "assistant"];
+
+    /// <summary>
+    /// Reads the body field by field so every refusal names the parameter at fault. Unset sampling fields take
+    /// the house defaults of <see cref="SamplingSettings"/>, not OpenAI's (temperature 1, no top_p cut).
+    /// Unknown fields are ignored, as most OpenAI-compatible servers do; fields that would change the answer's
+    /// shape in a way we cannot honour (n > 1, tools) are refused.
+    /// </summary>
+    public static ChatCompletionRequest Parse(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw OpenAiError.Invalid("The body must be a JSON object.", null);
+
+        var model = String(body, "model") ?? throw OpenAiError.Invalid("model is required.", "model", "missing_required_parameter");
+        var messages = ReadMessages(body);
+        if (Int(body, "n") is { } n && n != 1) throw OpenAiError.Invalid("Only n = 1 is supported.", "n");
+        if (body.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0)
+            throw OpenAiError.Invalid("Tools are not supported by these models.", "tools");
+
+        var defaults = new SamplingSettings();
+        var maxTokensParam = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
+        var sampling = new SamplingSettings(
+            Temperature: Number(body, "temperature") ?? defaults.Temperature,
+            TopK: Int(body, "top_k") ?? defaults.TopK,
+            TopP: Number(body, "top_p") ?? defaults.TopP,
+            MinP: Number(body, "min_p") ?? defaults.MinP,
+            RepetitionPenalty: Number(body, "repetition_penalty") ?? defaults.RepetitionPenalty,
+            MaxNewTokens: Int(body, "max_completion_tokens") ?? Int(body, "max_tokens") ?? defaults.MaxNewTokens,
+            Seed: Long(body, "seed"),
+            StopStrings: Stop(body));
+        try
+        {
+            sampling.Validate();
+        }
+        catch (InferenceException e)
+        {
+            var param = e.Field == "max_new_tokens" ? maxTokensParam : e.Field;
+            throw OpenAiError.Invalid(e.Message.Replace("max_new_tokens", maxTokensParam, StringComparison.Ordinal), param);
+        }
+
+        var stream = Bool(body, "stream") ?? false;
+        var includeUsage = body.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind == JsonValueKind.Object
+            && Bool(streamOptions, "include_usage", "stream_options.include_usage") == true;
+        return new ChatCompletionRequest(model, messages, sampling, stream, includeUsage);
+    }
+
+    private static List<ChatMessage> ReadMessages(JsonElement body)
+    {
+        if (!body.TryGetProperty("messages", out var list) || list.ValueKind != JsonValueKind.Array)
+            throw OpenAiError.Invalid("messages must be an array of {role, content}.", "messages", "missing_required_parameter");
+        var count = list.GetArrayLength();
+        if (count is 0 or > MaxMessages)
+            throw OpenAiError.Invalid($"messages must hold 1 to {MaxMessages} messages (got {count}).", "messages");
+
+        var messages = new List<ChatMessage>(count);
+        var i = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            var at = $"messages[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object) throw OpenAiError.Invalid($"{at} must be an object.", at);
+            var role = String(item, "role", $"{at}.role") ?? throw OpenAiError.Invalid($"{at}.role is required.", $"{at}.role");
+            // "developer" is OpenAI's newer name for the system message; its clients send it for newer models.
+            if (role == "developer") role = "system";
+            if (!Roles.Contains(role)) throw OpenAiError.Invalid($"{at}.role must be system, user or assistant (got '{role}').", $"{at}.role");
+            messages.Add(new ChatMessage(role, Content(item, at)));
+        }
+        return messages;
+    }
+
+    /// <summary>A string, or an array of text parts (<c>{"type":"text","text":"..."}</c>) joined.</summary>
+    private static string Content(JsonElement message, string at)
+    {
+        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null) return "";
+        if (content.ValueKind == JsonValueKind.String) return content.GetString()!;
+        if (content.ValueKind != JsonValueKind.Array) throw OpenAiError.Invalid($"{at}.content must be a string or an array of text parts.", $"{at}.content");
+        var text = new System.Text.StringBuilder();
+        foreach (var part in content.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object || String(part, "type") != "text" || String(part, "text") is not { } piece)
+                throw OpenAiError.Invalid($"{at}.content may hold text parts only.", $"{at}.content");
+            text.Append(piece);
+        }
+        return text.ToString();
+    }
+
+    private static IReadOnlyList<string>? Stop(JsonElement body)
+    {
+        if (!body.TryGetProperty("stop", out var stop) || stop.ValueKind == JsonValueKind.Null) return null;
+        if (stop.ValueKind == JsonValueKind.String) return [stop.GetString()!];
+        if (stop.ValueKind != JsonValueKind.Array || stop.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
+            throw OpenAiError.Invalid("stop must be a string or an array of strings.", "stop");
+        return stop.EnumerateArray().Select(s => s.GetString()!).ToList();
+    }
+
+    private static JsonElement? Field(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private static string? String(JsonElement obj, string name, string? param = null) => Field(obj, name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        _ => throw OpenAiError.Invalid($"{param ?? name} must be a string.", param ?? name),
+    };
+
+    private static double? Number(JsonElement obj, string name) => Field(obj, name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value => value.GetDouble(),
+        _ => throw OpenAiError.Invalid($"{name} must be a number.", name),
+    };
+
+    private static int? Int(JsonElement obj, string name) => Field(obj, name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetInt32(out var n) => n,
+        _ => throw OpenAiError.Invalid($"{name} must be an integer.", name),
+    };
+
+    private static long? Long(JsonElement obj, string name) => Field(obj, name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetInt64(out var n) => n,
+        _ => throw OpenAiError.Invalid($"{name} must be an integer.", name),
+    };
+
+    private static bool? Bool(JsonElement obj, string name, string? param = null) => Field(obj, name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw OpenAiError.Invalid($"{param ?? name} must be true or false.", param ?? name),
+    };
+}

@@ -1,0 +1,247 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using ConstitutionHub.Inference;
+using ConstitutionHub.Inference.Serving;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ConstitutionHub.Web.Features.Inference;
+
+/// <summary>
+/// The OpenAI-compatible surface: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>, so any OpenAI client
+/// (and another ConstitutionHub, as a remote model) can use our models. Callers are a signed-in person (cookie) or
+/// a script with <c>Authorization: Bearer &lt;key&gt;</c>; either way they share the scheduler's fairness and limits.
+/// </summary>
+public static class OpenAiApi
+{
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+
+    public static IEndpointRouteBuilder MapOpenAiCompatibleApi(this IEndpointRouteBuilder app)
+    {
+        // Build the catalog now: a model folder that fails to load is reported at start, not at the first chat.
+        _ = app.ServiceProvider.GetRequiredService<IModelCatalog>();
+        // Cookie callers are safe without an antiforgery token: we accept only application/json, which a form on
+        // another site cannot send, and a cross-site fetch with it needs a CORS preflight we never grant.
+        var v1 = app.MapGroup("/v1").DisableAntiforgery();
+        v1.MapGet("/models", ListModels);
+        v1.MapPost("/chat/completions", ChatCompletions);
+        return app;
+    }
+
+    private static async Task ListModels(HttpContext http, IModelCatalog catalog, GenerationScheduler scheduler, ApiKeyRing keys)
+    {
+        await Answer(http, async () =>
+        {
+            Authenticate(http, keys);
+            var data = catalog.Models.Select(m =>
+            {
+                var load = scheduler.Load(m.Id);
+                return new
+                {
+                    id = m.Id, @object = "model", created = Started, owned_by = "constitutionhub",
+                    // Our extras; OpenAI clients ignore them.
+                    display_name = m.DisplayName, architecture = m.Architecture, parameters = m.ParameterCount,
+                    context_length = m.ContextLength, sha256 = m.WeightsSha256, execution_provider = m.ExecutionProvider,
+                    is_demo = m.IsDemo, is_default = m.Id == catalog.DefaultModelId, available = m.IsAvailable, error = m.Error,
+                    running = load.Running, queued = load.Queued,
+                };
+            });
+            await WriteJson(http, 200, new { @object = "list", data });
+        });
+    }
+
+    private static async Task ChatCompletions(HttpContext http, IModelCatalog catalog, ApiKeyRing keys)
+    {
+        await Answer(http, async () =>
+        {
+            var user = Authenticate(http, keys);
+            var call = ChatCompletionRequest.Parse(await ReadBodyAsync(http));
+            var model = Resolve(catalog, call.Model);
+            var request = new GenerationRequest(call.Messages, call.Sampling, user);
+            var id = $"chatcmpl-{Guid.NewGuid():N}";
+            // A client that disconnects aborts the request, which cancels the generation and frees its slot.
+            await using var updates = model.StreamAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+            // Nothing is written before the first update, so refusals (limits, bad prompts) keep their status code.
+            if (!await updates.MoveNextAsync())
+                throw new InferenceException("model_error", $"{model.Info.Id} ended without an answer.");
+            if (call.Stream) await StreamAsync(http, id, model.Info.Id, call.IncludeUsage, updates);
+            else await CompleteAsync(http, id, model.Info.Id, updates);
+        });
+    }
+
+    private static readonly long Started = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>The fairness key: the signed-in person's id, or the API key's name.</summary>
+    private static string Authenticate(HttpContext http, ApiKeyRing keys)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (header.Length > 0)
+        {
+            // A presented key must be right even for a signed-in browser: a wrong key is a mistake worth reporting.
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || keys.Match(header["Bearer ".Length..].Trim()) is not { } name)
+                throw new OpenAiError(401, "Incorrect API key provided.", "invalid_request_error", null, "invalid_api_key");
+            return $"key:{name}";
+        }
+        if (http.User.Identity?.IsAuthenticated == true && http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id) return id;
+        throw new OpenAiError(401, "Sign in, or send an API key as Authorization: Bearer <key>.", "invalid_request_error", null, "missing_api_key");
+    }
+
+    private static IChatModel Resolve(IModelCatalog catalog, string id)
+    {
+        if (catalog.Find(id) is { } model) return model;
+        if (catalog.Models.FirstOrDefault(m => m.Id == id) is { Error: { } error })
+            throw new OpenAiError(503, $"The model {id} cannot run: {error}", "server_error", "model", "model_unavailable");
+        throw new OpenAiError(404, $"The model '{id}' does not exist. GET /v1/models lists the models.", "invalid_request_error", "model", "model_not_found");
+    }
+
+    private static async Task<JsonElement> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+            throw OpenAiError.Invalid("Send JSON with Content-Type: application/json.", null, "invalid_content_type");
+        if (http.Request.ContentLength > MaxBodyBytes) throw TooLarge();
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw OpenAiError.Invalid($"The body is not valid JSON: {e.Message}", null, "invalid_json");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge();
+        }
+    }
+
+    private static OpenAiError TooLarge() =>
+        new(413, $"The body is larger than {MaxBodyBytes:N0} bytes.", "invalid_request_error", null, "request_too_large");
+
+    private static async Task CompleteAsync(HttpContext http, string id, string model, IAsyncEnumerator<GenerationUpdate> updates)
+    {
+        var text = new StringBuilder();
+        var last = updates.Current;
+        do
+        {
+            last = updates.Current;
+            text.Append(last.TextDelta);
+        }
+        while (await updates.MoveNextAsync());
+
+        await WriteJson(http, 200, new
+        {
+            id, @object = "chat.completion", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model,
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = FinishReason(last) } },
+            usage = Usage(last),
+        });
+    }
+
+    /// <summary>
+    /// Server-sent events: one <c>chat.completion.chunk</c> per text delta, a last chunk with the finish reason,
+    /// the usage chunk when asked for, then <c>[DONE]</c>. Queue positions go out as SSE comments, which OpenAI
+    /// clients skip, and which keep proxies from closing a connection that waits its turn.
+    /// </summary>
+    private static async Task StreamAsync(HttpContext http, string id, string model, bool includeUsage, IAsyncEnumerator<GenerationUpdate> updates)
+    {
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var sentRole = false;
+        var last = updates.Current;
+
+        object Chunk(object delta, string? finish) => new
+        {
+            id, @object = "chat.completion.chunk", created, model,
+            choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finish } },
+            usage = (object?)null,
+        };
+
+        try
+        {
+            do
+            {
+                var update = updates.Current;
+                last = update;
+                if (update.QueuePosition is { } ahead)
+                {
+                    await WriteEvent(http, $": queued, {ahead} ahead");
+                    continue;
+                }
+                if (update.TextDelta.Length == 0) continue;
+                var delta = sentRole ? (object)new { content = update.TextDelta } : new { role = "assistant", content = update.TextDelta };
+                sentRole = true;
+                await WriteData(http, Chunk(delta, null));
+            }
+            while (await updates.MoveNextAsync());
+        }
+        catch (InferenceException e)
+        {
+            // Headers are out: the error travels as an event, as OpenAI-compatible servers do mid-stream.
+            var error = FromInference(e);
+            await WriteData(http, new { error = new { message = error.Message, type = error.Type, param = error.Param, code = error.Code } });
+            return;
+        }
+
+        await WriteData(http, Chunk(sentRole ? new { } : new { role = "assistant", content = "" }, FinishReason(last)));
+        if (includeUsage)
+            await WriteData(http, new { id, @object = "chat.completion.chunk", created, model, choices = Array.Empty<object>(), usage = Usage(last) });
+        await WriteEvent(http, "data: [DONE]");
+    }
+
+    /// <summary>"cancelled" is ours, not OpenAI's; it only happens when the caller went away, so "stop" is as good.</summary>
+    private static string FinishReason(GenerationUpdate last) =>
+        last.FinishReason is FinishReasons.Length ? FinishReasons.Length : FinishReasons.Stop;
+
+    private static object Usage(GenerationUpdate last) => new
+    {
+        prompt_tokens = last.PromptTokens, completion_tokens = last.CompletionTokens, total_tokens = last.PromptTokens + last.CompletionTokens,
+    };
+
+    private static Task WriteData(HttpContext http, object payload) => WriteEvent(http, "data: " + JsonSerializer.Serialize(payload, Json));
+
+    private static async Task WriteEvent(HttpContext http, string line)
+    {
+        await http.Response.WriteAsync(line + "\n\n", http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+
+    private static async Task WriteJson(HttpContext http, int status, object payload)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(payload, Json), http.RequestAborted);
+    }
+
+    /// <summary>Runs an endpoint, turning refusals into OpenAI-shaped errors and a vanished client into silence.</summary>
+    private static async Task Answer(HttpContext http, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; the generation is cancelled and nobody is left to answer.
+        }
+        catch (Exception e) when (e is OpenAiError or InferenceException && !http.Response.HasStarted)
+        {
+            var error = e as OpenAiError ?? FromInference((InferenceException)e);
+            if (error.Status == 401) http.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteJson(http, error.Status, new { error = new { message = error.Message, type = error.Type, param = error.Param, code = error.Code } });
+        }
+    }
+
+    internal static OpenAiError FromInference(InferenceException e) => e.Code switch
+    {
+        "invalid_sampling" or "invalid_request" => OpenAiError.Invalid(e.Message, e.Field),
+        "context_exceeded" => OpenAiError.Invalid(e.Message, e.Field ?? "messages", "context_length_exceeded"),
+        "user_limit" or "queue_full" => new OpenAiError(429, e.Message, "rate_limit_error", null, e.Code),
+        "model_unavailable" or "runtime_missing" => new OpenAiError(503, e.Message, "server_error", null, e.Code),
+        _ => new OpenAiError(500, e.Message, "server_error", null, e.Code),
+    };
+}
