@@ -97,9 +97,9 @@ internal sealed unsafe class DecoderRun : IDisposable
     public int Length => _length;
 
     /// <summary>
-    /// Runs the prompt in one pass and returns the logits of its last position. (Binding only the present outputs for
-    /// all but the last token was measured: the runtime computes the vocabulary projection anyway, and the extra run
-    /// made prefill slower.)
+    /// Runs the prompt in one pass and returns the logits of its last position. (Leaving the logits unbound for all but
+    /// the last token does not help: the runtime computes every node anyway, and the extra run made prefill slower.
+    /// Limiting the projection to the last position is done in the graph instead.)
     /// </summary>
     public float[] Prefill(ReadOnlySpan<int> prompt)
     {
@@ -110,14 +110,16 @@ internal sealed unsafe class DecoderRun : IDisposable
         using var mask = _rt.CreateTensor(_rt.CpuMemory, Pin(_mask), n * 8L, [1, n], TensorElementType.Int64);
         using var positions = _rt.CreateTensor(_rt.CpuMemory, Pin(_positions), n * 8L, [1, n], TensorElementType.Int64);
         BindInputs(ids, mask, positions);
-        // Prefill logits are [1, n, vocab]: the runtime allocates them in CPU memory and we read only the last row.
+        // Prefill logits are [1, n, vocab] ([1, 1, vocab] after LastPositionLogits): the runtime allocates them in CPU
+        // memory and we read only the last row.
         _rt.BindOutputToDevice(_binding, _names.Logits, _rt.CpuMemory);
         BindPresent();
         RunAndCollect(firstPresent: 1);
         using var logits = _outputs[0]!;
         _outputs[0] = null;
         int elementSize = _graph.LogitsType == TensorElementType.Float16 ? 2 : 4;
-        ReadLogits((byte*)_rt.TensorData(logits) + (long)(n - 1) * _graph.VocabSize * elementSize);
+        long rows = _rt.ValueMetadata(logits).Dimensions[1];
+        ReadLogits((byte*)_rt.TensorData(logits) + (rows - 1) * _graph.VocabSize * elementSize);
         _length = n;
         return _logits;
     }

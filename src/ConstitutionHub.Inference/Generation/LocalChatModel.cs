@@ -48,6 +48,31 @@ public sealed class LocalChatModel : IChatModel, IDisposable
 
     public ModelInfo Info { get; }
 
+    /// <summary>Models up to this size are read into memory so their logits can be limited to the last position.</summary>
+    private const long RewriteLimitBytes = 1L << 30;
+
+    /// <summary>
+    /// Opens the weights with the vocabulary projection limited to the last position (see <see cref="LastPositionLogits"/>)
+    /// when the model is self-contained and the rewrite applies; otherwise, or if the runtime refuses the rewritten
+    /// graph, the file as it is.
+    /// </summary>
+    private static OnnxSession OpenSession(OrtRuntime runtime, ModelFolder model, SessionSettings settings)
+    {
+        if (model.Facts.ExternalDataLocations.Count == 0 && new FileInfo(model.WeightsPath).Length <= RewriteLimitBytes &&
+            LastPositionLogits.TryRewrite(File.ReadAllBytes(model.WeightsPath)) is { } rewritten)
+        {
+            try
+            {
+                return OnnxSession.Open(runtime, model.WeightsPath, settings, rewritten);
+            }
+            catch (OrtException)
+            {
+                // Fall through to the original graph; its own error, if any, is the one worth reporting.
+            }
+        }
+        return OnnxSession.Open(runtime, model.WeightsPath, settings);
+    }
+
     /// <summary>
     /// Loads one model folder with the runtime, provider and threads of <paramref name="options"/>; throws
     /// <see cref="ModelFolderException"/> or <see cref="InferenceException"/> when it cannot be used.
@@ -66,7 +91,7 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         OnnxSession session;
         try
         {
-            session = OnnxSession.Open(runtime, model.WeightsPath, settings);
+            session = OpenSession(runtime, model, settings);
         }
         catch (OrtException e)
         {

@@ -50,7 +50,8 @@ internal sealed class OnnxSession : IDisposable
     public IReadOnlyList<GraphIo> Inputs { get; }
     public IReadOnlyList<GraphIo> Outputs { get; }
 
-    public static OnnxSession Open(OrtRuntime runtime, string modelPath, SessionSettings settings)
+    /// <param name="modelBytes">The model itself, when it was rewritten in memory; <paramref name="modelPath"/> then only names it.</param>
+    public static OnnxSession Open(OrtRuntime runtime, string modelPath, SessionSettings settings, byte[]? modelBytes = null)
     {
         var options = new InferenceOptions
         {
@@ -81,7 +82,7 @@ internal sealed class OnnxSession : IDisposable
                 throw new InferenceException("runtime_missing", $"Cannot use CUDA device {settings.CudaDeviceId}: {e.RuntimeMessage}", "Inference:ExecutionProvider", e);
             }
         }
-        var handle = runtime.CreateSession(modelPath, sessionOptions);
+        var handle = modelBytes is null ? runtime.CreateSession(modelPath, sessionOptions) : runtime.CreateSession(modelBytes, sessionOptions);
         var deviceMemory = provider == ExecutionProviders.Cuda ? runtime.CreateMemoryInfo("Cuda", settings.CudaDeviceId) : runtime.CreateCpuMemoryInfo();
         try
         {

@@ -208,6 +208,17 @@ internal sealed unsafe class OrtRuntime
         return new OrtSessionHandle(this, session);
     }
 
+    /// <summary>A session over model bytes in memory (the runtime copies what it keeps).</summary>
+    public OrtSessionHandle CreateSession(ReadOnlySpan<byte> model, OrtSessionOptionsHandle options)
+    {
+        nint session;
+        fixed (byte* data = model)
+        {
+            Check(((delegate* unmanaged<nint, byte*, nuint, nint, nint*, nint>)_api[OrtApiIndex.CreateSessionFromArray])(_env.Ptr, data, (nuint)model.Length, options.Ptr, &session));
+        }
+        return new OrtSessionHandle(this, session);
+    }
+
     public int InputCount(OrtSessionHandle session)
     {
         nuint count;
