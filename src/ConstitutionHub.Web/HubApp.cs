@@ -2,6 +2,7 @@ using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
 
 namespace ConstitutionHub.Web;
@@ -23,6 +24,7 @@ public static class HubApp
         builder.AddHubDatabase();
         builder.AddDocuments();
         builder.AddAccounts();
+        builder.AddSharing();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -41,6 +43,7 @@ public static class HubApp
 
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
+        app.MapSharing();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
