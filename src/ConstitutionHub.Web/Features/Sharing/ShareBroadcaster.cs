@@ -28,7 +28,7 @@ public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelt
 /// </summary>
 public sealed class ShareBroadcaster(
     IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, ShareLinks links, HubDatabase database,
-    IOptions<SharingOptions> options, ILogger<ShareBroadcaster> logger) : BackgroundService
+    IOptions<SharingOptions> options, ILogger<ShareBroadcaster> logger)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, (HubCallerContext Context, Guid ShareId)> viewers = [];
@@ -157,7 +157,7 @@ public sealed class ShareBroadcaster(
     private static string Status(ChatMessageRow m) => m.Status.ToString().ToLowerInvariant();
 
     /// <summary>Checks open links for revocation and expiry made elsewhere (another path, or a clock passing).</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task SweepAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.AccessCheckInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -221,4 +221,12 @@ public sealed class ShareBroadcaster(
             return reset || deltas.Count > 0 ? new ShareUpdate(Version, reset, deltas, 0) : null;
         }
     }
+}
+
+/// <summary>Runs the broadcaster's access sweep. Resolved late: the host builds hosted services before the database has
+/// started, and the broadcaster needs the data source.</summary>
+public sealed class ShareAccessSweep(IServiceProvider services) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        services.GetRequiredService<ShareBroadcaster>().SweepAsync(stoppingToken);
 }

@@ -31,7 +31,7 @@ public static class SharingSetup
         services.Configure<SharingOptions>(builder.Configuration.GetSection("Sharing"));
         services.TryAddSingleton<ShareLinks>();
         services.AddSingleton<ShareBroadcaster>();
-        services.AddHostedService(sp => sp.GetRequiredService<ShareBroadcaster>());
+        services.AddHostedService<ShareAccessSweep>();
         services.AddSingleton<SharePreview>();
         services.AddDataProtection();
         services.AddSignalR();
