@@ -3,6 +3,7 @@ using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
+using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
 
 namespace ConstitutionHub.Web;
@@ -25,6 +26,7 @@ public static class HubApp
         builder.AddDocuments();
         builder.AddAccounts();
         builder.AddInference();
+        builder.AddSharing();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -44,6 +46,7 @@ public static class HubApp
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
         app.MapOpenAiCompatibleApi();
+        app.MapSharing();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
