@@ -1,6 +1,7 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Api;
+using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Infrastructure;
 
@@ -22,6 +23,7 @@ public static class HubApp
 
         builder.AddHubDatabase();
         builder.AddDocuments();
+        builder.AddChats();
         builder.AddAccounts();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
@@ -41,6 +43,7 @@ public static class HubApp
 
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
+        app.MapChatEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
