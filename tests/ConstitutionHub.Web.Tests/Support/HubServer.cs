@@ -20,7 +20,8 @@ public sealed class HubServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => app.Services;
 
-    public static async Task<HubServer> StartAsync(string name, string environment = "Development", IDictionary<string, string?>? settings = null)
+    public static async Task<HubServer> StartAsync(string name, string environment = "Development", IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -28,14 +29,17 @@ public sealed class HubServer : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        return await StartWithAsync(config, environment);
+        return await StartWithAsync(config, environment, configure);
     }
 
-    public static async Task<HubServer> StartWithAsync(IDictionary<string, string?> config, string environment = "Development")
+    /// <param name="configure">Extra registrations, such as a scripted model catalog.</param>
+    public static async Task<HubServer> StartWithAsync(IDictionary<string, string?> config, string environment = "Development",
+        Action<WebApplicationBuilder>? configure = null)
     {
         var app = HubApp.Build(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -15,9 +15,12 @@ public sealed record ReplyProgress(Guid ChatId, Guid ReplyId, int? QueuePosition
 /// in batches (<see cref="ReplyBatcher"/>), and every viewer on every node reads it from there. Queue positions
 /// are known only to this node's runner, so they travel by an in-process event.
 /// </summary>
-public sealed class ChatRunner(
-    ChatCommands commands, ChatQueries queries, NodeIdentity node, IServiceProvider services, ILogger<ChatRunner> logger) : IHostedService
+public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILogger<ChatRunner> logger) : IHostedService
 {
+    // Resolved on use: hosted services are built before the database is up, and these need its data source.
+    private ChatCommands commands => services.GetRequiredService<ChatCommands>();
+    private ChatQueries queries => services.GetRequiredService<ChatQueries>();
+
     private readonly ConcurrentDictionary<Guid, RunningReply> running = new();
     private readonly CancellationTokenSource shutdown = new();
 

@@ -36,8 +36,11 @@ public static class ChatsSetup
 /// Cleans up after crashes: at start, the replies this node was writing when it stopped become interrupted; now and
 /// then, those of any node that went quiet for good (a node that never restarts cannot clean up after itself).
 /// </summary>
-public sealed class ChatMaintenance(ChatRecovery recovery, NodeIdentity node, ILogger<ChatMaintenance> logger) : BackgroundService
+public sealed class ChatMaintenance(IServiceProvider services, NodeIdentity node, ILogger<ChatMaintenance> logger) : BackgroundService
 {
+    // Resolved on use: hosted services are built before the database (started by an earlier one) is up.
+    private ChatRecovery recovery => services.GetRequiredService<ChatRecovery>();
+
     /// <summary>Well above a batch interval plus the longest queue wait before a reply's first tokens.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan StaleCheckEvery = TimeSpan.FromMinutes(1);
