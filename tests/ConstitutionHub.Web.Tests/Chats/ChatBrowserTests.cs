@@ -16,6 +16,9 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Replies take seconds and the suite shares two cores with other test classes: waits are measured in
+        // replies, not in clicks. Longer only, so no other class's expectation becomes stricter.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Directory.CreateDirectory(ShotDirectory);
         server = await HubServer.StartAsync(nameof(ChatBrowserTests), configure: new ScriptedModelCatalog(demo).Register);
     }
@@ -40,6 +43,7 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
     private async Task<IPage> ViewerAsync(string? name, string path)
     {
         var page = await Chromium.NewPageAsync(server.Address);
+        page.Context.SetDefaultTimeout(30_000);
         if (name is not null) await Chromium.SignInAsync(page, name);
         await page.AddInitScriptAsync(Recorder);
         await page.GotoAsync(path);
@@ -80,6 +84,7 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         await ChatKit.CreateConstitutionAsync(server, "Ada", "live-doc");
 
         var ada = await Chromium.NewPageAsync(server.Address);
+        ada.Context.SetDefaultTimeout(30_000);
         await Chromium.SignInAsync(ada, "Ada");
         await ada.AddInitScriptAsync(Recorder);
         await ada.GotoAsync("/c/live-doc/chats/new?rev=1");
@@ -136,10 +141,13 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         demo.Script = _ => ScriptedChatModel.Numbered(3000);
         demo.Pace = TimeSpan.FromMilliseconds(20);
         await ChatKit.CreateConstitutionAsync(server, "Ada", "stop-doc");
-        var (chat, _, replyId) = await ChatKit.StartChatAsync(server, ChatKit.Person("Ada"), "stop-doc", demo.Info.Id);
+        // Room for the whole script (the default stops at 256 tokens): only Stop may end this reply.
+        var sampling = new ConstitutionHub.Web.Features.Chats.SamplingForm { MaxNewTokens = 4096 }.ToRecord();
+        var (chat, _, replyId) = await ChatKit.StartChatAsync(server, ChatKit.Person("Ada"), "stop-doc", demo.Info.Id, sampling: sampling);
         var ada = await ViewerAsync("Ada", $"/chats/{chat.Id}");
         var viewer = await ViewerAsync(null, $"/chats/{chat.Id}");
-        await ChatKit.WaitForTextAsync(server, chat.Id, replyId, 100);
+        var before = await ChatKit.WaitForTextAsync(server, chat.Id, replyId, 100);
+        Assert.True(before.Status == MessageStatus.Streaming, $"the reply ended before Stop: {before.Status} {before.FinishReason} {before.Error}");
         await Assertions.Expect(viewer.GetByTestId("stop")).ToHaveCountAsync(0);
         await ada.GetByTestId("stop").ClickAsync();
 
@@ -192,7 +200,7 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         await ada.GetByTestId("continue-recipe").GetByLabel("Honesty").SelectOptionAsync("kind");
         await ada.GetByRole(AriaRole.Button, new() { Name = "Run a reply with these" }).ClickAsync();
         await Assertions.Expect(LastReply(ada).GetByTestId("reply-text")).ToHaveTextAsync("Answer 4 to Question one");
-        await Assertions.Expect(LastReply(ada).GetByTestId("own-provenance")).ToContainTextAsync("kind");
+        await Assertions.Expect(LastReply(ada).GetByTestId("own-provenance")).ToContainTextAsync("Honesty: kind");
         var request = demo.Requests.Last();
         Assert.Contains("Tell the truth, kindly.", request.Messages[0].Content, StringComparison.Ordinal);
         await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "branches.png"), FullPage = true });

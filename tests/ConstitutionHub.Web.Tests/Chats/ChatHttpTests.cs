@@ -211,6 +211,23 @@ public sealed class ChatHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_person_finds_their_chats_and_every_revision_offers_a_test_in_chat()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Nia", "mine-doc");
+        var (chat, _, replyId) = await ChatKit.StartChatAsync(server, ChatKit.Person("Nia"), "mine-doc", demo.Info.Id);
+        await ChatKit.WaitForReplyAsync(server, chat.Id, replyId);
+        var nia = await server.SignedInClientAsync("Nia");
+        Assert.Contains($"/chats/{chat.Id}", await nia.GetStringAsync("/chats"), StringComparison.Ordinal);
+        var someoneElse = await (await server.SignedInClientAsync("Ned")).GetStringAsync("/chats");
+        Assert.DoesNotContain($"/chats/{chat.Id}", someoneElse, StringComparison.Ordinal);
+        Assert.Contains("sign-in-for-chats", await server.Client().GetStringAsync("/chats"), StringComparison.Ordinal);
+
+        Assert.Contains("/c/mine-doc/chats/new?rev=1", await nia.GetStringAsync("/c/mine-doc"), StringComparison.Ordinal);
+        Assert.Contains("/c/mine-doc/chats/new?rev=1", await nia.GetStringAsync("/c/mine-doc/history"), StringComparison.Ordinal);
+        Assert.Contains("href=\"/c/mine-doc/chats\"", await nia.GetStringAsync("/c/mine-doc"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_node_name_is_stable_for_one_data_directory_and_configurable()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"hub-node-{Guid.NewGuid():N}");
