@@ -95,6 +95,7 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         await Assertions.Expect(ada.GetByLabel("Temperature")).ToHaveValueAsync("0.7");
         await ada.GetByLabel("Seed (empty: random)").FillAsync("42");
         await ada.GetByLabel("First message").FillAsync("Count for us, please.");
+        await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "new-chat.png"), FullPage = true });
         await ada.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
         await ada.WaitForURLAsync(new Regex("/chats/[0-9a-f-]{36}$"));
         var chatId = Guid.Parse(ada.Url[^36..]);
@@ -133,6 +134,10 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         await Assertions.Expect(ada.GetByTestId("provenance-hash")).ToHaveTextAsync(thread.Provenance.PromptHash);
         await Assertions.Expect(LastReply(ada).GetByTestId("reply-stats")).ToContainTextAsync("150 tokens");
         await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "live-complete.png"), FullPage = true });
+
+        await ada.GetByRole(AriaRole.Link, new() { Name = "all chats" }).ClickAsync();
+        await Assertions.Expect(ada.Locator($"tr[data-chat='{chatId}']")).ToContainTextAsync("Ada");
+        await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "chat-list.png"), FullPage = true });
     }
 
     [Fact]
