@@ -1,6 +1,7 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Api;
+using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
@@ -24,6 +25,7 @@ public static class HubApp
 
         builder.AddHubDatabase();
         builder.AddDocuments();
+        builder.AddChats();
         builder.AddAccounts();
         builder.AddInference();
         builder.AddSharing();
@@ -47,6 +49,7 @@ public static class HubApp
         app.MapConstitutionsApi();
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
+        app.MapChatEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -26,10 +26,9 @@ public static class SharingSetup
 
     public static WebApplicationBuilder AddSharing(this WebApplicationBuilder builder)
     {
+        // Sharing reads chats: builder.AddChats() registers their events, read model and commands.
         var services = builder.Services;
-        AddChats(services);
         services.Configure<SharingOptions>(builder.Configuration.GetSection("Sharing"));
-        services.TryAddSingleton<ShareLinks>();
         services.AddSingleton<ShareBroadcaster>();
         services.AddHostedService<ShareAccessSweep>();
         services.AddSingleton<SharePreview>();
@@ -57,29 +56,6 @@ public static class SharingSetup
             };
         });
         return builder;
-    }
-
-    /// <summary>
-    /// What sharing needs of chats, registered only where the chats feature has not done so already (TryAdd), so
-    /// either branch can be wired first. The chat event types are added to whatever registry is in place.
-    /// </summary>
-    private static void AddChats(IServiceCollection services)
-    {
-        var registry = services.LastOrDefault(d => d.ServiceType == typeof(EventTypeRegistry));
-        if (registry is null)
-        {
-            services.AddSingleton(_ => ChatStream.Register(new EventTypeRegistry()));
-        }
-        else
-        {
-            services.Remove(registry);
-            // Registering an alias twice for the same type is harmless, so this also holds if chats registered theirs.
-            services.AddSingleton(sp => ChatStream.Register(registry.ImplementationInstance as EventTypeRegistry
-                ?? (EventTypeRegistry)registry.ImplementationFactory!(sp)));
-        }
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInlineProjection, ChatProjection>());
-        services.TryAddSingleton<ChatQueries>();
-        services.TryAddSingleton<ChatCommands>();
     }
 
     public static WebApplication MapSharing(this WebApplication app)
