@@ -8,3 +8,5 @@ if [ -x bench/inference/run.sh ]; then
   echo "== inference"
   bench/inference/run.sh
 fi
+echo "== live share broadcast"
+bench/broadcast/run.sh "$@"

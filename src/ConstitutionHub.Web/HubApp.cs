@@ -1,8 +1,10 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Api;
+using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
+using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
 
 namespace ConstitutionHub.Web;
@@ -23,8 +25,10 @@ public static class HubApp
 
         builder.AddHubDatabase();
         builder.AddDocuments();
+        builder.AddChats();
         builder.AddAccounts();
         builder.AddInference();
+        builder.AddSharing();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -44,6 +48,8 @@ public static class HubApp
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
         app.MapOpenAiCompatibleApi();
+        app.MapSharing();
+        app.MapChatEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -62,6 +62,55 @@ public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats,
         return (await chats.ChatAsync(chatId, ct))!;
     }
 
+    /// <summary>
+    /// Starts a chat of <paramref name="actor"/>'s own holding the branch of <paramref name="source"/> (a shared
+    /// chat's thread), to continue from there. The prompts are compiled again from the stored revisions, so a copy
+    /// of a link that hides its system prompt reveals nothing the reader could not compile (reading the
+    /// constitution is checked). The copy ends before the first reply that is still streaming or failed: a user
+    /// message may not follow either. Everything is one append, so a copy is whole or absent.
+    /// </summary>
+    public async Task<ChatRow> CopyAsync(Actor actor, ChatThread source, Guid commandId, CancellationToken ct = default)
+    {
+        var chatId = DeriveId(commandId, 0);
+        async Task<ChatProvenance> Recompile(ChatProvenance p) =>
+            await ProvenanceAsync(actor, p.Slug, p.Revision, p.Recipe, p.Model, p.Sampling, ct);
+        var provenance = await Recompile(source.Provenance);
+        var title = $"Copy of {source.Chat.Title}";
+        var events = new List<object> { ChatDecisions.Start(chatId, actor.Id, actor.Name, title, provenance) };
+        var state = ChatState.Initial.Apply(events[0]);
+        var ids = new Dictionary<Guid, Guid>();
+        var index = 2;
+        void Add(object e)
+        {
+            events.Add(e);
+            state = state.Apply(e);
+        }
+        foreach (var message in source.Branch)
+        {
+            if (message.Role == ChatRole.Assistant && message.Status is MessageStatus.Streaming or MessageStatus.Failed) break;
+            var id = DeriveId(commandId, index++);
+            Guid? parent = message.ParentId is { } p && ids.TryGetValue(p, out var mapped) ? mapped : null;
+            ids[message.Id] = id;
+            if (message.Role == ChatRole.User)
+            {
+                Add(ChatDecisions.PostUserMessage(state, id, parent, message.Text));
+                continue;
+            }
+            var own = message.Provenance is { } mp ? await Recompile(mp) : null;
+            Add(ChatDecisions.StartReply(state, id, parent ?? throw new InvalidDataException("A reply without a parent."), own, "copy"));
+            if (message.Text.Length > 0 || message.CompletionTokens > 0)
+                Add(ChatDecisions.AppendTokens(state, id, message.Text, message.CompletionTokens));
+            Add(message.Status == MessageStatus.Interrupted
+                ? ChatDecisions.Interrupt(state, id, message.Error)
+                : ChatDecisions.Complete(state, id, message.FinishReason ?? "stop", message.PromptTokens ?? 0, message.CompletionTokens,
+                    message.TimeToFirstTokenMs, message.TokensPerSecond ?? 0));
+        }
+        // Event ids continue after the message ids, so a retried copy derives the same ids and is applied once.
+        var newEvents = events.Select((e, i) => new NewEvent(DeriveId(commandId, index + i), e)).ToList();
+        await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, ExpectedVersion.NoStream, newEvents, Metadata(actor, commandId), ct);
+        return (await chats.ChatAsync(chatId, ct))!;
+    }
+
     /// <summary>Posts a user turn after <paramref name="parentMessageId"/> (null for a first turn). To edit an earlier
     /// turn, post the new text with that turn's parent: the chat branches there. Returns the new message id.</summary>
     public Task<Guid> PostUserMessageAsync(Actor actor, Guid chatId, Guid? parentMessageId, string text, Guid commandId,

@@ -6,7 +6,7 @@ const out = new URL("../../../wwwroot/dist/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: { editor: "editor.js" },
+  entryPoints: { editor: "editor.js", "share-live": "share-live.js" },
   bundle: true,
   format: "esm",
   minify: true,

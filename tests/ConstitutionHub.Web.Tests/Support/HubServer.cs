@@ -32,6 +32,7 @@ public sealed class HubServer : IAsyncDisposable
         return await StartWithAsync(config, environment, configure);
     }
 
+    /// <param name="configure">Extra registrations, such as a scripted model catalog.</param>
     public static async Task<HubServer> StartWithAsync(IDictionary<string, string?> config, string environment = "Development",
         Action<WebApplicationBuilder>? configure = null)
     {

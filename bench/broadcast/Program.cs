@@ -1,0 +1,242 @@
+// Live share broadcast: one chat streaming to N viewers of a live share link, on loopback.
+//   delay = token batch appended (just before ChatCommands.AppendTokensAsync) -> received by a viewer,
+// through the whole path: append, PostgreSQL NOTIFY, re-read of the chat, SignalR group send. The peer, in the same
+// run and to the same number of clients: a bare WebSocket broadcast of the same messages from the same server.
+// Viewers run in a child process (this program with "clients"), so the server's CPU figure is its own.
+// Usage: dotnet run -c Release --project bench/broadcast [-- viewers=1,20,200 batches=100 interval=50]
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ConstitutionHub.Core.Chats;
+using ConstitutionHub.Core.Database;
+using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+
+if (args.FirstOrDefault() == "clients") return await Clients.RunAsync(args[1..]);
+
+var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+var viewerCounts = options.GetValueOrDefault("viewers", "1,20,200").Split(',').Select(int.Parse).ToList();
+var batches = int.Parse(options.GetValueOrDefault("batches", "100"), CultureInfo.InvariantCulture);
+var interval = int.Parse(options.GetValueOrDefault("interval", "50"), CultureInfo.InvariantCulture);
+
+var root = Path.Combine(Path.GetTempPath(), $"chub-broadcast-{Guid.NewGuid():N}");
+await using var pg = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions
+{
+    RootDirectory = root, Database = "bench", Fsync = false, Port = 55000 + Environment.ProcessId % 1000,
+});
+var app = HubApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Hub"] = pg.ConnectionString,
+        ["Logging:LogLevel:Default"] = "Warning",
+        // Hundreds of viewers from one loopback address would otherwise be taken for a guesser.
+        ["Sharing:RequestsPerMinute"] = "1000000",
+    }));
+var bare = new BareBroadcast();
+app.UseWebSockets();
+app.Map("/bench/ws", bare.AcceptAsync);
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+var commands = app.Services.GetRequiredService<ChatCommands>();
+var links = app.Services.GetRequiredService<ShareLinks>();
+var owner = new Actor("local:bench", "Bench");
+
+Console.WriteLine($"{Environment.ProcessorCount} cores; {batches} batches per side, one every {interval} ms; loopback; PostgreSQL fsync off");
+Console.WriteLine();
+Console.WriteLine("viewers | share p50 ms | share p99 ms | bare WS p50 ms | bare WS p99 ms | p50 ratio | p99 ratio | server CPU share | server CPU bare | lost");
+Console.WriteLine("--------|--------------|--------------|----------------|----------------|-----------|-----------|------------------|-----------------|-----");
+foreach (var n in viewerCounts)
+{
+    var chat = await commands.StartAsync(owner, new StartChat("baseline", 1, new Dictionary<string, string>(),
+        new ModelRecord("bench-model", new string('b', 64), "CPUExecutionProvider"), new SamplingRecord(0.7, 40, 0.95, 0.05, 1.1, 256, 1, [])),
+        Guid.NewGuid());
+    var user = await commands.PostUserMessageAsync(owner, chat.Id, null, "Stream for the benchmark", Guid.NewGuid());
+    var reply = await commands.StartReplyAsync(owner, chat.Id, user, null, "bench", Guid.NewGuid());
+    var token = (await links.CreateAsync(owner, chat.Id, ShareMode.Live)).Token;
+
+    using var child = Process.Start(new ProcessStartInfo("dotnet",
+        new[] { typeof(Clients).Assembly.Location, "clients", address, token, n.ToString(CultureInfo.InvariantCulture), batches.ToString(CultureInfo.InvariantCulture) })
+    {
+        RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,
+    })!;
+    var ready = await child.StandardOutput.ReadLineAsync();
+    if (ready != "ready") throw new InvalidOperationException($"The viewers did not start: {ready}");
+    await bare.WaitForAsync(n);
+
+    var shareCpu = await MeasureCpuAsync(async () =>
+    {
+        for (var k = 0; k < batches; k++)
+        {
+            await commands.AppendTokensAsync(Actor.System, chat.Id, reply, Marker.Make('S', k), k + 1, Guid.NewGuid());
+            await Task.Delay(interval);
+        }
+        await Task.Delay(1000);
+    });
+    var bareCpu = await MeasureCpuAsync(async () =>
+    {
+        for (var k = 0; k < batches; k++)
+        {
+            await bare.SendAsync(Marker.Make('W', k));
+            await Task.Delay(interval);
+        }
+        await Task.Delay(1000);
+    });
+    await child.StandardInput.WriteLineAsync("report");
+    var report = JsonSerializer.Deserialize<Report>(await child.StandardOutput.ReadLineAsync() ?? "{}")!;
+    await child.WaitForExitAsync();
+    await commands.CompleteReplyAsync(Actor.System, chat.Id, reply, "stop", 1, batches, 1, 1, Guid.NewGuid());
+    bare.Clear();
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{n,7} | {report.ShareP50,12:0.0} | {report.ShareP99,12:0.0} | {report.BareP50,14:0.0} | {report.BareP99,14:0.0} | " +
+        $"{report.ShareP50 / Math.Max(report.BareP50, 0.001),8:0.0}x | {report.ShareP99 / Math.Max(report.BareP99, 0.001),8:0.0}x | " +
+        $"{shareCpu,15:0.0}% | {bareCpu,14:0.0}% | {report.Lost}"));
+}
+Console.WriteLine();
+Console.WriteLine("server CPU: this process's processor time over the phase's wall time (100% = one core), appends included; PostgreSQL not counted.");
+await app.StopAsync();
+return 0;
+
+static async Task<double> MeasureCpuAsync(Func<Task> phase)
+{
+    var process = Process.GetCurrentProcess();
+    var cpu = process.TotalProcessorTime;
+    var wall = Stopwatch.StartNew();
+    await phase();
+    process.Refresh();
+    return (process.TotalProcessorTime - cpu).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
+}
+
+public sealed record Report(double ShareP50, double ShareP99, double BareP50, double BareP99, int Lost);
+
+/// <summary>"[S12:638…]": side, batch number and the UTC ticks when it was produced, parsed back by the viewers.</summary>
+public static partial class Marker
+{
+    public static string Make(char side, int k) => $"[{side}{k}:{DateTime.UtcNow.Ticks}] ";
+
+    [GeneratedRegex(@"\[([SW])(\d+):(\d+)\]")]
+    public static partial Regex Pattern();
+}
+
+/// <summary>The peer: the same messages written to plain WebSockets, one send per client, no protocol around them.</summary>
+public sealed class BareBroadcast
+{
+    private readonly ConcurrentDictionary<WebSocket, SemaphoreSlim> sockets = new();
+
+    public async Task AcceptAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest) { context.Response.StatusCode = 400; return; }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        sockets[socket] = new SemaphoreSlim(1, 1);
+        var buffer = new byte[256];
+        try
+        {
+            while (socket.State == WebSocketState.Open && !(await socket.ReceiveAsync(buffer, context.RequestAborted)).CloseStatus.HasValue) { }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
+        sockets.TryRemove(socket, out _);
+    }
+
+    public async Task WaitForAsync(int n)
+    {
+        while (sockets.Count < n) await Task.Delay(20);
+    }
+
+    public Task SendAsync(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return Task.WhenAll(sockets.Select(async pair =>
+        {
+            await pair.Value.WaitAsync();
+            try { await pair.Key.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None); }
+            catch (WebSocketException) { }
+            finally { pair.Value.Release(); }
+        }));
+    }
+
+    public void Clear() => sockets.Clear();
+}
+
+/// <summary>The viewer side: N SignalR viewers joined to the share and N bare WebSocket clients.</summary>
+public static class Clients
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (address, token, n, batches) = (args[0].TrimEnd('/'), args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+        var share = new ConcurrentBag<double>();
+        var bare = new ConcurrentBag<double>();
+        var connections = new List<HubConnection>();
+        var sockets = new List<ClientWebSocket>();
+        for (var i = 0; i < n; i++)
+        {
+            var seen = new ConcurrentDictionary<int, bool>();
+            var connection = new HubConnectionBuilder().WithUrl($"{address}/hubs/share").Build();
+            connection.On<JsonElement>("update", update =>
+            {
+                var now = DateTime.UtcNow.Ticks;
+                foreach (var m in update.GetProperty("messages").EnumerateArray())
+                    Record(m.GetProperty("text").GetString() ?? "", now, seen, share);
+            });
+            connection.On<int>("viewers", _ => { });
+            await connection.StartAsync();
+            await connection.InvokeAsync<JsonElement>("Join", token);
+            connections.Add(connection);
+
+            var socket = new ClientWebSocket();
+            await socket.ConnectAsync(new Uri($"{address.Replace("http", "ws")}/bench/ws"), CancellationToken.None);
+            sockets.Add(socket);
+            _ = ReceiveAsync(socket, bare);
+        }
+        Console.WriteLine("ready");
+        await Console.In.ReadLineAsync();
+        var expected = n * batches;
+        Console.WriteLine(JsonSerializer.Serialize(new Report(P(share, 50), P(share, 99), P(bare, 50), P(bare, 99),
+            expected - share.Count + expected - bare.Count)));
+        foreach (var c in connections) await c.DisposeAsync();
+        return 0;
+    }
+
+    private static async Task ReceiveAsync(ClientWebSocket socket, ConcurrentBag<double> delays)
+    {
+        var buffer = new byte[4096];
+        var seen = new ConcurrentDictionary<int, bool>();
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.CloseStatus.HasValue) return;
+                Record(Encoding.UTF8.GetString(buffer, 0, result.Count), DateTime.UtcNow.Ticks, seen, delays);
+            }
+        }
+        catch (WebSocketException) { }
+    }
+
+    /// <summary>Counts each batch once per viewer: the first delta of a feed may repeat text a viewer already has.</summary>
+    private static void Record(string text, long now, ConcurrentDictionary<int, bool> seen, ConcurrentBag<double> delays)
+    {
+        foreach (Match match in Marker.Pattern().Matches(text))
+        {
+            var k = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (seen.TryAdd(k, true)) delays.Add(TimeSpan.FromTicks(now - long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)).TotalMilliseconds);
+        }
+    }
+
+    private static double P(ConcurrentBag<double> values, int percentile)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+}
