@@ -1,13 +1,15 @@
 using ConstitutionHub.Inference;
+using ConstitutionHub.Inference.Generation;
 using ConstitutionHub.Inference.Serving;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ConstitutionHub.Web.Infrastructure;
 
 namespace ConstitutionHub.Web.Features.Inference;
 
 /// <summary>
 /// Models and their serving: options from the "Inference" section, one scheduler shared by all models, the
-/// catalog, and the API keys of the /v1 surface. The local engine plugs in by registering an
-/// <see cref="ILocalModelScanner"/>; without one the catalog holds the remote models only.
+/// catalog, and the API keys of the /v1 surface. Local ONNX models come from
+/// the <see cref="OnnxModelScanner"/> over the models folder; remote ones from the configuration.
 /// </summary>
 public static class InferenceSetup
 {
@@ -22,7 +24,9 @@ public static class InferenceSetup
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton<GenerationScheduler>();
-        builder.Services.AddSingleton<IModelCatalog>(services => new ModelCatalog(options,
+        // TryAdd: a host may bring its own scanner or catalog (tests do, to control timing).
+        builder.Services.TryAddSingleton<ILocalModelScanner>(_ => new OnnxModelScanner());
+        builder.Services.TryAddSingleton<IModelCatalog>(services => new ModelCatalog(options,
             services.GetRequiredService<GenerationScheduler>(), services.GetService<ILocalModelScanner>()));
         return builder;
     }
