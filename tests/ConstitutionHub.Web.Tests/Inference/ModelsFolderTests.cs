@@ -18,6 +18,9 @@ public sealed class ModelsFolderTests
             CopyFolder(Path.Combine(root, "models", "demo-qwen2"), Path.Combine(models, "demo-qwen2"));
             Directory.CreateDirectory(Path.Combine(models, "half-copied"));
             File.WriteAllText(Path.Combine(models, "half-copied", "config.json"), "{\"model_type\": \"llama\"}");
+            // Complete but for weights that are not an ONNX file.
+            CopyFolder(Path.Combine(root, "models", "demo-qwen2"), Path.Combine(models, "corrupt"));
+            File.WriteAllBytes(Path.Combine(models, "corrupt", "onnx", "model.onnx"), new byte[4096]);
 
             await using var server = await HubServer.StartAsync(nameof(ModelsFolderTests), settings: new Dictionary<string, string?>
             {
@@ -36,6 +39,8 @@ public sealed class ModelsFolderTests
             var broken = page.QuerySelector("tr[data-model='half-copied']") ?? throw new Xunit.Sdk.XunitException("The broken folder is not listed:\n" + html);
             var error = broken.QuerySelector("[data-testid=model-error]")?.TextContent ?? "";
             Assert.NotEqual("", error.Trim());
+            var corrupt = page.QuerySelector("tr[data-model='corrupt'] [data-testid=model-error]")?.TextContent ?? "";
+            Assert.Contains("onnx/model.onnx: The file is not an ONNX", corrupt, StringComparison.Ordinal);
             // The page is public: the error names the folder, not where the server keeps it.
             Assert.DoesNotContain(models, html, StringComparison.Ordinal);
         }
