@@ -6,7 +6,8 @@ using ConstitutionHub.Web.Tests.Support;
 namespace ConstitutionHub.Web.Tests.Inference;
 
 /// <summary>
-/// One app for the serving tests, with the stand-in local model, two API keys, and a remote model
+/// One app for the serving tests that control timing and failures, with the <see cref="StandInLocalModel"/> test
+/// double as its local model, two API keys, and a remote model
 /// ("loopback") pointing at this same server's own /v1, so the remote client and the API test each other over
 /// real HTTP.
 /// </summary>

@@ -4,11 +4,11 @@ using ConstitutionHub.Inference;
 namespace ConstitutionHub.Web.Tests.Inference;
 
 /// <summary>
-/// Stands in for the local ONNX demo model until the local engine lands: no model runs in the test server
-/// without it. It echoes the last user message word by word, so answers are predictable, honours max tokens and
-/// stop strings, remembers the last request (to check what reached it). On the message "wait" it yields one word
-/// and then waits until cancelled (to test limits and disconnects); on "fail" it yields one word and then fails. Everything about it is in this one file:
-/// swap <see cref="Register"/> for the real demo model later.
+/// A test double for a local model, for the serving tests that control timing and failures: on the message "wait" it
+/// yields one word and then waits until cancelled (limits, queues, disconnects); on "fail" it yields one word and
+/// then fails; otherwise it echoes the last user message word by word, so answers, token counts, max tokens and stop
+/// strings can be checked exactly, and it remembers the last request. A broken model sits beside it. The demo model
+/// cannot wait, fail or echo on demand; what it serves for real is covered by <see cref="DemoModelServingTests"/>.
 /// </summary>
 public sealed class StandInLocalModel : IChatModel
 {

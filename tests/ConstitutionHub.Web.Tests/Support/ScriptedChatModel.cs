@@ -7,10 +7,11 @@ using ConstitutionHub.Inference;
 namespace ConstitutionHub.Web.Tests.Support;
 
 /// <summary>
-/// A model whose tokens the test decides: it stands in for the ONNX demo model until the local engine is merged
-/// (no model can be downloaded here, and the engine is built in another branch). Deterministic text at a set pace,
-/// queue positions before the first token, and failures on demand. Everything that needs "a model" in the web
-/// tests goes through this one class, so swapping in the real demo model is a change in one place.
+/// A model whose tokens the test decides, for the chat tests that control timing and failures: a set pace, a reply
+/// long enough to stop by hand, queue positions before the first token, failures after so many tokens, and the
+/// requests it received. The demo model cannot be made to do any of that (its replies end when it says so, its pace
+/// is the machine's), so those tests use this test double; what the real model does in a chat is covered by
+/// <see cref="ConstitutionHub.Web.Tests.Chats.DemoModelChatBrowserTests"/> and the crash test.
 /// </summary>
 public sealed class ScriptedChatModel(string id, bool isDemo = true) : IChatModel
 {
