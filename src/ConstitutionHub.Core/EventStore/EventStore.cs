@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,6 +17,8 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
 
     private const string UniqueViolation = "23505";
     private readonly ILookup<string, IInlineProjection> projectionsByType = projections.ToLookup(p => p.StreamType);
+    private readonly Lock listenersGate = new();
+    private ImmutableArray<Action<IReadOnlyList<StoredEvent>>> committedListeners = [];
 
     public EventTypeRegistry Types => types;
 
@@ -54,8 +57,39 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         foreach (var projection in projectionsOfType)
             await projection.ApplyAsync(connection, stored, ct);
         if (tx is not null) await tx.CommitAsync(ct);
+        TellCommitted(stored);
         await NotifyAsync(connection, streamId, streamType, stored[^1].Version, ct);
         return new AppendResult(streamId, stored[^1].Version, stored[^1].Sequence, AlreadyApplied: false);
+    }
+
+    /// <summary>
+    /// Hands the events of every append made through this store to <paramref name="listener"/> right after commit,
+    /// before the notification goes out: a live view on this node need not wait for the database to echo its own
+    /// write. Other nodes still learn only from the notification, so a listener must treat both as the same news
+    /// (by stream version). The listener runs on the appending caller's path: it must return at once.
+    /// </summary>
+    public IDisposable OnCommitted(Action<IReadOnlyList<StoredEvent>> listener)
+    {
+        lock (listenersGate) committedListeners = committedListeners.Add(listener);
+        return new Unsubscriber(() =>
+        {
+            lock (listenersGate) committedListeners = committedListeners.Remove(listener);
+        });
+    }
+
+    private void TellCommitted(IReadOnlyList<StoredEvent> stored)
+    {
+        foreach (var listener in committedListeners)
+        {
+            // The append has committed: a listener's failure is its own and must not make the caller retry it.
+            try { listener(stored); }
+            catch (Exception) { }
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
     }
 
     private async Task<List<StoredEvent>> InsertAsync(
