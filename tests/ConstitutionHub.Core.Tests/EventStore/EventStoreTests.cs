@@ -40,6 +40,29 @@ public sealed class EventStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_committed_append_is_handed_to_listeners_with_its_versions_and_a_failing_listener_fails_nothing()
+    {
+        var heard = new List<StoredEvent>();
+        using var failing = store.OnCommitted(_ => throw new InvalidOperationException("a broken listener"));
+        var listening = store.OnCommitted(events =>
+        {
+            // Handed over after commit: a reader on another connection already sees the events.
+            using var command = dataSource.CreateCommand("select count(*) from events where stream_id = 's-heard'");
+            Assert.Equal((long)heard.Count + events.Count, (long)command.ExecuteScalar()!);
+            heard.AddRange(events);
+        });
+
+        await store.AppendAsync("s-heard", "test", ExpectedVersion.NoStream, [Note("a"), Note("b")], Meta);
+        listening.Dispose();
+        await store.AppendAsync("s-heard", "test", 2, [Note("c")], Meta);
+
+        Assert.Equal([1L, 2L], heard.Select(e => e.Version));
+        Assert.Equal(["a", "b"], heard.Select(e => ((Noted)e.Data).Text));
+        Assert.All(heard, e => Assert.Equal("s-heard", e.StreamId));
+        Assert.Equal(3, (await store.ReadStreamAsync("s-heard")).Count);
+    }
+
+    [Fact]
     public async Task The_stored_type_is_the_alias_not_the_clr_name()
     {
         await store.AppendAsync("s-alias", "test", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), new Renamed("x"))], Meta);
