@@ -3,6 +3,8 @@
 // through the whole path: the append (decide, insert, commit), the broadcaster's hand-over of the committed events,
 // the delta and the SignalR group send. The peer, in the same
 // run and to the same number of clients: a bare WebSocket broadcast of the same messages from the same server.
+// A second share phase appends through an event store of its own, as another web node would: the broadcaster then
+// hears of the append only from PostgreSQL.
 // Viewers run in a child process (this program with "clients"), so the server's CPU figure is its own.
 // Usage: dotnet run -c Release --project bench/broadcast [-- viewers=1,20,200 batches=100 interval=50]
 using System.Collections.Concurrent;
@@ -14,6 +16,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Database;
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web;
@@ -24,6 +28,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
 
 if (args.FirstOrDefault() == "clients") return await Clients.RunAsync(args[1..]);
 
@@ -52,12 +57,16 @@ await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 var commands = app.Services.GetRequiredService<ChatCommands>();
 var links = app.Services.GetRequiredService<ShareLinks>();
+var otherNode = new ChatCommands(
+    new EventStore(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<EventTypeRegistry>(),
+        app.Services.GetServices<IInlineProjection>()),
+    app.Services.GetRequiredService<ChatQueries>(), app.Services.GetRequiredService<ConstitutionQueries>());
 var owner = new Actor("local:bench", "Bench");
 
 Console.WriteLine($"{Environment.ProcessorCount} cores; {batches} batches per side, one every {interval} ms; loopback; PostgreSQL fsync off");
 Console.WriteLine();
-Console.WriteLine("viewers | share p50 ms | share p99 ms | bare WS p50 ms | bare WS p99 ms | p50 ratio | p99 ratio | append p50 ms | server CPU share | server CPU bare | lost");
-Console.WriteLine("--------|--------------|--------------|----------------|----------------|-----------|-----------|---------------|------------------|-----------------|-----");
+Console.WriteLine("viewers | share p50/p99 ms | other node p50/p99 ms | bare WS p50/p99 ms | share / bare p50, p99 | other node / bare p50, p99 | append p50 ms | server CPU share / other / bare | lost");
+Console.WriteLine("--------|------------------|-----------------------|--------------------|-----------------------|----------------------------|---------------|---------------------------------|-----");
 foreach (var n in viewerCounts)
 {
     var chat = await commands.StartAsync(owner, new StartChat("baseline", 1, new Dictionary<string, string>(),
@@ -88,6 +97,15 @@ foreach (var n in viewerCounts)
         }
         await Task.Delay(1000);
     });
+    var otherCpu = await MeasureCpuAsync(async () =>
+    {
+        for (var k = 0; k < batches; k++)
+        {
+            await otherNode.AppendTokensAsync(Actor.System, chat.Id, reply, Marker.Make('R', k), batches + k + 1, Guid.NewGuid());
+            await Task.Delay(interval);
+        }
+        await Task.Delay(1000);
+    });
     var bareCpu = await MeasureCpuAsync(async () =>
     {
         for (var k = 0; k < batches; k++)
@@ -100,19 +118,23 @@ foreach (var n in viewerCounts)
     await child.StandardInput.WriteLineAsync("report");
     var report = JsonSerializer.Deserialize<Report>(await child.StandardOutput.ReadLineAsync() ?? "{}")!;
     await child.WaitForExitAsync();
-    await commands.CompleteReplyAsync(Actor.System, chat.Id, reply, "stop", 1, batches, 1, 1, Guid.NewGuid());
+    await commands.CompleteReplyAsync(Actor.System, chat.Id, reply, "stop", 1, 2 * batches, 1, 1, Guid.NewGuid());
     bare.Clear();
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{n,7} | {report.ShareP50,12:0.0} | {report.ShareP99,12:0.0} | {report.BareP50,14:0.0} | {report.BareP99,14:0.0} | " +
-        $"{report.ShareP50 / Math.Max(report.BareP50, 0.001),8:0.0}x | {report.ShareP99 / Math.Max(report.BareP99, 0.001),8:0.0}x | " +
-        $"{Median(appends),13:0.0} | {shareCpu,15:0.0}% | {bareCpu,14:0.0}% | {report.Lost}"));
+        $"{n,7} | {$"{report.ShareP50:0.0} / {report.ShareP99:0.0}",16} | {$"{report.OtherP50:0.0} / {report.OtherP99:0.0}",21} | " +
+        $"{$"{report.BareP50:0.0} / {report.BareP99:0.0}",18} | {Ratios(report.ShareP50, report.ShareP99, report),21} | " +
+        $"{Ratios(report.OtherP50, report.OtherP99, report),26} | {Median(appends),13:0.0} | " +
+        $"{$"{shareCpu:0.0}% / {otherCpu:0.0}% / {bareCpu:0.0}%",31} | {report.Lost}"));
 }
 Console.WriteLine();
 Console.WriteLine("append: the AppendTokensAsync call alone (decide, insert, read model, commit, notify), inside the share delay.");
 Console.WriteLine("server CPU: this process's processor time over the phase's wall time (100% = one core), appends included; PostgreSQL not counted.");
 await app.StopAsync();
 return 0;
+
+static string Ratios(double p50, double p99, Report bare) => string.Create(CultureInfo.InvariantCulture,
+    $"{p50 / Math.Max(bare.BareP50, 0.001):0.0}x, {p99 / Math.Max(bare.BareP99, 0.001):0.0}x");
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
@@ -126,14 +148,14 @@ static async Task<double> MeasureCpuAsync(Func<Task> phase)
     return (process.TotalProcessorTime - cpu).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
 }
 
-public sealed record Report(double ShareP50, double ShareP99, double BareP50, double BareP99, int Lost);
+public sealed record Report(double ShareP50, double ShareP99, double OtherP50, double OtherP99, double BareP50, double BareP99, int Lost);
 
 /// <summary>"[S12:638…]": side, batch number and the UTC ticks when it was produced, parsed back by the viewers.</summary>
 public static partial class Marker
 {
     public static string Make(char side, int k) => $"[{side}{k}:{DateTime.UtcNow.Ticks}] ";
 
-    [GeneratedRegex(@"\[([SW])(\d+):(\d+)\]")]
+    [GeneratedRegex(@"\[([SRW])(\d+):(\d+)\]")]
     public static partial Regex Pattern();
 }
 
@@ -182,19 +204,19 @@ public static class Clients
     public static async Task<int> RunAsync(string[] args)
     {
         var (address, token, n, batches) = (args[0].TrimEnd('/'), args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
-        var share = new ConcurrentBag<double>();
-        var bare = new ConcurrentBag<double>();
+        // Delays by side: 'S' share (appended on the server's node), 'R' share (appended by the other node), 'W' bare.
+        var delays = new Dictionary<char, ConcurrentBag<double>> { ['S'] = [], ['R'] = [], ['W'] = [] };
         var connections = new List<HubConnection>();
         var sockets = new List<ClientWebSocket>();
         for (var i = 0; i < n; i++)
         {
-            var seen = new ConcurrentDictionary<int, bool>();
+            var seen = new ConcurrentDictionary<(char, int), bool>();
             var connection = new HubConnectionBuilder().WithUrl($"{address}/hubs/share").Build();
             connection.On<JsonElement>("update", update =>
             {
                 var now = DateTime.UtcNow.Ticks;
                 foreach (var m in update.GetProperty("messages").EnumerateArray())
-                    Record(m.GetProperty("text").GetString() ?? "", now, seen, share);
+                    Record(m.GetProperty("text").GetString() ?? "", now, seen, delays);
             });
             connection.On<int>("viewers", _ => { });
             await connection.StartAsync();
@@ -204,21 +226,22 @@ public static class Clients
             var socket = new ClientWebSocket();
             await socket.ConnectAsync(new Uri($"{address.Replace("http", "ws")}/bench/ws"), CancellationToken.None);
             sockets.Add(socket);
-            _ = ReceiveAsync(socket, bare);
+            _ = ReceiveAsync(socket, delays);
         }
         Console.WriteLine("ready");
         await Console.In.ReadLineAsync();
         var expected = n * batches;
-        Console.WriteLine(JsonSerializer.Serialize(new Report(P(share, 50), P(share, 99), P(bare, 50), P(bare, 99),
-            expected - share.Count + expected - bare.Count)));
+        var (share, other, bare) = (delays['S'], delays['R'], delays['W']);
+        Console.WriteLine(JsonSerializer.Serialize(new Report(P(share, 50), P(share, 99), P(other, 50), P(other, 99), P(bare, 50), P(bare, 99),
+            3 * expected - share.Count - other.Count - bare.Count)));
         foreach (var c in connections) await c.DisposeAsync();
         return 0;
     }
 
-    private static async Task ReceiveAsync(ClientWebSocket socket, ConcurrentBag<double> delays)
+    private static async Task ReceiveAsync(ClientWebSocket socket, Dictionary<char, ConcurrentBag<double>> delays)
     {
         var buffer = new byte[4096];
-        var seen = new ConcurrentDictionary<int, bool>();
+        var seen = new ConcurrentDictionary<(char, int), bool>();
         try
         {
             while (true)
@@ -232,12 +255,13 @@ public static class Clients
     }
 
     /// <summary>Counts each batch once per viewer: the first delta of a feed may repeat text a viewer already has.</summary>
-    private static void Record(string text, long now, ConcurrentDictionary<int, bool> seen, ConcurrentBag<double> delays)
+    private static void Record(string text, long now, ConcurrentDictionary<(char, int), bool> seen, Dictionary<char, ConcurrentBag<double>> delays)
     {
         foreach (Match match in Marker.Pattern().Matches(text))
         {
+            var side = match.Groups[1].Value[0];
             var k = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-            if (seen.TryAdd(k, true)) delays.Add(TimeSpan.FromTicks(now - long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)).TotalMilliseconds);
+            if (seen.TryAdd((side, k), true)) delays[side].Add(TimeSpan.FromTicks(now - long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)).TotalMilliseconds);
         }
     }
 
