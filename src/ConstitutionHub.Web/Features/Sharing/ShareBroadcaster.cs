@@ -22,7 +22,8 @@ public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelt
 /// <summary>
 /// Fans chat appends out to live share viewers. An append made on this node is handed over by the event store right
 /// after its commit; an append made on any other node arrives as the store's notification (through
-/// <see cref="ChangeFeed"/>), and the events it names are read from the stream since the last version sent. Either
+/// <see cref="ChangeFeed"/>), which carries small appends' events; larger ones, and any version this node missed, are
+/// read from the stream since the last version sent. Either
 /// way the events are applied to what this node last sent for the chat (<see cref="ShareChatFeed"/>), once each and
 /// in version order, and every viewing group gets the same delta. Revocation travels as a notification naming the
 /// share, and a sweep checks open links against the database for revokes and expiries made by any other path.
@@ -71,7 +72,7 @@ public sealed class ShareBroadcaster : IDisposable
             group.Connections.Add(context.ConnectionId);
             if (!feeds.TryGetValue(share.ChatId, out chatFeed!))
                 chatFeed = feeds[share.ChatId] = new ShareChatFeed(share.ChatId,
-                    feed.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed.Version)));
+                    feed.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed)));
         }
         await hub.Groups.AddToGroupAsync(context.ConnectionId, GroupName(share.ShareId), context.ConnectionAborted);
         // Read after joining the group: an append landing now reaches this viewer either here or as a delta.
@@ -175,13 +176,15 @@ public sealed class ShareBroadcaster : IDisposable
         _ = Task.Run(() => PublishAsync(chatFeed));
     }
 
-    /// <summary>The database says a chat's stream moved (an append on any node, this one included).</summary>
-    private Task OnNotifiedAsync(Guid chatId, long version)
+    /// <summary>The database says a chat's stream moved (an append on any node, this one included). A small append's
+    /// events come with the notice, so another node's token batch costs this node no query.</summary>
+    private Task OnNotifiedAsync(Guid chatId, StreamChanged changed)
     {
         ShareChatFeed? chatFeed;
         lock (gate) feeds.TryGetValue(chatId, out chatFeed);
         if (chatFeed is null) return Task.CompletedTask;
-        chatFeed.Announce(version);
+        if (changed.Version > chatFeed.Version && store.EventsOf(changed) is { } events) chatFeed.Offer(events);
+        chatFeed.Announce(changed.Version);
         return PublishAsync(chatFeed);
     }
 
