@@ -1,7 +1,10 @@
 // Live share broadcast: one chat streaming to N viewers of a live share link, on loopback.
 //   delay = token batch appended (just before ChatCommands.AppendTokensAsync) -> received by a viewer,
-// through the whole path: append, PostgreSQL NOTIFY, re-read of the chat, SignalR group send. The peer, in the same
+// through the whole path: the append (decide, insert, commit), the broadcaster's hand-over of the committed events,
+// the delta and the SignalR group send. The peer, in the same
 // run and to the same number of clients: a bare WebSocket broadcast of the same messages from the same server.
+// A second share phase appends through an event store of its own, as another web node would: the broadcaster then
+// hears of the append only from PostgreSQL.
 // Viewers run in a child process (this program with "clients"), so the server's CPU figure is its own.
 // Usage: dotnet run -c Release --project bench/broadcast [-- viewers=1,20,200 batches=100 interval=50]
 using System.Collections.Concurrent;
@@ -13,6 +16,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Database;
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web;
@@ -23,6 +28,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
 
 if (args.FirstOrDefault() == "clients") return await Clients.RunAsync(args[1..]);
 
@@ -51,12 +57,28 @@ await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 var commands = app.Services.GetRequiredService<ChatCommands>();
 var links = app.Services.GetRequiredService<ShareLinks>();
+var otherStore = new EventStore(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<EventTypeRegistry>(),
+    app.Services.GetServices<IInlineProjection>());
+var otherNode = new ChatCommands(otherStore, app.Services.GetRequiredService<ChatQueries>(), app.Services.GetRequiredService<ConstitutionQueries>());
+// When each marked batch committed, so the viewers can also report commit -> received: the broadcast's own part.
+var committed = new ConcurrentDictionary<string, long>();
+void HearCommit(IReadOnlyList<StoredEvent> events)
+{
+    var now = DateTime.UtcNow.Ticks;
+    foreach (var e in events)
+        if (e.Data is ReplyTokensAppended appended && Marker.Pattern().Match(appended.TextDelta) is { Success: true } m)
+            committed.TryAdd($"{m.Groups[1].Value}{m.Groups[2].Value}", now);
+}
+using var hearLocal = app.Services.GetRequiredService<EventStore>().OnCommitted(HearCommit);
+using var hearOther = otherStore.OnCommitted(HearCommit);
+// Let start-up work (read models, background services) settle so it is not billed to the first row.
+await Task.Delay(3000);
 var owner = new Actor("local:bench", "Bench");
 
 Console.WriteLine($"{Environment.ProcessorCount} cores; {batches} batches per side, one every {interval} ms; loopback; PostgreSQL fsync off");
 Console.WriteLine();
-Console.WriteLine("viewers | share p50 ms | share p99 ms | bare WS p50 ms | bare WS p99 ms | p50 ratio | p99 ratio | server CPU share | server CPU bare | lost");
-Console.WriteLine("--------|--------------|--------------|----------------|----------------|-----------|-----------|------------------|-----------------|-----");
+Console.WriteLine("viewers | share p50/p99 ms | after commit | other node p50/p99 ms | after commit | bare WS p50/p99 ms | share / bare p50, p99 | other node / bare p50, p99 | server CPU share / other / bare | lost");
+Console.WriteLine("--------|------------------|--------------|-----------------------|--------------|--------------------|-----------------------|----------------------------|---------------------------------|-----");
 foreach (var n in viewerCounts)
 {
     var chat = await commands.StartAsync(owner, new StartChat("baseline", 1, new Dictionary<string, string>(),
@@ -75,11 +97,29 @@ foreach (var n in viewerCounts)
     if (ready != "ready") throw new InvalidOperationException($"The viewers did not start: {ready}");
     await bare.WaitForAsync(n);
 
+    // Warm-up, unmeasured (no marker): the first appends and sends of a run pay for JIT and connection pools.
+    var tokens = 0;
+    for (var k = 0; k < 20; k++)
+    {
+        await commands.AppendTokensAsync(Actor.System, chat.Id, reply, "warm ", ++tokens, Guid.NewGuid());
+        await otherNode.AppendTokensAsync(Actor.System, chat.Id, reply, "warm ", ++tokens, Guid.NewGuid());
+        await bare.SendAsync("warm ");
+        await Task.Delay(interval / 5);
+    }
     var shareCpu = await MeasureCpuAsync(async () =>
     {
         for (var k = 0; k < batches; k++)
         {
-            await commands.AppendTokensAsync(Actor.System, chat.Id, reply, Marker.Make('S', k), k + 1, Guid.NewGuid());
+            await commands.AppendTokensAsync(Actor.System, chat.Id, reply, Marker.Make('S', k), ++tokens, Guid.NewGuid());
+            await Task.Delay(interval);
+        }
+        await Task.Delay(1000);
+    });
+    var otherCpu = await MeasureCpuAsync(async () =>
+    {
+        for (var k = 0; k < batches; k++)
+        {
+            await otherNode.AppendTokensAsync(Actor.System, chat.Id, reply, Marker.Make('R', k), ++tokens, Guid.NewGuid());
             await Task.Delay(interval);
         }
         await Task.Delay(1000);
@@ -93,21 +133,30 @@ foreach (var n in viewerCounts)
         }
         await Task.Delay(1000);
     });
-    await child.StandardInput.WriteLineAsync("report");
-    var report = JsonSerializer.Deserialize<Report>(await child.StandardOutput.ReadLineAsync() ?? "{}")!;
+    await child.StandardInput.WriteLineAsync(JsonSerializer.Serialize(committed));
+    committed.Clear();
+    var report = JsonSerializer.Deserialize<Report>(await child.StandardOutput.ReadLineAsync() ?? "{}", Report.Json)!;
     await child.WaitForExitAsync();
-    await commands.CompleteReplyAsync(Actor.System, chat.Id, reply, "stop", 1, batches, 1, 1, Guid.NewGuid());
+    await commands.CompleteReplyAsync(Actor.System, chat.Id, reply, "stop", 1, tokens, 1, 1, Guid.NewGuid());
     bare.Clear();
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{n,7} | {report.ShareP50,12:0.0} | {report.ShareP99,12:0.0} | {report.BareP50,14:0.0} | {report.BareP99,14:0.0} | " +
-        $"{report.ShareP50 / Math.Max(report.BareP50, 0.001),8:0.0}x | {report.ShareP99 / Math.Max(report.BareP99, 0.001),8:0.0}x | " +
-        $"{shareCpu,15:0.0}% | {bareCpu,14:0.0}% | {report.Lost}"));
+        $"{n,7} | {$"{report.ShareP50:0.0} / {report.ShareP99:0.0}",16} | {$"{report.ShareCommitP50:0.0} / {report.ShareCommitP99:0.0}",12} | " +
+        $"{$"{report.OtherP50:0.0} / {report.OtherP99:0.0}",21} | {$"{report.OtherCommitP50:0.0} / {report.OtherCommitP99:0.0}",12} | " +
+        $"{$"{report.BareP50:0.0} / {report.BareP99:0.0}",18} | {Ratios(report.ShareP50, report.ShareP99, report),21} | " +
+        $"{Ratios(report.OtherP50, report.OtherP99, report),26} | " +
+        $"{$"{shareCpu:0.0}% / {otherCpu:0.0}% / {bareCpu:0.0}%",31} | {report.Lost}"));
 }
 Console.WriteLine();
+Console.WriteLine("share: batch made (before ChatCommands.AppendTokensAsync) -> received by a viewer; the append's own work is inside it.");
+Console.WriteLine("after commit: the same batch from its commit (the store's committed hand-over) -> received: what the broadcast adds.");
+Console.WriteLine("other node: appended through a second event store, as another web node would; heard only through PostgreSQL.");
 Console.WriteLine("server CPU: this process's processor time over the phase's wall time (100% = one core), appends included; PostgreSQL not counted.");
 await app.StopAsync();
 return 0;
+
+static string Ratios(double p50, double p99, Report bare) => string.Create(CultureInfo.InvariantCulture,
+    $"{p50 / Math.Max(bare.BareP50, 0.001):0.0}x, {p99 / Math.Max(bare.BareP99, 0.001):0.0}x");
 
 static async Task<double> MeasureCpuAsync(Func<Task> phase)
 {
@@ -119,14 +168,19 @@ static async Task<double> MeasureCpuAsync(Func<Task> phase)
     return (process.TotalProcessorTime - cpu).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
 }
 
-public sealed record Report(double ShareP50, double ShareP99, double BareP50, double BareP99, int Lost);
+public sealed record Report(double ShareP50, double ShareP99, double ShareCommitP50, double ShareCommitP99, double OtherP50, double OtherP99,
+    double OtherCommitP50, double OtherCommitP99, double BareP50, double BareP99, int Lost)
+{
+    /// <summary>A side that received nothing reports NaN rather than failing the run.</summary>
+    public static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+}
 
 /// <summary>"[S12:638…]": side, batch number and the UTC ticks when it was produced, parsed back by the viewers.</summary>
 public static partial class Marker
 {
     public static string Make(char side, int k) => $"[{side}{k}:{DateTime.UtcNow.Ticks}] ";
 
-    [GeneratedRegex(@"\[([SW])(\d+):(\d+)\]")]
+    [GeneratedRegex(@"\[([SRW])(\d+):(\d+)\]")]
     public static partial Regex Pattern();
 }
 
@@ -175,19 +229,20 @@ public static class Clients
     public static async Task<int> RunAsync(string[] args)
     {
         var (address, token, n, batches) = (args[0].TrimEnd('/'), args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
-        var share = new ConcurrentBag<double>();
-        var bare = new ConcurrentBag<double>();
+        // Every first receipt of a marked batch per viewer: side ('S' share appended on the server's node, 'R' share
+        // appended by the other node, 'W' bare), batch, when it was made and when it arrived.
+        var receipts = new ConcurrentBag<Receipt>();
         var connections = new List<HubConnection>();
         var sockets = new List<ClientWebSocket>();
         for (var i = 0; i < n; i++)
         {
-            var seen = new ConcurrentDictionary<int, bool>();
+            var seen = new ConcurrentDictionary<string, bool>();
             var connection = new HubConnectionBuilder().WithUrl($"{address}/hubs/share").Build();
             connection.On<JsonElement>("update", update =>
             {
                 var now = DateTime.UtcNow.Ticks;
                 foreach (var m in update.GetProperty("messages").EnumerateArray())
-                    Record(m.GetProperty("text").GetString() ?? "", now, seen, share);
+                    Record(m.GetProperty("text").GetString() ?? "", now, seen, receipts);
             });
             connection.On<int>("viewers", _ => { });
             await connection.StartAsync();
@@ -197,46 +252,60 @@ public static class Clients
             var socket = new ClientWebSocket();
             await socket.ConnectAsync(new Uri($"{address.Replace("http", "ws")}/bench/ws"), CancellationToken.None);
             sockets.Add(socket);
-            _ = ReceiveAsync(socket, bare);
+            _ = ReceiveAsync(socket, receipts);
         }
         Console.WriteLine("ready");
-        await Console.In.ReadLineAsync();
-        var expected = n * batches;
-        Console.WriteLine(JsonSerializer.Serialize(new Report(P(share, 50), P(share, 99), P(bare, 50), P(bare, 99),
-            expected - share.Count + expected - bare.Count)));
+        // The server answers with the commit time of every marked batch once all phases ran.
+        var committed = JsonSerializer.Deserialize<Dictionary<string, long>>(await Console.In.ReadLineAsync() ?? "{}")!;
+        List<double> Made(char side) => receipts.Where(r => r.Side == side).Select(r => Ms(r.Received - r.Made)).ToList();
+        List<double> AfterCommit(char side) => receipts.Where(r => r.Side == side && committed.ContainsKey(r.Key))
+            .Select(r => Ms(r.Received - committed[r.Key])).ToList();
+        var (share, other, bare) = (Made('S'), Made('R'), Made('W'));
+        var (shareCommit, otherCommit) = (AfterCommit('S'), AfterCommit('R'));
+        Console.WriteLine(JsonSerializer.Serialize(new Report(P(share, 50), P(share, 99), P(shareCommit, 50), P(shareCommit, 99),
+            P(other, 50), P(other, 99), P(otherCommit, 50), P(otherCommit, 99), P(bare, 50), P(bare, 99),
+            3 * n * batches - receipts.Count), Report.Json));
         foreach (var c in connections) await c.DisposeAsync();
         return 0;
     }
 
-    private static async Task ReceiveAsync(ClientWebSocket socket, ConcurrentBag<double> delays)
+    private sealed record Receipt(char Side, int Batch, long Made, long Received)
+    {
+        public string Key => $"{Side}{Batch}";
+    }
+
+    private static double Ms(long ticks) => TimeSpan.FromTicks(ticks).TotalMilliseconds;
+
+    private static async Task ReceiveAsync(ClientWebSocket socket, ConcurrentBag<Receipt> receipts)
     {
         var buffer = new byte[4096];
-        var seen = new ConcurrentDictionary<int, bool>();
+        var seen = new ConcurrentDictionary<string, bool>();
         try
         {
             while (true)
             {
                 var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
                 if (result.CloseStatus.HasValue) return;
-                Record(Encoding.UTF8.GetString(buffer, 0, result.Count), DateTime.UtcNow.Ticks, seen, delays);
+                Record(Encoding.UTF8.GetString(buffer, 0, result.Count), DateTime.UtcNow.Ticks, seen, receipts);
             }
         }
         catch (WebSocketException) { }
     }
 
     /// <summary>Counts each batch once per viewer: the first delta of a feed may repeat text a viewer already has.</summary>
-    private static void Record(string text, long now, ConcurrentDictionary<int, bool> seen, ConcurrentBag<double> delays)
+    private static void Record(string text, long now, ConcurrentDictionary<string, bool> seen, ConcurrentBag<Receipt> receipts)
     {
         foreach (Match match in Marker.Pattern().Matches(text))
         {
-            var k = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-            if (seen.TryAdd(k, true)) delays.Add(TimeSpan.FromTicks(now - long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)).TotalMilliseconds);
+            var receipt = new Receipt(match.Groups[1].Value[0], int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture),
+                long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), now);
+            if (seen.TryAdd(receipt.Key, true)) receipts.Add(receipt);
         }
     }
 
-    private static double P(ConcurrentBag<double> values, int percentile)
+    private static double P(List<double> values, int percentile)
     {
-        var sorted = values.OrderBy(v => v).ToList();
+        var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,11 +12,17 @@ namespace ConstitutionHub.Core.EventStore;
 /// </summary>
 public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, IEnumerable<IInlineProjection> projections)
 {
-    /// <summary>Channel of the notification sent after each commit; payload is <c>{"stream":..,"version":..,"type":..}</c>.</summary>
+    /// <summary>Channel of the notification sent after each commit; payload is <see cref="StreamChanged"/> as JSON.</summary>
     public const string NotificationChannel = "hub_events";
+
+    /// <summary>PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; an append whose events would not fit is
+    /// announced without them, and listeners read the stream instead.</summary>
+    public const int MaxNotificationBytes = 7900;
 
     private const string UniqueViolation = "23505";
     private readonly ILookup<string, IInlineProjection> projectionsByType = projections.ToLookup(p => p.StreamType);
+    private readonly Lock listenersGate = new();
+    private ImmutableArray<Action<IReadOnlyList<StoredEvent>>> committedListeners = [];
 
     public EventTypeRegistry Types => types;
 
@@ -54,8 +61,39 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
         foreach (var projection in projectionsOfType)
             await projection.ApplyAsync(connection, stored, ct);
         if (tx is not null) await tx.CommitAsync(ct);
-        await NotifyAsync(connection, streamId, streamType, stored[^1].Version, ct);
+        TellCommitted(stored);
+        await NotifyAsync(connection, Announcement(streamId, streamType, stored), ct);
         return new AppendResult(streamId, stored[^1].Version, stored[^1].Sequence, AlreadyApplied: false);
+    }
+
+    /// <summary>
+    /// Hands the events of every append made through this store to <paramref name="listener"/> right after commit,
+    /// before the notification goes out: a live view on this node need not wait for the database to echo its own
+    /// write. Other nodes still learn only from the notification, so a listener must treat both as the same news
+    /// (by stream version). The listener runs on the appending caller's path: it must return at once.
+    /// </summary>
+    public IDisposable OnCommitted(Action<IReadOnlyList<StoredEvent>> listener)
+    {
+        lock (listenersGate) committedListeners = committedListeners.Add(listener);
+        return new Unsubscriber(() =>
+        {
+            lock (listenersGate) committedListeners = committedListeners.Remove(listener);
+        });
+    }
+
+    private void TellCommitted(IReadOnlyList<StoredEvent> stored)
+    {
+        foreach (var listener in committedListeners)
+        {
+            // The append has committed: a listener's failure is its own and must not make the caller retry it.
+            try { listener(stored); }
+            catch (Exception) { }
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
     }
 
     private async Task<List<StoredEvent>> InsertAsync(
@@ -140,13 +178,31 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
     /// every append behind every other append's disk flush. A process that dies between commit and notify costs
     /// listeners one wake-up; the log itself (ReadAllAsync) is the source of truth.
     /// </summary>
-    private static async Task NotifyAsync(NpgsqlConnection connection, string streamId, string streamType, long version, CancellationToken ct)
+    private static async Task NotifyAsync(NpgsqlConnection connection, string payload, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
         command.Parameters.AddWithValue("channel", NotificationChannel);
-        command.Parameters.AddWithValue("payload", JsonSerializer.Serialize(new StreamChanged(streamId, streamType, version)));
+        command.Parameters.AddWithValue("payload", payload);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The notification of an append, carrying its events when they are small (a token batch is), so a
+    /// listening node can act on them without a query.</summary>
+    private string Announcement(string streamId, string streamType, IReadOnlyList<StoredEvent> stored)
+    {
+        var events = stored.Select(e => new AnnouncedEvent(e.Sequence, e.Id, e.Version, e.Type,
+            JsonSerializer.SerializeToElement(e.Data, e.Data.GetType(), EventTypeRegistry.Json), e.Metadata, e.Created, e.TransactionId)).ToList();
+        var full = JsonSerializer.Serialize(new StreamChanged(streamId, streamType, stored[^1].Version, events));
+        return System.Text.Encoding.UTF8.GetByteCount(full) <= MaxNotificationBytes
+            ? full
+            : JsonSerializer.Serialize(new StreamChanged(streamId, streamType, stored[^1].Version));
+    }
+
+    /// <summary>The events a notification carries, typed as a read would return them; null when it carries none
+    /// (too large, or sent by something other than an append) and the stream must be read.</summary>
+    public IReadOnlyList<StoredEvent>? EventsOf(StreamChanged changed) =>
+        changed.Events?.Select(e => new StoredEvent(e.Sequence, e.Id, changed.Stream, e.Version, e.Type,
+            types.Deserialize(e.Type, e.Data.GetRawText()), e.Metadata, e.Created, e.TransactionId)).ToList();
 
     public async Task<long> VersionAsync(string streamId, CancellationToken ct = default)
     {
@@ -219,5 +275,10 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventTypeRegistry ty
     }
 }
 
-/// <summary>Payload of the post-commit notification.</summary>
-public sealed record StreamChanged(string Stream, string Type, long Version);
+/// <summary>Payload of the post-commit notification. <paramref name="Events"/>: the append's events when they fit in
+/// a notification (see <see cref="EventStore.MaxNotificationBytes"/>), else null.</summary>
+public sealed record StreamChanged(string Stream, string Type, long Version, IReadOnlyList<AnnouncedEvent>? Events = null);
+
+/// <summary>An event as carried in a notification; <see cref="EventStore.EventsOf"/> turns it back into a stored event.</summary>
+public sealed record AnnouncedEvent(
+    long Sequence, Guid Id, long Version, string Type, JsonElement Data, EventMetadata Metadata, DateTimeOffset Created, ulong TransactionId);

@@ -40,6 +40,58 @@ public sealed class EventStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_committed_append_is_handed_to_listeners_with_its_versions_and_a_failing_listener_fails_nothing()
+    {
+        var heard = new List<StoredEvent>();
+        using var failing = store.OnCommitted(_ => throw new InvalidOperationException("a broken listener"));
+        var listening = store.OnCommitted(events =>
+        {
+            // Handed over after commit: a reader on another connection already sees the events.
+            using var command = dataSource.CreateCommand("select count(*) from events where stream_id = 's-heard'");
+            Assert.Equal((long)heard.Count + events.Count, (long)command.ExecuteScalar()!);
+            heard.AddRange(events);
+        });
+
+        await store.AppendAsync("s-heard", "test", ExpectedVersion.NoStream, [Note("a"), Note("b")], Meta);
+        listening.Dispose();
+        await store.AppendAsync("s-heard", "test", 2, [Note("c")], Meta);
+
+        Assert.Equal([1L, 2L], heard.Select(e => e.Version));
+        Assert.Equal(["a", "b"], heard.Select(e => ((Noted)e.Data).Text));
+        Assert.All(heard, e => Assert.Equal("s-heard", e.StreamId));
+        Assert.Equal(3, (await store.ReadStreamAsync("s-heard")).Count);
+    }
+
+    [Fact]
+    public async Task The_notification_carries_a_small_appends_events_and_a_large_one_only_its_version()
+    {
+        await using var listener = await dataSource.OpenConnectionAsync();
+        var payloads = new List<string>();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand($"listen {Core.EventStore.EventStore.NotificationChannel}", listener))
+            await listen.ExecuteNonQueryAsync();
+
+        await store.AppendAsync("s-told", "test", ExpectedVersion.NoStream, [Note("small"), new NewEvent(Guid.NewGuid(), new Renamed("n"))], Meta);
+        var large = new string('x', Core.EventStore.EventStore.MaxNotificationBytes);
+        await store.AppendAsync("s-told", "test", 2, [Note(large)], Meta);
+        while (payloads.Count < 2) Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(5)), "No notification within 5 s.");
+
+        var small = System.Text.Json.JsonSerializer.Deserialize<StreamChanged>(payloads[0])!;
+        var told = store.EventsOf(small)!;
+        var stored = await store.ReadStreamAsync("s-told");
+        Assert.Equal(stored.Take(2).Select(e => (e.Sequence, e.Id, e.Version, e.Type, e.TransactionId)),
+            told.Select(e => (e.Sequence, e.Id, e.Version, e.Type, e.TransactionId)));
+        Assert.Equal(new Noted("small"), told[0].Data);
+        Assert.Equal(new Renamed("n"), told[1].Data);
+        Assert.Equal(Meta.CorrelationId, told[0].Metadata.CorrelationId);
+
+        var big = System.Text.Json.JsonSerializer.Deserialize<StreamChanged>(payloads[1])!;
+        Assert.Equal(3, big.Version);
+        Assert.Null(store.EventsOf(big));
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(payloads[1]) < 8000);
+    }
+
+    [Fact]
     public async Task The_stored_type_is_the_alias_not_the_clr_name()
     {
         await store.AppendAsync("s-alias", "test", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), new Renamed("x"))], Meta);

@@ -20,27 +20,47 @@ public sealed record MessageDelta(Guid Id, string Role, string Status, int Offse
 public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelta> Messages, int Viewers);
 
 /// <summary>
-/// Fans chat appends out to live share viewers. It learns of appends from the event store's notification (through
-/// <see cref="ChangeFeed"/>), so a reply written on any node reaches viewers on every node; per chat it re-reads
-/// the thread once and sends every viewing group the same delta, in order. Revocation travels the same way (a
-/// notification naming the share), and a sweep checks open links against the database for revokes and expiries
-/// made by any other path.
+/// Fans chat appends out to live share viewers. An append made on this node is handed over by the event store right
+/// after its commit; an append made on any other node arrives as the store's notification (through
+/// <see cref="ChangeFeed"/>), which carries small appends' events; larger ones, and any version this node missed, are
+/// read from the stream since the last version sent. Either
+/// way the events are applied to what this node last sent for the chat (<see cref="ShareChatFeed"/>), once each and
+/// in version order, and every viewing group gets the same delta. Revocation travels as a notification naming the
+/// share, and a sweep checks open links against the database for revokes and expiries made by any other path.
 /// </summary>
-public sealed class ShareBroadcaster(
-    IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, ShareLinks links, HubDatabase database,
-    IOptions<SharingOptions> options, ILogger<ShareBroadcaster> logger)
+public sealed class ShareBroadcaster : IDisposable
 {
+    private readonly IHubContext<ShareHub> hub;
+    private readonly ChangeFeed feed;
+    private readonly ChatQueries chats;
+    private readonly EventStore store;
+    private readonly ShareLinks links;
+    private readonly HubDatabase database;
+    private readonly IOptions<SharingOptions> options;
+    private readonly ILogger<ShareBroadcaster> logger;
+    private readonly IDisposable localCommits;
     private readonly Lock gate = new();
     private readonly Dictionary<string, (HubCallerContext Context, Guid ShareId)> viewers = [];
     private readonly Dictionary<Guid, ShareGroup> groups = [];
-    private readonly Dictionary<Guid, ChatFeed> feeds = [];
+    private readonly Dictionary<Guid, ShareChatFeed> feeds = [];
+
+    public ShareBroadcaster(
+        IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, EventStore store, ShareLinks links, HubDatabase database,
+        IOptions<SharingOptions> options, ILogger<ShareBroadcaster> logger)
+    {
+        (this.hub, this.feed, this.chats, this.store, this.links, this.database, this.options, this.logger) =
+            (hub, feed, chats, store, links, database, options, logger);
+        localCommits = store.OnCommitted(OnCommitted);
+    }
+
+    public void Dispose() => localCommits.Dispose();
 
     public static string GroupName(Guid shareId) => $"share-{shareId:N}";
     public static string RevocationStream(Guid shareId) => $"share-{shareId:N}";
 
     public async Task<ShareUpdate> JoinAsync(HubCallerContext context, ResolvedShare share)
     {
-        ChatFeed chatFeed;
+        ShareChatFeed chatFeed;
         lock (gate)
         {
             viewers[context.ConnectionId] = (context, share.ShareId);
@@ -51,7 +71,8 @@ public sealed class ShareBroadcaster(
             }
             group.Connections.Add(context.ConnectionId);
             if (!feeds.TryGetValue(share.ChatId, out chatFeed!))
-                chatFeed = feeds[share.ChatId] = new ChatFeed(share.ChatId, feed.Subscribe(ChatStream.Id(share.ChatId), _ => PublishAsync(share.ChatId)));
+                chatFeed = feeds[share.ChatId] = new ShareChatFeed(share.ChatId,
+                    feed.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed)));
         }
         await hub.Groups.AddToGroupAsync(context.ConnectionId, GroupName(share.ShareId), context.ConnectionAborted);
         // Read after joining the group: an append landing now reaches this viewer either here or as a delta.
@@ -59,7 +80,25 @@ public sealed class ShareBroadcaster(
         var count = ViewerCount(share.ShareId);
         await hub.Clients.Group(GroupName(share.ShareId)).SendAsync("viewers", count);
         if (thread is null) return new ShareUpdate(0, true, [], count);
+        await SeedAsync(chatFeed, thread);
         return new ShareUpdate(thread.Chat.StreamVersion, false, thread.Branch.Select(m => Full(thread, m)).ToList(), count);
+    }
+
+    /// <summary>A chat's first viewer on this node starts its feed from the join read, so the first append costs no
+    /// second read. Skipped when the feed is busy: it then starts from its own read.</summary>
+    private async Task SeedAsync(ShareChatFeed chatFeed, ChatThread thread)
+    {
+        if (chatFeed.Seeded || !await chatFeed.Gate.WaitAsync(0)) return;
+        try
+        {
+            if (!chatFeed.Seeded) chatFeed.Seed(thread);
+        }
+        finally
+        {
+            chatFeed.Gate.Release();
+        }
+        // Events that came while the join was reading wait in the feed.
+        if (chatFeed.HasWork) _ = PublishAsync(chatFeed);
     }
 
     public void Leave(string connectionId)
@@ -124,24 +163,50 @@ public sealed class ShareBroadcaster(
         if (feeds.Remove(group.ChatId, out var chatFeed)) chatFeed.Subscription.Dispose();
     }
 
-    /// <summary>Re-reads the chat and sends what changed. Serialised per chat: notifications arrive on the thread pool in
-    /// any order, and reading the newest state each time makes a late or doubled notification send nothing.</summary>
-    private async Task PublishAsync(Guid chatId)
+    /// <summary>An append committed by this node: its events go to the chat's feed now, not after the database's echo.</summary>
+    private void OnCommitted(IReadOnlyList<StoredEvent> events)
     {
-        ChatFeed? chatFeed;
+        var stream = events[0].StreamId;
+        if (!stream.StartsWith("chat-", StringComparison.Ordinal) || !Guid.TryParseExact(stream.AsSpan(5), "N", out var chatId)) return;
+        ShareChatFeed? chatFeed;
         lock (gate) feeds.TryGetValue(chatId, out chatFeed);
         if (chatFeed is null) return;
+        chatFeed.Offer(events);
+        // Off the appending caller's path: it is the reply runner, and must not wait for viewers.
+        _ = Task.Run(() => PublishAsync(chatFeed));
+    }
+
+    /// <summary>The database says a chat's stream moved (an append on any node, this one included). A small append's
+    /// events come with the notice, so another node's token batch costs this node no query.</summary>
+    private Task OnNotifiedAsync(Guid chatId, StreamChanged changed)
+    {
+        ShareChatFeed? chatFeed;
+        lock (gate) feeds.TryGetValue(chatId, out chatFeed);
+        if (chatFeed is null) return Task.CompletedTask;
+        if (changed.Version > chatFeed.Version && store.EventsOf(changed) is { } events) chatFeed.Offer(events);
+        chatFeed.Announce(changed.Version);
+        return PublishAsync(chatFeed);
+    }
+
+    /// <summary>Sends what changed since the feed's version. Serialised per chat: local hand-overs and notifications
+    /// arrive on the thread pool in any order, and the feed applies each version once, so a late or doubled one sends
+    /// nothing and costs no query.</summary>
+    private async Task PublishAsync(ShareChatFeed chatFeed)
+    {
         await chatFeed.Gate.WaitAsync();
         try
         {
-            var thread = await chats.ThreadAsync(chatId);
-            if (thread is null || thread.Chat.StreamVersion <= chatFeed.Version) return;
-            var update = chatFeed.Diff(thread);
+            var update = await NextUpdateAsync(chatFeed);
             if (update is null) return;
             List<Guid> shareIds;
-            lock (gate) shareIds = groups.Values.Where(g => g.ChatId == chatId).Select(g => g.ShareId).ToList();
+            lock (gate) shareIds = groups.Values.Where(g => g.ChatId == chatFeed.ChatId).Select(g => g.ShareId).ToList();
             foreach (var shareId in shareIds)
                 await hub.Clients.Group(GroupName(shareId)).SendAsync("update", update with { Viewers = ViewerCount(shareId) });
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Viewers see the next update with a gap and reload the page; nothing is lost.
+            logger.LogWarning(e, "Could not publish chat {ChatId} to its share viewers", chatFeed.ChatId);
         }
         finally
         {
@@ -149,12 +214,28 @@ public sealed class ShareBroadcaster(
         }
     }
 
-    internal static MessageDelta Full(ChatThread thread, ChatMessageRow m) =>
-        new(m.Id, Role(m), Status(m), 0, m.Text, m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text),
-            ShareHtml.Speaker(thread, m));
+    private async Task<ShareUpdate?> NextUpdateAsync(ShareChatFeed chatFeed)
+    {
+        if (!chatFeed.Seeded) return await ReloadAsync(chatFeed);
+        var (events, newest) = chatFeed.TakeReady();
+        if (newest <= chatFeed.Version) return null;
+        // A hole: an append of another node whose events this node was not handed. Read just what follows.
+        var last = events.Count > 0 ? events[^1].Version : chatFeed.Version;
+        if (last < newest) events.AddRange(await store.ReadStreamAsync(chatFeed.StreamId, last + 1));
+        return chatFeed.TryApply(events, out var update) ? update : await ReloadAsync(chatFeed);
+    }
 
-    private static string Role(ChatMessageRow m) => m.Role == ChatRole.User ? "user" : "assistant";
-    private static string Status(ChatMessageRow m) => m.Status.ToString().ToLowerInvariant();
+    /// <summary>The whole thread from the read model: a feed's start, and a new branch.</summary>
+    private async Task<ShareUpdate?> ReloadAsync(ShareChatFeed chatFeed)
+    {
+        var thread = await chats.ThreadAsync(chatFeed.ChatId);
+        if (thread is null || (chatFeed.Seeded && thread.Chat.StreamVersion <= chatFeed.Version)) return null;
+        return chatFeed.Diff(thread);
+    }
+
+    internal static MessageDelta Full(ChatThread thread, ChatMessageRow m) =>
+        new(m.Id, ShareChatFeed.Role(m.Role), ShareChatFeed.Status(m.Status), 0, m.Text,
+            m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text), ShareHtml.Speaker(thread, m));
 
     /// <summary>Checks open links for revocation and expiry made elsewhere (another path, or a clock passing).</summary>
     public async Task SweepAsync(CancellationToken stoppingToken)
@@ -187,39 +268,6 @@ public sealed class ShareBroadcaster(
         public DateTimeOffset? Expires { get; } = expires;
         public IDisposable Revocations { get; } = revocations;
         public HashSet<string> Connections { get; } = [];
-    }
-
-    /// <summary>What this node last sent for one chat: the branch and each message's length and status.</summary>
-    private sealed class ChatFeed(Guid chatId, IDisposable subscription)
-    {
-        public Guid ChatId { get; } = chatId;
-        public IDisposable Subscription { get; } = subscription;
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-        public long Version { get; private set; }
-        private List<Guid>? branch;
-        private readonly Dictionary<Guid, (int Length, MessageStatus Status)> sent = [];
-
-        public ShareUpdate? Diff(ChatThread thread)
-        {
-            var ids = thread.Branch.Select(m => m.Id).ToList();
-            var first = branch is null;
-            var reset = branch is not null && !branch.SequenceEqual(ids.Take(branch.Count));
-            branch = ids;
-            Version = thread.Chat.StreamVersion;
-            var deltas = new List<MessageDelta>();
-            foreach (var m in thread.Branch)
-            {
-                var isNew = !sent.TryGetValue(m.Id, out var known);
-                sent[m.Id] = (m.Text.Length, m.Status);
-                // The first read of a chat starts from nothing: a viewer's page and join already hold that text,
-                // and sending it all again from offset 0 is harmless (the overlap is dropped).
-                var offset = isNew || first ? 0 : Math.Min(known.Length, m.Text.Length);
-                if (!isNew && !first && offset == m.Text.Length && known.Status == m.Status) continue;
-                deltas.Add(new MessageDelta(m.Id, Role(m), Status(m), offset, m.Text[offset..],
-                    m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text), ShareHtml.Speaker(thread, m)));
-            }
-            return reset || deltas.Count > 0 ? new ShareUpdate(Version, reset, deltas, 0) : null;
-        }
     }
 }
 

@@ -146,7 +146,9 @@ public static class ShareHtml
     }
 
     public static string Speaker(ChatThread thread, ChatMessageRow m) =>
-        m.Role == ChatRole.User ? m.AuthorName : $"{thread.ProvenanceOf(m).Model.Id} (assistant)";
+        m.Role == ChatRole.User ? m.AuthorName : AssistantSpeaker(thread.ProvenanceOf(m).Model.Id);
+
+    public static string AssistantSpeaker(string modelId) => $"{modelId} (assistant)";
 
     /// <summary>Markdown to HTML through the inert renderer; text too complex to parse in time shows as plain text.</summary>
     public static string MessageHtml(string text)
