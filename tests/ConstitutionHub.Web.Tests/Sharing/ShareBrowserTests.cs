@@ -140,12 +140,13 @@ public sealed class ShareBrowserTests : IAsyncLifetime
     {
         var chat = await chats.StartAsync("Short-lived");
         await chats.TurnAsync(chat.Id, null, "Question", "Answer.");
-        var link = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live, DateTimeOffset.UtcNow.AddSeconds(3));
+        // Long enough for a slow machine to open the page before the link expires.
+        var link = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live, DateTimeOffset.UtcNow.AddSeconds(8));
         var page = await ViewerAsync(link.Token);
         await Assertions.Expect(page.GetByText("Answer.")).ToBeVisibleAsync();
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This link does not exist or no longer works" }))
-            .ToBeVisibleAsync(new() { Timeout = 6000 });
+            .ToBeVisibleAsync(new() { Timeout = 15000 });
 
         await page.ReloadAsync();
         var expired = await page.ContentAsync();
