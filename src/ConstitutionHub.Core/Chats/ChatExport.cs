@@ -59,7 +59,7 @@ public static class ChatExport
                 md.Append('\n');
             }
             md.Append(m.Text.TrimEnd()).Append("\n");
-            if (m.Role == ChatRole.Assistant) md.Append('\n').Append(ReplyFootnote(m)).Append('\n');
+            if (m.Role == ChatRole.Assistant) md.Append('\n').Append(ReplyFootnote(m, thread.ProvenanceOf(m))).Append('\n');
         }
         return md.ToString();
     }
@@ -77,6 +77,7 @@ public static class ChatExport
             thread.Messages.Select(m => new MessageJson(
                 m.Id, m.ParentId, m.Role.ToString().ToLowerInvariant(), m.Text, m.Status.ToString().ToLowerInvariant(), m.AuthorName,
                 m.Created, m.Updated, m.PromptTokens, m.CompletionTokens, m.TimeToFirstTokenMs, m.TokensPerSecond, m.FinishReason, m.Error,
+                m.Role == ChatRole.Assistant ? ReplySeed.For(thread.ProvenanceOf(m).Sampling, m.Id) : null,
                 m.Provenance is null ? null : ProvenanceJson.From(m.Provenance, hidden))).ToList(),
             thread.Branch.Select(m => m.Id).ToList());
         return JsonSerializer.Serialize(document, JsonOptions);
@@ -118,11 +119,11 @@ public static class ChatExport
             .Append(OneLine(p.Model.ExecutionProvider)).Append('\n');
         md.Append(Invariant, $"- Sampling: temperature {s.Temperature}, top-k {s.TopK}, top-p {s.TopP}, min-p {s.MinP}, ")
             .Append(Invariant, $"repetition penalty {s.RepetitionPenalty}, max new tokens {s.MaxNewTokens}, ")
-            .Append("seed ").Append(s.Seed?.ToString(Invariant) ?? "none")
+            .Append("seed ").Append(s.Seed?.ToString(Invariant) ?? "per reply")
             .Append(", stop ").Append(s.StopStrings.Count == 0 ? "none" : JsonSerializer.Serialize(s.StopStrings)).Append('\n');
     }
 
-    private static string ReplyFootnote(ChatMessageRow m)
+    private static string ReplyFootnote(ChatMessageRow m, ChatProvenance provenance)
     {
         var parts = new List<string> { m.Status.ToString().ToLowerInvariant() };
         if (m.FinishReason is not null) parts.Add($"finish: {m.FinishReason}");
@@ -131,6 +132,9 @@ public static class ChatExport
         if (m.TimeToFirstTokenMs is { } ttft) parts.Add(string.Create(Invariant, $"{ttft:0} ms to first token"));
         if (m.TokensPerSecond is { } tps) parts.Add(string.Create(Invariant, $"{tps:0.0} tokens/s"));
         if (m.Error is not null) parts.Add(OneLine(m.Error));
+        // Without a chat seed each reply has its own (see ReplySeed); with one, the provenance above names it.
+        if (provenance.Sampling.Seed is null && provenance.Sampling.Temperature > 0)
+            parts.Add(string.Create(Invariant, $"seed {ReplySeed.FromReplyId(m.Id)}"));
         return "_" + string.Join(" · ", parts.Select(EscapeEmphasis)) + "_";
     }
 
@@ -164,7 +168,7 @@ public static class ChatExport
     private sealed record MessageJson(
         Guid Id, Guid? ParentId, string Role, string Text, string Status, string AuthorName, DateTimeOffset Created, DateTimeOffset Updated,
         int? PromptTokens, int CompletionTokens, double? TimeToFirstTokenMs, double? TokensPerSecond, string? FinishReason, string? Error,
-        ProvenanceJson? Provenance);
+        long? Seed, ProvenanceJson? Provenance);
 
     private sealed record ModelJson(string Id, string FileSha256, string ExecutionProvider);
 

@@ -189,7 +189,7 @@ public sealed class EventStoreTests : IAsyncLifetime
     public async Task Reading_all_never_passes_a_transaction_that_is_still_open()
     {
         await store.AppendAsync("s-8a", "test", ExpectedVersion.NoStream, [Note("before")], Meta);
-        var before = await store.ReadAllAsync(GlobalPosition.Start, 10_000);
+        var before = await ReadAllOnceVisibleAsync(GlobalPosition.Start, "s-8a");
         var position = before[^1].Position;
 
         // Hold a transaction open that has taken a sequence number but not committed.
@@ -207,8 +207,23 @@ public sealed class EventStoreTests : IAsyncLifetime
         Assert.Empty(whileOpen);
 
         await tx.CommitAsync();
-        var afterCommit = await store.ReadAllAsync(position, 10_000);
+        var afterCommit = await ReadAllOnceVisibleAsync(position, "s-8c");
         Assert.Equal(["s-8b", "s-8c"], afterCommit.Select(e => e.StreamId));
+    }
+
+    /// <summary>
+    /// Reads the global log until <paramref name="stream"/> shows up. The read stops below the oldest transaction
+    /// still open anywhere in the cluster, and other tests share the cluster, so a committed event can take a moment.
+    /// </summary>
+    private async Task<IReadOnlyList<StoredEvent>> ReadAllOnceVisibleAsync(GlobalPosition from, string stream)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var events = await store.ReadAllAsync(from, 10_000);
+            if (events.Any(e => e.StreamId == stream) || DateTime.UtcNow > deadline) return events;
+            await Task.Delay(20);
+        }
     }
 
     [Fact]

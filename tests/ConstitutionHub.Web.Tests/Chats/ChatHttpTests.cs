@@ -184,6 +184,10 @@ public sealed class ChatHttpTests : IAsyncLifetime
         Assert.Equal("First?", request.Messages[1].Content);
         Assert.Equal(ScriptedChatModel.Text(ScriptedChatModel.Numbered(80)), request.Messages[2].Content);
         Assert.Equal(rhea.Id, request.UserId);
+        // No seed chosen: the reply is sampled with one derived from its id, which the transcript records.
+        Assert.Equal(ReplySeed.FromReplyId(second), request.Sampling.Seed);
+        var exported = await server.Client().GetStringAsync($"/chats/{chat.Id}/export.json");
+        Assert.Contains($"\"seed\": {ReplySeed.FromReplyId(second)}", exported, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -134,7 +134,7 @@ public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILo
         foreach (var m in ChatTree.PathTo(thread.Messages, job.UserMessageId))
             messages.Add(new ChatMessage(m.Role == ChatRole.User ? "user" : "assistant", m.Text));
         var s = provenance.Sampling;
-        var sampling = new SamplingSettings(s.Temperature, s.TopK, s.TopP, s.MinP, s.RepetitionPenalty, s.MaxNewTokens, s.Seed,
+        var sampling = new SamplingSettings(s.Temperature, s.TopK, s.TopP, s.MinP, s.RepetitionPenalty, s.MaxNewTokens, ReplySeed.For(s, job.ReplyId),
             s.StopStrings.Count == 0 ? null : s.StopStrings);
         sampling.Validate();
         return (model, new GenerationRequest(messages, sampling, job.Owner.Id));
