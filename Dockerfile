@@ -6,10 +6,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && r
 WORKDIR /src
 COPY . .
 RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
-RUN tools/fetch-onnxruntime.sh || true
+RUN tools/fetch-onnxruntime.sh
 RUN dotnet publish src/ConstitutionHub.Web -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# rsvg-convert and a font draw the PNG previews of share links.
+RUN apt-get update && apt-get install -y --no-install-recommends librsvg2-bin fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 COPY --from=build /src/wwwroot ./wwwroot
@@ -18,7 +20,7 @@ COPY --from=build /src/.cache/onnxruntime ./.cache/onnxruntime
 ENV ASPNETCORE_URLS=http://+:8080 \
     CONSTITUTIONHUB_WEBROOT=/app/wwwroot \
     Inference__ModelsPath=/app/models \
-    Inference__OnnxRuntimePath=/app/.cache/onnxruntime/libonnxruntime.so.1
+    Inference__RuntimePath=/app/.cache/onnxruntime/libonnxruntime.so.1
 EXPOSE 8080
 USER app
 ENTRYPOINT ["dotnet", "ConstitutionHub.Web.dll"]

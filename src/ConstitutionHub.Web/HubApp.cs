@@ -23,6 +23,7 @@ public static class HubApp
         });
         configure?.Invoke(builder);
 
+        builder.AddForwardedHeaders();
         builder.AddHubDatabase();
         builder.AddDocuments();
         builder.AddChats();
@@ -36,6 +37,7 @@ public static class HubApp
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+        app.UseHubForwardedHeaders();
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseExceptionHandler("/error", createScopeForErrors: true);
