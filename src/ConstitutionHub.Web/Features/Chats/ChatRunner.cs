@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.People;
@@ -6,33 +7,63 @@ using ConstitutionHub.Inference;
 
 namespace ConstitutionHub.Web.Features.Chats;
 
-/// <summary>Where a reply stands on this node while it waits for the model: 0 = generating.</summary>
+/// <summary>Where a reply stands while it waits for the model: null or 0 = generating.</summary>
 public sealed record ReplyProgress(Guid ChatId, Guid ReplyId, int? QueuePosition);
+
+/// <summary>What became of a request to stop a reply.</summary>
+public enum StopOutcome
+{
+    /// <summary>It ran on this node and was stopped.</summary>
+    Stopped,
+    /// <summary>Another node writes it; that node was asked to stop it, and the chat shows when it has.</summary>
+    Requested,
+    /// <summary>No node writes it any more (it ended, or its node stopped and recovery will mark it).</summary>
+    NotRunning,
+}
 
 /// <summary>
 /// Writes replies in the background, on this node, independent of any page or circuit: closing the tab that
 /// asked never stops a reply, only the Stop button (or the server stopping) does. Text reaches the chat's stream
 /// in batches (<see cref="ReplyBatcher"/>), and every viewer on every node reads it from there. Queue positions
-/// are known only to this node's runner, so they travel by an in-process event.
+/// are known only to the running node's runner: it raises them in process and sends them to the other nodes
+/// (<see cref="ChatControl"/>), repeating queued ones every heartbeat. A stop asked for on another node arrives the
+/// same way.
 /// </summary>
-public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILogger<ChatRunner> logger) : IHostedService
+public sealed class ChatRunner : IHostedService
 {
+    private readonly NodeIdentity node;
+    private readonly IServiceProvider services;
+    private readonly ILogger<ChatRunner> logger;
+    private readonly ChatControl control;
+
+    public ChatRunner(NodeIdentity node, IServiceProvider services, ChatControl control, ILogger<ChatRunner> logger)
+    {
+        (this.node, this.services, this.control, this.logger) = (node, services, control, logger);
+        control.Received += OnSignal;
+    }
+
     // Resolved on use: hosted services are built before the database is up, and these need its data source.
     private ChatCommands commands => services.GetRequiredService<ChatCommands>();
     private ChatQueries queries => services.GetRequiredService<ChatQueries>();
 
     private readonly ConcurrentDictionary<Guid, RunningReply> running = new();
     private readonly CancellationTokenSource shutdown = new();
+    // Replies other nodes run that wait in their queues, as those nodes last said.
+    private readonly ConcurrentDictionary<Guid, RemoteProgress> remote = new();
+    private Task? heartbeat;
 
-    /// <summary>Raised when a reply's queue position changes or it starts or stops running on this node.</summary>
+    /// <summary>Raised when a reply's queue position changes or it starts or stops running on this node, and when
+    /// another node says one of its replies moved in its queue.</summary>
     public event Action<ReplyProgress>? ProgressChanged;
 
     /// <summary>The models this server offers; none until an inference backend registers its catalog.</summary>
     public IModelCatalog Catalog => services.GetService<IModelCatalog>() ?? NoModels.Instance;
 
-    /// <summary>Null when the reply is not running here (finished, or written by another node).</summary>
+    /// <summary>Null when the reply is neither running here nor waiting in another node's queue.</summary>
     public ReplyProgress? Progress(Guid replyId) =>
-        running.TryGetValue(replyId, out var r) ? new ReplyProgress(r.ChatId, replyId, r.QueuePosition) : null;
+        running.TryGetValue(replyId, out var r) ? new ReplyProgress(r.ChatId, replyId, r.QueuePosition)
+        : remote.TryGetValue(replyId, out var other) && !other.IsStale() ? other.Progress
+        : null;
 
     public bool IsRunningHere(Guid replyId) => running.ContainsKey(replyId);
 
@@ -52,16 +83,57 @@ public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILo
         return replyId;
     }
 
-    /// <summary>Asks a reply running on this node to stop; it completes as <c>cancelled</c> with the text so far.
-    /// False when it is not running here. Only the chat's owner may stop it.</summary>
-    public async Task<bool> StopAsync(Actor actor, Guid chatId, Guid replyId)
+    /// <summary>Stops a reply; it completes as <c>cancelled</c> with the text so far. Running here, it stops now;
+    /// written by another node, that node is asked to stop it. Only the chat's owner may stop it: checked here, on
+    /// the node where the owner asks, since the node running it cannot see who asked.</summary>
+    public async Task<StopOutcome> StopAsync(Actor actor, Guid chatId, Guid replyId, CancellationToken ct = default)
     {
-        var chat = await queries.ChatAsync(chatId) ?? throw new NotFoundException("No such chat.");
+        var chat = await queries.ChatAsync(chatId, ct) ?? throw new NotFoundException("No such chat.");
         if (!ChatAccess.CanWrite(chat, actor)) throw new ForbiddenException("Only the person who started this chat can stop its replies.");
+        if (await StopHereAsync(chatId, replyId)) return StopOutcome.Stopped;
+        var reply = await queries.MessageAsync(chatId, replyId, ct);
+        if (reply is not { Status: MessageStatus.Streaming, Node: { Length: > 0 } writer } || writer == node.Name) return StopOutcome.NotRunning;
+        await control.PublishAsync(new StopSignal(node.Name, chatId, replyId, writer), ct);
+        return StopOutcome.Requested;
+    }
+
+    private async Task<bool> StopHereAsync(Guid chatId, Guid replyId)
+    {
         if (!running.TryGetValue(replyId, out var job) || job.ChatId != chatId) return false;
         job.StopRequested = true;
         await job.Cancellation.CancelAsync();
         return true;
+    }
+
+    private void OnSignal(ChatSignal signal)
+    {
+        switch (signal)
+        {
+            case StopSignal stop when stop.Target == node.Name:
+                logger.LogInformation("Node {From} asks to stop reply {Reply} of chat {Chat}", stop.Node, stop.ReplyId, stop.ChatId);
+                _ = StopHereAsync(stop.ChatId, stop.ReplyId);
+                break;
+            case ProgressSignal p when p.QueuePosition is > 0:
+                // A reply id is unique: a node claiming another node's reply would only mislabel a queue position.
+                if (running.ContainsKey(p.ReplyId)) break;
+                var changed = !remote.TryGetValue(p.ReplyId, out var old) || old.Progress.QueuePosition != p.QueuePosition;
+                remote[p.ReplyId] = new RemoteProgress(p.Node, new ReplyProgress(p.ChatId, p.ReplyId, p.QueuePosition), Stopwatch.GetTimestamp());
+                if (changed) RaiseEvent(new ReplyProgress(p.ChatId, p.ReplyId, p.QueuePosition));
+                break;
+            case ProgressSignal p:
+                if (remote.TryRemove(p.ReplyId, out _)) RaiseEvent(new ReplyProgress(p.ChatId, p.ReplyId, null));
+                break;
+            case NodeGoneSignal gone:
+                ForgetWhere(r => r.Node == gone.Node);
+                break;
+        }
+    }
+
+    private void ForgetWhere(Func<RemoteProgress, bool> predicate)
+    {
+        foreach (var (replyId, entry) in remote)
+            if (predicate(entry) && remote.TryRemove(new KeyValuePair<Guid, RemoteProgress>(replyId, entry)))
+                RaiseEvent(entry.Progress with { QueuePosition = null });
     }
 
     private async Task RunAsync(RunningReply job)
@@ -198,6 +270,12 @@ public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILo
     private void Raise(RunningReply job)
     {
         var progress = new ReplyProgress(job.ChatId, job.ReplyId, job.QueuePosition);
+        control.Post(new ProgressSignal(node.Name, job.ChatId, job.ReplyId, job.QueuePosition));
+        RaiseEvent(progress);
+    }
+
+    private void RaiseEvent(ReplyProgress progress)
+    {
         foreach (var handler in ProgressChanged?.GetInvocationList() ?? [])
         {
             try { ((Action<ReplyProgress>)handler)(progress); }
@@ -205,14 +283,49 @@ public sealed class ChatRunner(NodeIdentity node, IServiceProvider services, ILo
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        heartbeat = Task.Run(() => HeartbeatAsync(shutdown.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Repeats the queue positions of this node's waiting replies, so a node that missed a change (or
+    /// started listening later) catches up, and forgets the positions of nodes that fell silent.</summary>
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var lastBeat = Stopwatch.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (Stopwatch.GetElapsedTime(lastBeat) >= ChatControl.HeartbeatEvery)
+                {
+                    lastBeat = Stopwatch.GetTimestamp();
+                    foreach (var job in running.Values)
+                        if (job.QueuePosition is > 0 and var position) control.Post(new ProgressSignal(node.Name, job.ChatId, job.ReplyId, position));
+                }
+                ForgetWhere(r => r.IsStale());
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await shutdown.CancelAsync();
+        control.Received -= OnSignal;
+        if (heartbeat is not null) await heartbeat;
         var tasks = running.Values.Select(r => r.Task).OfType<Task>().ToArray();
         // Give the loops a moment to save their last batch; whatever is still streaming is recovered at next start.
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
+    }
+
+    private sealed record RemoteProgress(string Node, ReplyProgress Progress, long Seen)
+    {
+        public bool IsStale() => Stopwatch.GetElapsedTime(Seen) > ChatControl.ForgetAfter;
     }
 
     internal sealed class RunningReply(Guid chatId, Guid replyId, Guid userMessageId, Actor owner, ChatProvenance? provenance,

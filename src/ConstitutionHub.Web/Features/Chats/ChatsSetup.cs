@@ -21,7 +21,12 @@ public static class ChatsSetup
         services.AddSingleton<ChatRecovery>();
         services.AddSingleton<ShareLinks>();
         services.AddSingleton(sp => NodeIdentity.Resolve(sp.GetRequiredService<IConfiguration>()));
+        // The cross-node line: heard on the node's one listening connection, sent through the shared data source.
+        services.AddSingleton(new Constitutions.ListenChannel(ChatControl.Channel));
+        services.AddSingleton<ChatControl>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChatControl>());
         services.AddSingleton<ChatPresence>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChatPresence>());
         services.AddSingleton<ChatMarkdown>();
         services.AddScoped<ChatAccessLoader>();
         services.AddSingleton<ChatRunner>();
