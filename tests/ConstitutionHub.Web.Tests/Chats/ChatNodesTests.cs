@@ -110,11 +110,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
     [Fact]
     public async Task Viewers_on_both_nodes_watch_together_and_a_closed_page_leaves_the_other_node_within_seconds()
     {
-        modelA.Script = _ => ScriptedChatModel.Numbered(3);
-        modelA.Pace = TimeSpan.FromMilliseconds(5);
-        await ChatKit.CreateConstitutionAsync(nodeA, "Ada", "nodes-watch");
-        var (chat, _, replyId) = await ChatKit.StartChatAsync(nodeA, ChatKit.Person("Ada"), "nodes-watch", modelA.Info.Id);
-        await ChatKit.WaitForReplyAsync(nodeA, chat.Id, replyId);
+        var chat = await AnsweredChatOnAAsync("nodes-watch");
 
         var adaOnA = await ViewerAsync(nodeA, "Ada", $"/chats/{chat.Id}");
         var beaOnB = await ViewerAsync(nodeB, "Bea", $"/chats/{chat.Id}");
@@ -140,11 +136,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
     [Fact]
     public async Task A_node_that_falls_silent_loses_its_viewers_and_malformed_signals_are_ignored()
     {
-        modelA.Script = _ => ScriptedChatModel.Numbered(3);
-        modelA.Pace = TimeSpan.FromMilliseconds(5);
-        await ChatKit.CreateConstitutionAsync(nodeA, "Ada", "nodes-silent");
-        var (chat, _, replyId) = await ChatKit.StartChatAsync(nodeA, ChatKit.Person("Ada"), "nodes-silent", modelA.Info.Id);
-        await ChatKit.WaitForReplyAsync(nodeA, chat.Id, replyId);
+        var chat = await AnsweredChatOnAAsync("nodes-silent");
         var adaOnA = await ViewerAsync(nodeA, "Ada", $"/chats/{chat.Id}");
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync("Watching now: Ada");
 
@@ -192,5 +184,16 @@ public sealed class ChatNodesTests : IAsyncLifetime
         command.Parameters.AddWithValue("channel", ChatControl.Channel);
         command.Parameters.AddWithValue("payload", payload);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A chat on node A whose first reply (three short words) has finished.</summary>
+    private async Task<ChatRow> AnsweredChatOnAAsync(string slug)
+    {
+        modelA.Script = _ => ScriptedChatModel.Numbered(3);
+        modelA.Pace = TimeSpan.FromMilliseconds(5);
+        await ChatKit.CreateConstitutionAsync(nodeA, "Ada", slug);
+        var (chat, _, replyId) = await ChatKit.StartChatAsync(nodeA, ChatKit.Person("Ada"), slug, modelA.Info.Id);
+        await ChatKit.WaitForReplyAsync(nodeA, chat.Id, replyId);
+        return chat;
     }
 }
