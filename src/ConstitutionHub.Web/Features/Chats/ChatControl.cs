@@ -16,6 +16,7 @@ namespace ConstitutionHub.Web.Features.Chats;
 [JsonDerivedType(typeof(PresenceSignal), "presence")]
 [JsonDerivedType(typeof(ProgressSignal), "progress")]
 [JsonDerivedType(typeof(NodeGoneSignal), "gone")]
+[JsonDerivedType(typeof(ShareViewersSignal), "share-viewers")]
 public abstract record ChatSignal(string Node)
 {
     /// <summary>Null when the signal is well formed; otherwise why it is not. Anything on the channel is checked:
@@ -62,6 +63,17 @@ public sealed record ProgressSignal(string Node, Guid ChatId, Guid ReplyId, int?
     public override string? Problem() => base.Problem()
         ?? (ChatId == Guid.Empty || ReplyId == Guid.Empty ? "chat or reply id missing" : null)
         ?? (QueuePosition is < 0 or > 1_000_000 ? "queue position out of range" : null);
+}
+
+/// <summary>How many live viewers a share link has on the sending node, complete (not a change): sent when it changes
+/// and as a heartbeat. 0: the node has nobody on that link any more. Lives here because it rides the same line.</summary>
+public sealed record ShareViewersSignal(string Node, Guid ShareId, int Count) : ChatSignal(Node)
+{
+    public const int MaxCount = 100_000;
+
+    public override string? Problem() => base.Problem()
+        ?? (ShareId == Guid.Empty ? "share id missing" : null)
+        ?? (Count is < 0 or > MaxCount ? "viewer count out of range" : null);
 }
 
 /// <summary>The sending node is shutting down: forget what it said without waiting for its heartbeat to lapse.</summary>

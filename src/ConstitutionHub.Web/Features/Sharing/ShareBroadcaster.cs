@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
@@ -27,6 +29,8 @@ public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelt
 /// way the events are applied to what this node last sent for the chat (<see cref="ShareChatFeed"/>), once each and
 /// in version order, and every viewing group gets the same delta. Revocation travels as a notification naming the
 /// share, and a sweep checks open links against the database for revokes and expiries made by any other path.
+/// The viewer count covers every node: each node tells the others its own count per link through
+/// <see cref="ChatControl"/> when it changes and every heartbeat, and adds theirs (<see cref="RemoteShareViewers"/>).
 /// </summary>
 public sealed class ShareBroadcaster : IDisposable
 {
@@ -38,6 +42,8 @@ public sealed class ShareBroadcaster : IDisposable
     private readonly HubDatabase database;
     private readonly IOptions<SharingOptions> options;
     private readonly ILogger<ShareBroadcaster> logger;
+    private readonly ChatControl control;
+    private readonly RemoteShareViewers remote = new();
     private readonly IDisposable localCommits;
     private readonly Lock gate = new();
     private readonly Dictionary<string, (HubCallerContext Context, Guid ShareId)> viewers = [];
@@ -46,14 +52,19 @@ public sealed class ShareBroadcaster : IDisposable
 
     public ShareBroadcaster(
         IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, EventStore store, ShareLinks links, HubDatabase database,
-        IOptions<SharingOptions> options, ILogger<ShareBroadcaster> logger)
+        IOptions<SharingOptions> options, ChatControl control, ILogger<ShareBroadcaster> logger)
     {
-        (this.hub, this.feed, this.chats, this.store, this.links, this.database, this.options, this.logger) =
-            (hub, feed, chats, store, links, database, options, logger);
+        (this.hub, this.feed, this.chats, this.store, this.links, this.database, this.options, this.control, this.logger) =
+            (hub, feed, chats, store, links, database, options, control, logger);
         localCommits = store.OnCommitted(OnCommitted);
+        control.Received += OnSignal;
     }
 
-    public void Dispose() => localCommits.Dispose();
+    public void Dispose()
+    {
+        control.Received -= OnSignal;
+        localCommits.Dispose();
+    }
 
     public static string GroupName(Guid shareId) => $"share-{shareId:N}";
     public static string RevocationStream(Guid shareId) => $"share-{shareId:N}";
@@ -70,6 +81,7 @@ public sealed class ShareBroadcaster : IDisposable
                     feed.Subscribe(RevocationStream(share.ShareId), _ => EndAsync(share.ShareId)));
             }
             group.Connections.Add(context.ConnectionId);
+            AnnounceCount(group.ShareId, group.Connections.Count);
             if (!feeds.TryGetValue(share.ChatId, out chatFeed!))
                 chatFeed = feeds[share.ChatId] = new ShareChatFeed(share.ChatId,
                     feed.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed)));
@@ -111,15 +123,64 @@ public sealed class ShareBroadcaster : IDisposable
             if (groups.TryGetValue(shareId, out var group))
             {
                 group.Connections.Remove(connectionId);
+                AnnounceCount(shareId, group.Connections.Count);
                 if (group.Connections.Count == 0) RemoveGroup(group);
             }
         }
         _ = hub.Clients.Group(GroupName(shareId)).SendAsync("viewers", ViewerCount(shareId));
     }
 
-    public int ViewerCount(Guid shareId)
+    /// <summary>Viewers of a link on this node and on every other node that has spoken lately.</summary>
+    public int ViewerCount(Guid shareId) => LocalCount(shareId) + remote.Total(shareId);
+
+    private int LocalCount(Guid shareId)
     {
         lock (gate) return groups.TryGetValue(shareId, out var g) ? g.Connections.Count : 0;
+    }
+
+    /// <summary>Tells the other nodes this node's count of a link. Posted under the gate, so counts leave in the order
+    /// they changed and the last one heard is the current one.</summary>
+    private void AnnounceCount(Guid shareId, int count) =>
+        control.Post(new ShareViewersSignal(control.NodeName, shareId, Math.Min(count, ShareViewersSignal.MaxCount)));
+
+    /// <summary>Another node's count changed (or it left): this node's viewers of the link get the new total.</summary>
+    private void OnSignal(ChatSignal signal)
+    {
+        IReadOnlyList<Guid> changed = signal switch
+        {
+            ShareViewersSignal s => remote.Apply(s) ? [s.ShareId] : [],
+            NodeGoneSignal gone => remote.ForgetNode(gone.Node),
+            _ => [],
+        };
+        SendCounts(changed);
+    }
+
+    private void SendCounts(IReadOnlyList<Guid> shareIds)
+    {
+        foreach (var shareId in shareIds)
+        {
+            // Nobody here watches it: nobody to tell.
+            if (LocalCount(shareId) == 0) continue;
+            _ = hub.Clients.Group(GroupName(shareId)).SendAsync("viewers", ViewerCount(shareId));
+        }
+    }
+
+    /// <summary>Repeats this node's counts every heartbeat, so a lost notification or a node that joined later
+    /// catches up, and forgets the counts of nodes that fell silent.</summary>
+    public async Task HeartbeatAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var lastBeat = Stopwatch.GetTimestamp();
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (Stopwatch.GetElapsedTime(lastBeat) >= ChatControl.HeartbeatEvery)
+            {
+                lastBeat = Stopwatch.GetTimestamp();
+                lock (gate)
+                    foreach (var group in groups.Values) AnnounceCount(group.ShareId, group.Connections.Count);
+            }
+            SendCounts(remote.ForgetSilent());
+        }
     }
 
     /// <summary>Tells every node that a link ended, through the same channel appends use.</summary>
@@ -143,6 +204,7 @@ public sealed class ShareBroadcaster : IDisposable
             dropped = group.Connections.Select(c => viewers[c].Context).ToList();
             foreach (var c in group.Connections) viewers.Remove(c);
             group.Connections.Clear();
+            AnnounceCount(shareId, 0);
             RemoveGroup(group);
         }
         try
@@ -271,10 +333,19 @@ public sealed class ShareBroadcaster : IDisposable
     }
 }
 
-/// <summary>Runs the broadcaster's access sweep. Resolved late: the host builds hosted services before the database has
+/// <summary>Runs the broadcaster's access sweep and its viewer-count heartbeat. Resolved late: the host builds hosted services before the database has
 /// started, and the broadcaster needs the data source.</summary>
 public sealed class ShareAccessSweep(IServiceProvider services) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        services.GetRequiredService<ShareBroadcaster>().SweepAsync(stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var broadcaster = services.GetRequiredService<ShareBroadcaster>();
+        try
+        {
+            await Task.WhenAll(broadcaster.SweepAsync(stoppingToken), broadcaster.HeartbeatAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 }

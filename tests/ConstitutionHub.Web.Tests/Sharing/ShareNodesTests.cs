@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Testing;
+using ConstitutionHub.Web.Features.Sharing;
+using ConstitutionHub.Web.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace ConstitutionHub.Web.Tests.Sharing;
+
+/// <summary>
+/// Two web nodes on one database, as behind a load balancer: viewers of one live link land on either, and the
+/// "watching" count must be the same everywhere. Both nodes are the real app on Kestrel; viewers are the .NET SignalR
+/// client on the share hub.
+/// </summary>
+public sealed class ShareNodesTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private HubServer nodeA = null!;
+    private HubServer nodeB = null!;
+    private string connectionString = null!;
+
+    public async Task InitializeAsync()
+    {
+        connectionString = await TestPostgres.CreateDatabaseAsync(nameof(ShareNodesTests));
+        // One after the other: the first applies the migrations, the second finds them applied.
+        nodeA = await HubServer.StartWithAsync(Settings("node-a"));
+        nodeB = await HubServer.StartWithAsync(Settings("node-b"));
+    }
+
+    private Dictionary<string, string?> Settings(string nodeName) => new()
+    {
+        ["ConnectionStrings:Hub"] = connectionString,
+        ["Hub:NodeName"] = nodeName,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public async Task DisposeAsync()
+    {
+        await nodeB.DisposeAsync();
+        await nodeA.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Viewers_on_both_nodes_are_counted_together_and_those_who_leave_one_node_leave_the_count_on_the_other()
+    {
+        var chats = new SharedChats(nodeA);
+        var chat = await chats.StartAsync("Watched from two nodes");
+        var token = (await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live)).Token;
+
+        await using var onA = await CountingViewer.JoinAsync(nodeA, token);
+        var onB1 = await CountingViewer.JoinAsync(nodeB, token);
+        var onB2 = await CountingViewer.JoinAsync(nodeB, token);
+
+        foreach (var viewer in new[] { onA, onB1, onB2 }) await viewer.WaitForCountAsync(3, Patience);
+
+        await onB1.DisposeAsync();
+        await onB2.DisposeAsync();
+        await onA.WaitForCountAsync(1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, nodeA.Services.GetRequiredService<ShareBroadcaster>().ViewerCount(
+            (await chats.Links.ResolveAsync(token))!.ShareId));
+    }
+
+    /// <summary>An anonymous viewer on one node's share hub, keeping the last count it was told.</summary>
+    private sealed class CountingViewer : IAsyncDisposable
+    {
+        private readonly HubConnection connection;
+        private readonly ConcurrentQueue<int> counts = new();
+
+        private CountingViewer(HubConnection connection)
+        {
+            this.connection = connection;
+            connection.On<int>("viewers", counts.Enqueue);
+        }
+
+        public static async Task<CountingViewer> JoinAsync(HubServer node, string token)
+        {
+            var viewer = new CountingViewer(new HubConnectionBuilder().WithUrl(new Uri(node.Address, SharingSetup.HubPath)).Build());
+            await viewer.connection.StartAsync();
+            var joined = await viewer.connection.InvokeAsync<ShareUpdate>("Join", token);
+            viewer.counts.Enqueue(joined.Viewers);
+            return viewer;
+        }
+
+        /// <summary>Waits until the last count this viewer was told is <paramref name="expected"/>.</summary>
+        public async Task WaitForCountAsync(int expected, TimeSpan patience)
+        {
+            var deadline = DateTime.UtcNow + patience;
+            while (Last() != expected)
+            {
+                if (DateTime.UtcNow > deadline)
+                    Assert.Fail($"Not told {expected} viewers within {patience.TotalSeconds} s; told: {string.Join(", ", counts)}.");
+                await Task.Delay(50);
+            }
+        }
+
+        private int? Last() => counts.IsEmpty ? null : counts.ToArray()[^1];
+
+        public async ValueTask DisposeAsync() => await connection.DisposeAsync();
+    }
+}
