@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Testing;
+using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Tests.Support;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -58,6 +59,21 @@ public sealed class ShareNodesTests : IAsyncLifetime
         await onA.WaitForCountAsync(1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, nodeA.Services.GetRequiredService<ShareBroadcaster>().ViewerCount(
             (await chats.Links.ResolveAsync(token))!.ShareId));
+    }
+
+    [Theory]
+    [InlineData(-1, "viewer count out of range")]
+    [InlineData(ShareViewersSignal.MaxCount + 1, "viewer count out of range")]
+    [InlineData(0, null)]
+    [InlineData(ShareViewersSignal.MaxCount, null)]
+    public void A_share_count_from_another_node_is_checked_before_it_counts(int count, string? problem)
+    {
+        var payload = $$"""{"type":"share-viewers","node":"node-c","shareId":"{{Guid.NewGuid()}}","count":{{count}}}""";
+        var signal = ChatControl.Parse(payload, out var why);
+        Assert.Equal(problem, why);
+        Assert.Equal(problem is null, signal is ShareViewersSignal { Count: var c } && c == count);
+        Assert.Null(ChatControl.Parse($$"""{"type":"share-viewers","node":"node-c","shareId":"{{Guid.Empty}}","count":1}""", out why));
+        Assert.Equal("share id missing", why);
     }
 
     /// <summary>An anonymous viewer on one node's share hub, keeping the last count it was told.</summary>
