@@ -138,7 +138,7 @@ public static class ShareHtml
         if (m.Status == MessageStatus.Streaming) h.Append("<p class=\"share-plain\" data-plain>").Append(E(m.Text)).Append("</p>");
         else h.Append(MessageHtml(m.Text));
         h.Append("</div>\n");
-        if (m.Role == ChatRole.Assistant && m.Status != MessageStatus.Streaming) h.Append("<p class=\"share-stats\">").Append(E(Stats(m))).Append("</p>\n");
+        if (m.Role == ChatRole.Assistant && m.Status != MessageStatus.Streaming) h.Append("<p class=\"share-stats\">").Append(E(Stats(m, thread.ProvenanceOf(m).Sampling))).Append("</p>\n");
         if (m.Provenance is { } own)
             h.Append("<p class=\"share-note\">This reply ran with ").Append(E(own.Slug)).Append(", revision ").Append(own.Revision.ToString(Invariant))
                 .Append(", ").Append(E(own.Model.Id)).Append(" (prompt <code>").Append(E(Short(own.PromptHash))).Append("</code>).</p>\n");
@@ -178,17 +178,19 @@ public static class ShareHtml
             .Append("<dt>Model</dt><dd>").Append(E(p.Model.Id)).Append(" on ").Append(E(p.Model.ExecutionProvider))
             .Append(", weights <code>").Append(E(Short(p.Model.FileSha256))).Append("</code></dd>\n")
             .Append("<dt>Sampling</dt><dd>").Append(E(string.Create(Invariant,
-                $"temperature {s.Temperature}, top-k {s.TopK}, top-p {s.TopP}, min-p {s.MinP}, repetition penalty {s.RepetitionPenalty}, max {s.MaxNewTokens} new tokens, seed {s.Seed?.ToString(Invariant) ?? "none"}")))
+                $"temperature {s.Temperature}, top-k {s.TopK}, top-p {s.TopP}, min-p {s.MinP}, repetition penalty {s.RepetitionPenalty}, max {s.MaxNewTokens} new tokens, seed {s.Seed?.ToString(Invariant) ?? "per reply"}")))
             .Append("</dd>\n</dl>\n</section>\n");
     }
 
-    private static string Stats(ChatMessageRow m)
+    private static string Stats(ChatMessageRow m, SamplingRecord sampling)
     {
         var parts = new List<string>();
         if (m.FinishReason is { } f) parts.Add(f == "stop" ? "finished" : $"finished: {f}");
         parts.Add(string.Create(Invariant, $"{m.CompletionTokens} tokens"));
         if (m.TokensPerSecond is { } tps and > 0) parts.Add(string.Create(Invariant, $"{tps:0.0} tokens/s"));
         if (m.Error is { } error) parts.Add(error);
+        // The seed this reply was sampled with, so a reader can reproduce it (see ReplySeed).
+        if (sampling.Temperature > 0) parts.Add(string.Create(Invariant, $"seed {ReplySeed.For(sampling, m.Id)}"));
         return string.Join(" · ", parts);
     }
 
