@@ -17,31 +17,17 @@ public sealed class ChatNodesTests : IAsyncLifetime
 {
     private readonly ScriptedChatModel modelA = new("scripted-demo");
     private readonly ScriptedChatModel modelB = new("scripted-demo");
-    private HubServer nodeA = null!;
-    private HubServer nodeB = null!;
-    private string connectionString = null!;
+    private TwoNodes nodes = null!;
+    private HubServer nodeA => nodes.A;
+    private HubServer nodeB => nodes.B;
 
     public async Task InitializeAsync()
     {
         Assertions.SetDefaultExpectTimeout(20_000);
-        connectionString = await TestPostgres.CreateDatabaseAsync(nameof(ChatNodesTests));
-        // One after the other: the first applies the migrations, the second finds them applied.
-        nodeA = await HubServer.StartWithAsync(Settings("node-a"), configure: new ScriptedModelCatalog(modelA).Register);
-        nodeB = await HubServer.StartWithAsync(Settings("node-b"), configure: new ScriptedModelCatalog(modelB).Register);
+        nodes = await TwoNodes.StartAsync(nameof(ChatNodesTests), new ScriptedModelCatalog(modelA).Register, new ScriptedModelCatalog(modelB).Register);
     }
 
-    private Dictionary<string, string?> Settings(string nodeName) => new()
-    {
-        ["ConnectionStrings:Hub"] = connectionString,
-        ["Hub:NodeName"] = nodeName,
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
-
-    public async Task DisposeAsync()
-    {
-        await nodeB.DisposeAsync();
-        await nodeA.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await nodes.DisposeAsync();
 
     private static async Task<IPage> ViewerAsync(HubServer node, string? name, string path)
     {
@@ -122,11 +108,13 @@ public sealed class ChatNodesTests : IAsyncLifetime
         foreach (var page in new[] { adaOnA, beaOnB, anonymousOnB, adaOnB })
             await Assertions.Expect(page.GetByTestId("watchers")).ToHaveTextAsync(everyone);
 
+        // 10 s: room for a loaded machine, yet below ChatControl.ForgetAfter (15 s), so only the node's own
+        // "nobody left" message can pass this, not the silence rule.
         await beaOnB.CloseAsync(new() { RunBeforeUnload = true });
-        await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada, 1 other$"), new() { Timeout = 5_000 });
+        await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada, 1 other$"), new() { Timeout = 10_000 });
         await adaOnB.CloseAsync(new() { RunBeforeUnload = true });
         await anonymousOnB.CloseAsync(new() { RunBeforeUnload = true });
-        await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada$"), new() { Timeout = 5_000 });
+        await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada$"), new() { Timeout = 10_000 });
 
         // Still Ada only a heartbeat later: node B's last word (nobody) holds.
         await Task.Delay(ChatControl.HeartbeatEvery + TimeSpan.FromSeconds(1));
@@ -178,7 +166,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
 
     private async Task NotifyAsync(string payload)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(nodes.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
         command.Parameters.AddWithValue("channel", ChatControl.Channel);

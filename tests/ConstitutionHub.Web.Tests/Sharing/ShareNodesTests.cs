@@ -16,30 +16,16 @@ namespace ConstitutionHub.Web.Tests.Sharing;
 public sealed class ShareNodesTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-    private HubServer nodeA = null!;
-    private HubServer nodeB = null!;
-    private string connectionString = null!;
+    private TwoNodes nodes = null!;
+    private HubServer nodeA => nodes.A;
+    private HubServer nodeB => nodes.B;
 
     public async Task InitializeAsync()
     {
-        connectionString = await TestPostgres.CreateDatabaseAsync(nameof(ShareNodesTests));
-        // One after the other: the first applies the migrations, the second finds them applied.
-        nodeA = await HubServer.StartWithAsync(Settings("node-a"));
-        nodeB = await HubServer.StartWithAsync(Settings("node-b"));
+        nodes = await TwoNodes.StartAsync(nameof(ShareNodesTests));
     }
 
-    private Dictionary<string, string?> Settings(string nodeName) => new()
-    {
-        ["ConnectionStrings:Hub"] = connectionString,
-        ["Hub:NodeName"] = nodeName,
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
-
-    public async Task DisposeAsync()
-    {
-        await nodeB.DisposeAsync();
-        await nodeA.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await nodes.DisposeAsync();
 
     [Fact]
     public async Task Viewers_on_both_nodes_are_counted_together_and_those_who_leave_one_node_leave_the_count_on_the_other()
