@@ -80,7 +80,8 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
     public async Task Several_viewers_and_a_late_joiner_see_every_token_in_order_and_end_with_the_stored_transcript()
     {
         demo.Script = _ => ScriptedChatModel.Numbered(150);
-        demo.Pace = TimeSpan.FromMilliseconds(30);
+        // About 7.5 s of reply: long enough for every viewer's page to be live while it grows, on a loaded machine too.
+        demo.Pace = TimeSpan.FromMilliseconds(50);
         await ChatKit.CreateConstitutionAsync(server, "Ada", "live-doc");
 
         var ada = await Chromium.NewPageAsync(server.Address);
