@@ -48,10 +48,12 @@ public sealed class GenerationSchedulerTests
     [Fact]
     public async Task A_waiting_request_sees_its_queue_position_count_down_to_its_turn()
     {
-        var (_, gate, model) = Setup(slots: 1);
+        var (scheduler, gate, model) = Setup(slots: 1);
         var running = new Consumer(model, "ann");
         var current = await gate.NextStartAsync();
         var ahead = new[] { new Consumer(model, "bob"), new Consumer(model, "cy") };
+        // Both must be in the queue before the watched request joins it behind them.
+        for (var i = 0; i < 500 && scheduler.Load("gate").Queued < 2; i++) await Task.Delay(10);
         var watched = new Consumer(model, "dee");
 
         Assert.Equal(2, (await watched.NextAsync()).QueuePosition);
