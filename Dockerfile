@@ -1,13 +1,16 @@
 # ConstitutionHub web node. Build: docker build -t constitutionhub .
 # Run against a PostgreSQL of your own: docker run -p 8080:8080 -e ConnectionStrings__Hub="Host=db;Username=hub;Password=...;Database=hub" \
 #   -e Auth__Oidc__Authority=... constitutionhub
+# ONNX Runtime comes from NuGet with the build: the GPU package by default (CUDA 13 and cuDNN 9 must then be in the
+# image or on the host, see README "What a GPU host needs"; without them the CPU runs everything), or the small
+# CPU-only package with: docker build --build-arg ONNXRUNTIME=cpu -t constitutionhub .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG ONNXRUNTIME=gpu
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
-RUN tools/fetch-onnxruntime.sh
-RUN dotnet publish src/ConstitutionHub.Web -c Release -o /app
+RUN dotnet publish src/ConstitutionHub.Web -c Release -r linux-x64 --self-contained false -p:OnnxRuntimePackage=$ONNXRUNTIME -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # rsvg-convert and a font draw the PNG previews of share links.
@@ -16,11 +19,9 @@ WORKDIR /app
 COPY --from=build /app .
 COPY --from=build /src/wwwroot ./wwwroot
 COPY --from=build /src/models ./models
-COPY --from=build /src/.cache/onnxruntime ./.cache/onnxruntime
 ENV ASPNETCORE_URLS=http://+:8080 \
     CONSTITUTIONHUB_WEBROOT=/app/wwwroot \
-    Inference__ModelsPath=/app/models \
-    Inference__RuntimePath=/app/.cache/onnxruntime/libonnxruntime.so.1
+    Inference__ModelsPath=/app/models
 EXPOSE 8080
 USER app
 ENTRYPOINT ["dotnet", "ConstitutionHub.Web.dll"]

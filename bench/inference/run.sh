@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-tools/fetch-onnxruntime.sh
 if [ ! -d tools/peer/node_modules/@huggingface/transformers ]; then
   # --ignore-scripts: onnxruntime-node's install script would try to download CUDA binaries.
   (cd tools/peer && ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)

@@ -2,7 +2,7 @@ namespace ConstitutionHub.Inference;
 
 /// <summary>
 /// Configuration section "Inference". Everything has a default that works on a fresh machine: the demo model
-/// in ./models, the ONNX Runtime library fetched by the setup command, the CPU.
+/// in ./models, the ONNX Runtime native library that ships with the app, the CPU.
 /// </summary>
 public sealed class InferenceOptions
 {
@@ -11,13 +11,10 @@ public sealed class InferenceOptions
     /// <summary>Folder whose sub-folders are models in the Hugging Face / Optimum layout.</summary>
     public string ModelsPath { get; set; } = "models";
 
-    /// <summary>Path to libonnxruntime.so.1 (or the folder holding it). Empty: the default location.</summary>
-    public string? RuntimePath { get; set; }
-
     /// <summary>"cpu" or "cuda".</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 
-    /// <summary>With "cuda" configured but its provider libraries missing: run on the CPU instead of failing.</summary>
+    /// <summary>With "cuda" configured but CUDA unusable here (libraries or device missing): run on the CPU instead of failing.</summary>
     public bool AllowCpuFallback { get; set; }
 
     public int CudaDeviceId { get; set; }
@@ -25,8 +22,11 @@ public sealed class InferenceOptions
     /// <summary>Threads inside one operator; 0 lets the runtime choose (one per core).</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Generations running at once per model; the rest wait in a queue.</summary>
-    public int ConcurrentGenerationsPerModel { get; set; } = 2;
+    /// <summary>
+    /// Generations running at once per model; the rest wait in a queue. A local model runs them together, one forward
+    /// pass for all (a batch of up to this many rows).
+    /// </summary>
+    public int ConcurrentGenerationsPerModel { get; set; } = 8;
 
     /// <summary>Requests one person may have running or queued at once, across models.</summary>
     public int PerUserLimit { get; set; } = 2;

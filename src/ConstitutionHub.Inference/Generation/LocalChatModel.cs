@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ConstitutionHub.Inference.Models;
-using ConstitutionHub.Inference.Native;
+using ConstitutionHub.Inference.Runtime;
+using Microsoft.ML.OnnxRuntime;
 using ConstitutionHub.Inference.Tokenization;
 
 namespace ConstitutionHub.Inference.Generation;
@@ -17,16 +18,16 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     private readonly ModelFolder _folder;
     private readonly OnnxSession _session;
     private readonly DecoderGraph _graph;
-    private readonly DecoderNames _names;
     private readonly HashSet<int> _eosIds;
+    private readonly BatchEngine _engine;
     private readonly Dictionary<string, object?> _templateVariables;
 
-    internal LocalChatModel(ModelFolder folder, OnnxSession session, DecoderGraph graph, ModelInfo info)
+    internal LocalChatModel(ModelFolder folder, OnnxSession session, DecoderGraph graph, ModelInfo info, SessionSettings settings)
     {
         _folder = folder;
         _session = session;
         _graph = graph;
-        _names = new DecoderNames(graph);
+        _engine = new BatchEngine(session, graph, settings, settings.MaxBatch, info.Id);
         Info = info;
         ContextLength = info.ContextLength;
         _eosIds = [.. folder.Config.EosTokenIds];
@@ -56,21 +57,21 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     /// when the model is self-contained and the rewrite applies; otherwise, or if the runtime refuses the rewritten
     /// graph, the file as it is.
     /// </summary>
-    private static OnnxSession OpenSession(OrtRuntime runtime, ModelFolder model, SessionSettings settings)
+    private static OnnxSession OpenSession(ModelFolder model, SessionSettings settings)
     {
         if (model.Facts.ExternalDataLocations.Count == 0 && new FileInfo(model.WeightsPath).Length <= RewriteLimitBytes &&
             LastPositionLogits.TryRewrite(File.ReadAllBytes(model.WeightsPath)) is { } rewritten)
         {
             try
             {
-                return OnnxSession.Open(runtime, model.WeightsPath, settings, rewritten);
+                return OnnxSession.Open(model.WeightsPath, settings, rewritten);
             }
-            catch (OrtException)
+            catch (OnnxRuntimeException)
             {
                 // Fall through to the original graph; its own error, if any, is the one worth reporting.
             }
         }
-        return OnnxSession.Open(runtime, model.WeightsPath, settings);
+        return OnnxSession.Open(model.WeightsPath, settings);
     }
 
     /// <summary>
@@ -81,21 +82,20 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     public static LocalChatModel Load(string folder, InferenceOptions options, string? weightsFile = null, ModelFolderLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var runtime = OrtRuntime.Load(options.RuntimePath);
-        return Open(runtime, ModelFolder.Open(folder, limits ?? new ModelFolderLimits(), weightsFile), SessionSettings.From(options));
+        return Open(ModelFolder.Open(folder, limits ?? new ModelFolderLimits(), weightsFile), SessionSettings.From(options));
     }
 
     /// <summary>Opens a session over a checked model folder and makes sure its graph is a decoder with a KV cache.</summary>
-    internal static LocalChatModel Open(OrtRuntime runtime, ModelFolder model, SessionSettings settings)
+    internal static LocalChatModel Open(ModelFolder model, SessionSettings settings)
     {
         OnnxSession session;
         try
         {
-            session = OpenSession(runtime, model, settings);
+            session = OpenSession(model, settings);
         }
-        catch (OrtException e)
+        catch (OnnxRuntimeException e)
         {
-            throw new ModelFolderException($"ONNX Runtime cannot load {Path.GetRelativePath(model.FolderPath, model.WeightsPath)}: {e.RuntimeMessage}", e);
+            throw new ModelFolderException($"ONNX Runtime cannot load {Path.GetRelativePath(model.FolderPath, model.WeightsPath)}: {e.Message}", e);
         }
         try
         {
@@ -109,7 +109,7 @@ public sealed class LocalChatModel : IChatModel, IDisposable
                 model.WeightsSha256,
                 session.ExecutionProvider,
                 model.IsDemo);
-            return new LocalChatModel(model, session, graph, info);
+            return new LocalChatModel(model, session, graph, info, settings);
         }
         catch
         {
@@ -183,27 +183,11 @@ public sealed class LocalChatModel : IChatModel, IDisposable
 
     private async IAsyncEnumerable<GenerationUpdate> Stream(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The decode loop is CPU-bound native work: it runs on its own thread and hands updates over a channel. If the
-        // reader stops early (disposes the enumerator), the linked token stops the loop.
+        // The batch engine runs on its own thread and hands updates over a channel. If the reader stops early (disposes
+        // the enumerator), the linked token takes the sequence out of the batch at the next pass.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var worker = Task.Factory.StartNew(() =>
-        {
-            try
-            {
-                Generate(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), stop.Token);
-                channel.Writer.TryComplete();
-            }
-            catch (InferenceException e)
-            {
-                channel.Writer.TryComplete(e);
-            }
-            catch (Exception e)
-            {
-                // Whatever went wrong stays inside this generation: the caller gets model_error, other generations go on.
-                channel.Writer.TryComplete(new InferenceException("model_error", $"{Info.DisplayName} failed while generating: {e.Message}", null, e));
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Submit(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), error => channel.Writer.TryComplete(error), stop.Token);
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -214,106 +198,41 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await worker.ConfigureAwait(false);
         }
     }
 
-    /// <summary>The generation loop; reports every token through <paramref name="report"/>, the last update with a finish reason.</summary>
+    /// <summary>Queues a generation with the batch engine; <paramref name="completed"/> gets null after the last update, or the failure.</summary>
+    private void Submit(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos, Action<GenerationUpdate> report,
+        Action<Exception?> completed, CancellationToken cancellationToken, Action<int>? tokenSink = null)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            report(new GenerationUpdate("", promptIds.Count, 0, FinishReasons.Cancelled));
+            completed(null);
+            return;
+        }
+        var ids = promptIds as int[] ?? promptIds.ToArray();
+        _engine.Submit(new Sequence(ids, sampling, ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer, report,
+            error => completed(error is null or InferenceException ? error
+                : new InferenceException("model_error", $"{Info.DisplayName} failed while generating: {error.Message}", null, error)),
+            cancellationToken, tokenSink));
+    }
+
+    /// <summary>Runs one generation to its end and reports every update on the engine's thread (tests use it to act at a known token).</summary>
     /// <param name="tokenSink">Sees every generated id, end token included (golden tests compare them).</param>
     internal void Generate(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos, Action<GenerationUpdate> report, CancellationToken cancellationToken, Action<int>? tokenSink = null)
     {
-        var clock = Stopwatch.StartNew();
-        int promptTokens = promptIds.Count;
-        int maxNew = Math.Min(sampling.MaxNewTokens, ContextLength - promptTokens);
-        var sampler = new Sampler(sampling, _graph.VocabSize);
-        foreach (int id in promptIds) sampler.Observe(id);
-        var decoder = _folder.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
-        var stops = new StopStringFilter(sampling.StopStrings ?? []);
-        int completion = 0;
-        double? ttft = null;
-        double firstTokenAt = 0, lastTokenAt = 0;
-        string? finish = null;
-
-        double TokensPerSecond() => completion > 1 && lastTokenAt > firstTokenAt ? (completion - 1) / ((lastTokenAt - firstTokenAt) / 1000.0) : 0;
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            report(new GenerationUpdate("", promptTokens, 0, FinishReasons.Cancelled));
-            return;
-        }
-
-        using var run = new DecoderRun(_session, _graph, _names, ContextLength);
-        using var registration = cancellationToken.Register(static r => ((DecoderRun)r!).Terminate(), run);
-        try
-        {
-            var ids = promptIds as int[] ?? promptIds.ToArray();
-            float[] logits = run.Prefill(ids);
-            while (true)
-            {
-                if (ignoreEos)
-                {
-                    foreach (int eos in _eosIds)
-                    {
-                        if (eos < logits.Length) logits[eos] = float.NegativeInfinity;
-                    }
-                }
-                int token = sampler.Next(logits);
-                tokenSink?.Invoke(token);
-                completion++;
-                lastTokenAt = clock.Elapsed.TotalMilliseconds;
-                if (ttft is null)
-                {
-                    ttft = lastTokenAt;
-                    firstTokenAt = lastTokenAt;
-                }
-                if (_eosIds.Contains(token))
-                {
-                    finish = FinishReasons.Stop;
-                    break;
-                }
-                sampler.Observe(token);
-                string text = stops.Push(decoder.Append(token));
-                if (stops.Stopped)
-                {
-                    report(new GenerationUpdate(text, promptTokens, completion, FinishReasons.Stop, ttft, TokensPerSecond()));
-                    return;
-                }
-                if (completion >= maxNew)
-                {
-                    finish = FinishReasons.Length;
-                    report(new GenerationUpdate(text, promptTokens, completion));
-                    break;
-                }
-                report(new GenerationUpdate(text, promptTokens, completion, TimeToFirstTokenMs: completion == 1 ? ttft : null));
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    finish = FinishReasons.Cancelled;
-                    break;
-                }
-                logits = run.Step(token);
-            }
-        }
-        catch (OrtException) when (cancellationToken.IsCancellationRequested)
-        {
-            finish = FinishReasons.Cancelled; // the runtime stopped the step we asked it to terminate
-        }
-        catch (OrtException e)
-        {
-            throw new InferenceException("model_error", $"{Info.DisplayName} failed while generating: {e.Message}", null, e);
-        }
-        // Text held back by the streaming decoder or for a possible stop string is final now. After a cancellation it
-        // is dropped only if it could still be part of a stop string.
-        string tail = finish == FinishReasons.Cancelled ? "" : stops.Push(decoder.Flush());
-        if (stops.Stopped)
-        {
-            finish = FinishReasons.Stop;
-        }
-        else if (finish != FinishReasons.Cancelled)
-        {
-            tail += stops.Flush();
-        }
-        report(new GenerationUpdate(tail, promptTokens, completion, finish, ttft, TokensPerSecond()));
+        var done = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Submit(promptIds, sampling, ignoreEos, report, error => done.TrySetResult(error), cancellationToken, tokenSink);
+        if (done.Task.GetAwaiter().GetResult() is { } failure) throw failure;
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>The most sequences one forward pass has run (batching at work).</summary>
+    internal int LargestBatch => _engine.LargestBatch;
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _session.Dispose();
+    }
 }

@@ -1,5 +1,6 @@
 using ConstitutionHub.Inference.Models;
-using ConstitutionHub.Inference.Native;
+using ConstitutionHub.Inference.Runtime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ConstitutionHub.Inference.Generation;
 
@@ -20,18 +21,17 @@ public sealed class OnnxModelScanner(ModelFolderLimits? limits = null) : ILocalM
         var folders = Directory.GetDirectories(root).Order(StringComparer.Ordinal).ToList();
         if (folders.Count == 0) return [];
 
-        OrtRuntime? runtime = null;
         string? runtimeError = null;
         try
         {
-            runtime = OrtRuntime.Load(options.RuntimePath);
+            _ = OrtRuntime.Env;
         }
         catch (InferenceException e)
         {
             runtimeError = e.Message;
         }
         var settings = SessionSettings.From(options);
-        return folders.Select(folder => runtime is null ? Broken(folder, runtimeError!) : Load(runtime, folder, settings)).ToList();
+        return folders.Select(folder => runtimeError is not null ? Broken(folder, runtimeError) : Load(folder, settings)).ToList();
     }
 
     /// <summary>Loads one model folder; every failure becomes an entry with an error.</summary>
@@ -39,7 +39,7 @@ public sealed class OnnxModelScanner(ModelFolderLimits? limits = null) : ILocalM
     {
         try
         {
-            return Load(OrtRuntime.Load(options.RuntimePath), folder, SessionSettings.From(options));
+            return Load(folder, SessionSettings.From(options));
         }
         catch (InferenceException e)
         {
@@ -47,14 +47,14 @@ public sealed class OnnxModelScanner(ModelFolderLimits? limits = null) : ILocalM
         }
     }
 
-    private LoadedModel Load(OrtRuntime runtime, string folder, SessionSettings settings)
+    private LoadedModel Load(string folder, SessionSettings settings)
     {
         try
         {
-            var model = LocalChatModel.Open(runtime, ModelFolder.Open(folder, _limits), settings);
+            var model = LocalChatModel.Open(ModelFolder.Open(folder, _limits), settings);
             return new LoadedModel(model.Info, model);
         }
-        catch (Exception e) when (e is ModelFolderException or InvalidDataException or InferenceException or IOException or UnauthorizedAccessException or OrtException)
+        catch (Exception e) when (e is ModelFolderException or InvalidDataException or InferenceException or IOException or UnauthorizedAccessException or OnnxRuntimeException)
         {
             return Broken(folder, e.Message);
         }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using ConstitutionHub.Inference.Native;
+using ConstitutionHub.Inference.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace ConstitutionHub.Inference.Models;
 
@@ -57,14 +58,14 @@ internal sealed partial record DecoderGraph(
         {
             throw new ModelFolderException($"The graph has no attention_mask input ({found}).");
         }
-        var key = inputNames["past_key_values.0.key"].Metadata;
+        var key = inputNames["past_key_values.0.key"];
         if (key.ElementType is not (TensorElementType.Float or TensorElementType.Float16))
         {
             throw new ModelFolderException($"The KV cache is {key.ElementType}; only float and float16 are supported.");
         }
-        if (logits.Metadata.ElementType is not (TensorElementType.Float or TensorElementType.Float16))
+        if (logits.ElementType is not (TensorElementType.Float or TensorElementType.Float16))
         {
-            throw new ModelFolderException($"The logits are {logits.Metadata.ElementType}; only float and float16 are supported.");
+            throw new ModelFolderException($"The logits are {logits.ElementType}; only float and float16 are supported.");
         }
         if (key.Dimensions.Length != 4)
         {
@@ -72,8 +73,8 @@ internal sealed partial record DecoderGraph(
         }
         int kvHeads = key.Dimensions[1] > 0 ? (int)key.Dimensions[1] : config.NumKeyValueHeads;
         int headDim = key.Dimensions[3] > 0 ? (int)key.Dimensions[3] : config.HeadDim;
-        var logitDims = logits.Metadata.Dimensions;
+        var logitDims = logits.Dimensions;
         int vocab = logitDims.Length == 3 && logitDims[2] > 0 ? (int)logitDims[2] : config.VocabSize;
-        return new DecoderGraph(layers, key.ElementType, logits.Metadata.ElementType, kvHeads, headDim, inputNames.ContainsKey("position_ids"), vocab);
+        return new DecoderGraph(layers, key.ElementType, logits.ElementType, kvHeads, headDim, inputNames.ContainsKey("position_ids"), vocab);
     }
 }

@@ -1,22 +1,20 @@
 using System.Text.Json;
 using ConstitutionHub.Inference.Generation;
 using ConstitutionHub.Inference.Models;
-using ConstitutionHub.Inference.Native;
+using ConstitutionHub.Inference.Runtime;
 using ConstitutionHub.Inference.Tests.Tokenization;
 
 namespace ConstitutionHub.Inference.Tests.Generation;
 
 /// <summary>
-/// The runtime, the fixture graphs of Native/fixtures and throwaway model folders built from them. The tiny decoder's
+/// The fixture graphs of Runtime/fixtures and throwaway model folders built from them. The tiny decoder's
 /// greedy choice after token i is <see cref="Next"/>(i), so every reply is known in advance.
 /// </summary>
 internal static class TestModels
 {
     public const int EndOfTurn = 2902; // <|im_end|> of tests/tokenizers/demo-qwen2
 
-    public static OrtRuntime Runtime => OrtRuntime.Load(null);
-
-    public static string Fixture(string name) => Golden.Path("tests", "ConstitutionHub.Inference.Tests", "Native", "fixtures", name);
+    public static string Fixture(string name) => Golden.Path("tests", "ConstitutionHub.Inference.Tests", "Runtime", "fixtures", name);
 
     public static int Next(int token) => token == 2899 ? EndOfTurn : (token * 7 + 3) % 2900;
 
@@ -44,8 +42,32 @@ internal static class TestModels
         return dir;
     }
 
-    public static LocalChatModel Open(string folder, string? weightsFile = null, int threads = 1) =>
-        LocalChatModel.Open(Runtime, ModelFolder.Open(folder, new ModelFolderLimits(), weightsFile), new SessionSettings(IntraOpThreads: threads));
+    public static LocalChatModel Open(string folder, string? weightsFile = null, int threads = 1, int maxBatch = 8) =>
+        LocalChatModel.Open(ModelFolder.Open(folder, new ModelFolderLimits(), weightsFile), new SessionSettings(IntraOpThreads: threads, MaxBatch: maxBatch));
+
+    /// <summary>A session over a graph file with its decoder shape and a batch on it, for tests below the engine.</summary>
+    public sealed class Decoder : IDisposable
+    {
+        public Decoder(string onnxFile, ModelConfig config)
+        {
+            var settings = new SessionSettings(IntraOpThreads: 1);
+            Session = OnnxSession.Open(onnxFile, settings);
+            Graph = DecoderGraph.Inspect(Session.Inputs, Session.Outputs, config);
+            Ops = new KvCacheOps(Graph.KvType, settings, Session.DeviceMemory);
+        }
+
+        public OnnxSession Session { get; }
+        public DecoderGraph Graph { get; }
+        public KvCacheOps Ops { get; }
+
+        public DecoderBatch NewBatch() => new(Session, Graph, Ops);
+
+        public void Dispose()
+        {
+            Ops.Dispose();
+            Session.Dispose();
+        }
+    }
 
     /// <summary>Runs a generation to the end and returns its updates and the ids it produced.</summary>
     public static (List<GenerationUpdate> Updates, List<int> Ids) Run(LocalChatModel model, IReadOnlyList<int> prompt, SamplingSettings sampling, CancellationToken cancel = default, Action<GenerationUpdate>? onUpdate = null)

@@ -31,7 +31,7 @@ public sealed class DemoModelFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await HubServer.StartAsync(nameof(DemoModelFixture), settings: new Dictionary<string, string?> { ["Inference:ApiKeys:ci"] = Key });
-        // The app's defaults: the runtime library where tools/fetch-onnxruntime.sh puts it, the CPU.
+        // The app's defaults: the ONNX Runtime native package of the build, the CPU.
         Direct = LocalChatModel.Load(Folder, new InferenceOptions());
     }
 

@@ -27,6 +27,8 @@ public sealed class ServingFixture : IAsyncLifetime
         Server = await HubServer.StartAsync(nameof(ServingFixture), settings: new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{port}",
+            // Two slots, so a few waiting requests are enough to see queueing and limits.
+            ["Inference:ConcurrentGenerationsPerModel"] = "2",
             ["Inference:ApiKeys:ci"] = Key,
             ["Inference:ApiKeys:limit"] = LimitKey,
             ["Inference:Remote:0:Id"] = RemoteId,
