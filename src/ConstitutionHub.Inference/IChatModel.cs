@@ -1,13 +1,20 @@
 namespace ConstitutionHub.Inference;
 
 /// <summary>
-/// A model that answers a conversation, token by token. Local ONNX models and remote OpenAI-compatible
-/// servers both look like this to the rest of the app, so chats, experiments and the /v1 surface never care
-/// where a model runs.
+/// A model that runs in this process and answers a conversation token by token with our own sampling settings: the
+/// ONNX engine (and the test doubles that stand in for it). The app never calls it directly: the catalog wraps it in
+/// <see cref="Serving.ChatModelClient"/>, an <see cref="Microsoft.Extensions.AI.IChatClient"/>, as it wraps remote
+/// servers in Microsoft.Extensions.AI.OpenAI's, so chats, experiments and the /v1 surface never care where a model runs.
 /// </summary>
 public interface IChatModel
 {
     ModelInfo Info { get; }
+
+    /// <summary>
+    /// Sampling for the fields a request leaves unset: the model's generation_config.json, then OpenAI's defaults, as
+    /// vLLM does. Our chat UI always sets every field (its house defaults), so these only reach /v1 callers.
+    /// </summary>
+    SamplingSettings Defaults => SamplingSettings.OpenAiDefaults;
 
     /// <summary>
     /// Streams the reply. Updates carry text deltas (never half a UTF-8 character), running token counts and,
@@ -43,6 +50,10 @@ public sealed record SamplingSettings(
     public const int MaxStopStrings = 8;
     public const int MaxStopStringLength = 64;
     public const int MaxNewTokensLimit = 4096;
+
+    /// <summary>OpenAI's defaults: temperature 1, no top-k, top-p or min-p cut, no penalty, as long as the context allows.</summary>
+    public static readonly SamplingSettings OpenAiDefaults =
+        new(Temperature: 1, TopK: 0, TopP: 1, MinP: 0, RepetitionPenalty: 1, MaxNewTokens: MaxNewTokensLimit);
 
     public static SamplingSettings Greedy(int maxNewTokens = 256) =>
         new(Temperature: 0, TopK: 0, TopP: 1, MinP: 0, RepetitionPenalty: 1, MaxNewTokens: maxNewTokens);
@@ -99,6 +110,8 @@ public static class FinishReasons
 /// </summary>
 /// <param name="WeightsSha256">Lowercase hex SHA-256 of the ONNX weights file ("" for remote models).</param>
 /// <param name="ExecutionProvider">"cpu", "cuda" or "remote".</param>
+/// <param name="Endpoint">A remote model's server (its /v1 address); null for local models.</param>
+/// <param name="RemoteModel">The model name the remote server knows it by.</param>
 public sealed record ModelInfo(
     string Id,
     string DisplayName,
@@ -108,7 +121,9 @@ public sealed record ModelInfo(
     string WeightsSha256,
     string ExecutionProvider,
     bool IsDemo,
-    string? Error = null)
+    string? Error = null,
+    string? Endpoint = null,
+    string? RemoteModel = null)
 {
     public bool IsAvailable => Error is null;
 }
@@ -121,8 +136,8 @@ public interface IModelCatalog
     /// <summary>The model to use when a caller does not choose (the demo model on a fresh install).</summary>
     string? DefaultModelId { get; }
 
-    /// <summary>The runnable model with this id, or null when unknown or broken.</summary>
-    IChatModel? Find(string id);
+    /// <summary>The runnable model with this id (behind the scheduler), or null when unknown or broken.</summary>
+    Microsoft.Extensions.AI.IChatClient? Find(string id);
 }
 
 /// <summary>An error meant for the person who asked: a stable code, a readable message, the field at fault.</summary>

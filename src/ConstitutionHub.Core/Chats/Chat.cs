@@ -170,7 +170,16 @@ public static partial class ChatDecisions
         if (p.PromptHash != TextLines.Sha256(p.SystemPrompt))
             throw new ValidationException("promptHash", "The prompt hash is not the SHA-256 of the system prompt text.");
         if (p.Model is null || string.IsNullOrWhiteSpace(p.Model.Id)) throw new ValidationException("model", "The model id is required.");
-        if (p.Model.FileSha256 is null || !Sha256Hex().IsMatch(p.Model.FileSha256))
+        if (p.Model.IsRemote)
+        {
+            if (!Uri.TryCreate(p.Model.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https") || endpoint.UserInfo.Length > 0)
+                throw new ValidationException("model", "A remote model's endpoint must be an absolute http(s) address without credentials.");
+            if (string.IsNullOrWhiteSpace(p.Model.RemoteModel))
+                throw new ValidationException("model", "A remote model records the model id its server knows it by.");
+            if (p.Model.FileSha256 is not "")
+                throw new ValidationException("model", "A remote model has no weights file here; its file hash is empty.");
+        }
+        else if (p.Model.FileSha256 is null || !Sha256Hex().IsMatch(p.Model.FileSha256))
             throw new ValidationException("model", "The model file hash must be 64 lowercase hexadecimal characters (SHA-256).");
         if (string.IsNullOrWhiteSpace(p.Model.ExecutionProvider)) throw new ValidationException("model", "The execution provider is required.");
         ValidateSampling(p.Sampling);

@@ -32,8 +32,15 @@ public sealed record SamplingRecord(
     long? Seed,
     IReadOnlyList<string> StopStrings);
 
-/// <summary>The model that wrote a reply: catalog id, SHA-256 of the weights file and where it ran.</summary>
-public sealed record ModelRecord(string Id, string FileSha256, string ExecutionProvider);
+/// <summary>
+/// The model that wrote a reply: catalog id, SHA-256 of the weights file and where it ran. A remote model has no
+/// weights file here: its <paramref name="FileSha256"/> is "" and it records the server it ran on and the model id that
+/// server knows it by instead.
+/// </summary>
+public sealed record ModelRecord(string Id, string FileSha256, string ExecutionProvider, string? Endpoint = null, string? RemoteModel = null)
+{
+    public bool IsRemote => Endpoint is not null;
+}
 
 /// <summary>
 /// Exactly what produced a reply: the constitution at one revision, the recipe (section id -> variant, "-" =

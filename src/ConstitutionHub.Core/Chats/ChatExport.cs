@@ -115,8 +115,9 @@ public static class ChatExport
             ? "default variants"
             : string.Join(", ", p.Recipe.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} → {c.Value}"))).Append('\n');
         md.Append("- System prompt: `").Append(p.PromptHash).Append('`').Append(promptHidden ? " (text hidden)" : "").Append('\n');
-        md.Append("- Model: ").Append(OneLine(p.Model.Id)).Append(" (file sha256 `").Append(p.Model.FileSha256).Append("`) on ")
-            .Append(OneLine(p.Model.ExecutionProvider)).Append('\n');
+        md.Append("- Model: ").Append(OneLine(p.Model.Id));
+        if (p.Model.IsRemote) md.Append(" (remote model `").Append(OneLine(p.Model.RemoteModel ?? "")).Append("` at ").Append(OneLine(p.Model.Endpoint!)).Append(")\n");
+        else md.Append(" (file sha256 `").Append(p.Model.FileSha256).Append("`) on ").Append(OneLine(p.Model.ExecutionProvider)).Append('\n');
         md.Append(Invariant, $"- Sampling: temperature {s.Temperature}, top-k {s.TopK}, top-p {s.TopP}, min-p {s.MinP}, ")
             .Append(Invariant, $"repetition penalty {s.RepetitionPenalty}, max new tokens {s.MaxNewTokens}, ")
             .Append("seed ").Append(s.Seed?.ToString(Invariant) ?? "per reply")
@@ -170,7 +171,7 @@ public static class ChatExport
         int? PromptTokens, int CompletionTokens, double? TimeToFirstTokenMs, double? TokensPerSecond, string? FinishReason, string? Error,
         long? Seed, ProvenanceJson? Provenance);
 
-    private sealed record ModelJson(string Id, string FileSha256, string ExecutionProvider);
+    private sealed record ModelJson(string Id, string FileSha256, string ExecutionProvider, string? Endpoint, string? RemoteModel);
 
     private sealed record SamplingJson(double Temperature, int TopK, double TopP, double MinP, double RepetitionPenalty, int MaxNewTokens,
         long? Seed, IReadOnlyList<string> StopStrings);
@@ -182,7 +183,7 @@ public static class ChatExport
         public static ProvenanceJson From(ChatProvenance p, bool hidePrompt) => new(
             p.ConstitutionId, p.Slug, p.Revision, new SortedDictionary<string, string>(p.Recipe.ToDictionary(), StringComparer.Ordinal),
             hidePrompt ? null : p.SystemPrompt, p.PromptHash,
-            new ModelJson(p.Model.Id, p.Model.FileSha256, p.Model.ExecutionProvider),
+            new ModelJson(p.Model.Id, p.Model.FileSha256, p.Model.ExecutionProvider, p.Model.Endpoint, p.Model.RemoteModel),
             new SamplingJson(p.Sampling.Temperature, p.Sampling.TopK, p.Sampling.TopP, p.Sampling.MinP, p.Sampling.RepetitionPenalty,
                 p.Sampling.MaxNewTokens, p.Sampling.Seed, p.Sampling.StopStrings));
     }

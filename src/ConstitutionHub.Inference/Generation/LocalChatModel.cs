@@ -49,6 +49,9 @@ public sealed class LocalChatModel : IChatModel, IDisposable
 
     public ModelInfo Info { get; }
 
+    /// <summary>generation_config.json's sampling fields over OpenAI's defaults (vLLM's rule), for requests that leave them unset.</summary>
+    public SamplingSettings Defaults => _folder.Config.Generation.Over(SamplingSettings.OpenAiDefaults);
+
     /// <summary>Models up to this size are read into memory so their logits can be limited to the last position.</summary>
     private const long RewriteLimitBytes = 1L << 30;
 

@@ -20,6 +20,12 @@ public sealed record ModelConfig(
     IReadOnlyList<int> EosTokenIds,
     int? BosTokenId)
 {
+    /// <summary>
+    /// The sampling fields of generation_config.json that vLLM takes as a model's defaults (temperature, top_k, top_p,
+    /// min_p, repetition_penalty, max_new_tokens); null where the file says nothing.
+    /// </summary>
+    public GenerationDefaults Generation { get; init; } = new();
+
     /// <summary>Parses config.json, then lets generation_config.json (when given) override the eos and bos ids.</summary>
     public static ModelConfig Parse(string configJson, string? generationConfigJson = null)
     {
@@ -42,11 +48,15 @@ public sealed record ModelConfig(
         }
         var eos = ReadIds(root, "eos_token_id") ?? ReadIds(text, "eos_token_id") ?? [];
         int? bos = ReadInt(root, "bos_token_id") ?? ReadInt(text, "bos_token_id");
+        var generation = new GenerationDefaults();
         if (generationConfigJson is not null)
         {
             using var gen = ParseObject(generationConfigJson, "generation_config.json");
-            eos = ReadIds(gen.RootElement, "eos_token_id") ?? eos;
-            bos = ReadInt(gen.RootElement, "bos_token_id") ?? bos;
+            var g = gen.RootElement;
+            eos = ReadIds(g, "eos_token_id") ?? eos;
+            bos = ReadInt(g, "bos_token_id") ?? bos;
+            generation = new GenerationDefaults(ReadDouble(g, "temperature"), ReadInt(g, "top_k"), ReadDouble(g, "top_p"),
+                ReadDouble(g, "min_p"), ReadDouble(g, "repetition_penalty"), ReadInt(g, "max_new_tokens"));
         }
         string modelType = ReadString(root, "model_type") ?? ReadString(text, "model_type") ?? "unknown";
         return new ModelConfig(
@@ -55,7 +65,7 @@ public sealed record ModelConfig(
             Int("max_position_embeddings", 2048),
             Int("vocab_size"),
             ReadBool(root, "tie_word_embeddings") ?? ReadBool(text, "tie_word_embeddings") ?? false,
-            eos, bos);
+            eos, bos) { Generation = generation };
     }
 
     private static JsonDocument ParseObject(string json, string file)
@@ -80,6 +90,9 @@ public sealed record ModelConfig(
     private static int? ReadInt(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : null;
 
+    private static double? ReadDouble(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
     private static string? ReadString(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
@@ -96,5 +109,38 @@ public sealed record ModelConfig(
             return v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out _)).Select(x => x.GetInt32()).ToList();
         }
         return null;
+    }
+}
+
+/// <summary>Sampling defaults a model folder's generation_config.json gives; null fields were not given.</summary>
+public sealed record GenerationDefaults(
+    double? Temperature = null,
+    int? TopK = null,
+    double? TopP = null,
+    double? MinP = null,
+    double? RepetitionPenalty = null,
+    int? MaxNewTokens = null)
+{
+    /// <summary>These over <paramref name="fallback"/>; values out of range are ignored (the file is untrusted).</summary>
+    public SamplingSettings Over(SamplingSettings fallback)
+    {
+        var result = fallback with
+        {
+            Temperature = Temperature ?? fallback.Temperature,
+            TopK = TopK ?? fallback.TopK,
+            TopP = TopP ?? fallback.TopP,
+            MinP = MinP ?? fallback.MinP,
+            RepetitionPenalty = RepetitionPenalty ?? fallback.RepetitionPenalty,
+            MaxNewTokens = MaxNewTokens is > 0 and var n ? Math.Min(n, SamplingSettings.MaxNewTokensLimit) : fallback.MaxNewTokens,
+        };
+        try
+        {
+            result.Validate();
+            return result;
+        }
+        catch (InferenceException)
+        {
+            return fallback;
+        }
     }
 }

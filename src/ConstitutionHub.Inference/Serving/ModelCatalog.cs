@@ -1,24 +1,25 @@
 using System.Text.RegularExpressions;
 using ConstitutionHub.Inference.Remote;
+using Microsoft.Extensions.AI;
 
 namespace ConstitutionHub.Inference.Serving;
 
 /// <summary>
 /// The models found at start: local ones from the scanner (when the local engine is present) and remote ones
-/// from configuration. Every runnable model sits behind the one shared <see cref="GenerationScheduler"/>, so the
-/// per-user limit counts across all of them. A broken entry keeps its place with an error and never stops the
+/// from configuration, every one an <see cref="IChatClient"/> behind the one shared <see cref="GenerationScheduler"/>,
+/// so the per-user limit counts across all of them. A broken entry keeps its place with an error and never stops the
 /// others.
 /// </summary>
 public sealed partial class ModelCatalog : IModelCatalog
 {
-    private readonly Dictionary<string, IChatModel> runnable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IChatClient> runnable = new(StringComparer.Ordinal);
 
     public ModelCatalog(InferenceOptions options, GenerationScheduler scheduler, ILocalModelScanner? scanner = null,
-        Func<RemoteModelOptions, ModelInfo, IChatModel>? remoteFactory = null)
+        Func<RemoteModelOptions, ModelInfo, IChatClient>? remoteFactory = null)
     {
-        remoteFactory ??= (remote, info) => new RemoteChatModel(remote, info);
-        var found = new List<LoadedModel>();
-        if (scanner is not null) found.AddRange(scanner.Scan(options));
+        remoteFactory ??= (remote, info) => RemoteChatClient.Create(remote, info);
+        var found = new List<(ModelInfo Info, IChatClient? Client)>();
+        if (scanner is not null) found.AddRange(scanner.Scan(options).Select(m => (m.Info, m.Model is null ? null : (IChatClient?)new ChatModelClient(m.Model))));
         for (var i = 0; i < options.Remote.Count; i++) found.Add(Remote(options.Remote[i], i, remoteFactory));
 
         var models = new List<ModelInfo>();
@@ -35,7 +36,7 @@ public sealed partial class ModelCatalog : IModelCatalog
                 continue;
             }
             models.Add(info);
-            if (info.IsAvailable) runnable[info.Id] = new ScheduledChatModel(model!, scheduler);
+            if (info.IsAvailable) runnable[info.Id] = new ScheduledChatClient(model!, info, scheduler);
         }
         Models = models;
         DefaultModelId = models.FirstOrDefault(m => m.IsAvailable && m.IsDemo)?.Id ?? models.FirstOrDefault(m => m.IsAvailable)?.Id;
@@ -44,7 +45,7 @@ public sealed partial class ModelCatalog : IModelCatalog
     public IReadOnlyList<ModelInfo> Models { get; }
     public string? DefaultModelId { get; }
 
-    public IChatModel? Find(string id) => runnable.GetValueOrDefault(id);
+    public IChatClient? Find(string id) => runnable.GetValueOrDefault(id);
 
     /// <summary>Letters, digits and . _ - : / (OpenAI-style names such as org/model:tag), at most 128 characters.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,127}$")]
@@ -67,21 +68,22 @@ public sealed partial class ModelCatalog : IModelCatalog
         return null;
     }
 
-    private static LoadedModel Remote(RemoteModelOptions remote, int index, Func<RemoteModelOptions, ModelInfo, IChatModel> factory)
+    private static (ModelInfo, IChatClient?) Remote(RemoteModelOptions remote, int index, Func<RemoteModelOptions, ModelInfo, IChatClient> factory)
     {
         var error = ValidateRemote(remote, index);
         var id = IsValidId(remote.Id ?? "") ? remote.Id! : $"remote-{index}";
         var name = string.IsNullOrEmpty(remote.RemoteModel) ? id : remote.RemoteModel;
         var host = Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out var uri) ? uri.Authority : remote.Endpoint;
-        var info = new ModelInfo(id, $"{name} at {host}", "remote", 0, Math.Max(remote.ContextLength, 0), "", "remote", IsDemo: false, error);
-        if (error is not null) return new LoadedModel(info, null);
+        var info = new ModelInfo(id, $"{name} at {host}", "remote", 0, Math.Max(remote.ContextLength, 0), "", "remote", IsDemo: false, error,
+            Endpoint: remote.Endpoint, RemoteModel: name);
+        if (error is not null) return (info, null);
         try
         {
-            return new LoadedModel(info, factory(remote, info));
+            return (info, factory(remote, info));
         }
         catch (Exception e) when (e is ArgumentException or UriFormatException or InvalidOperationException)
         {
-            return new LoadedModel(info with { Error = $"{InferenceOptions.Section}:Remote:{index}: {e.Message}" }, null);
+            return (info with { Error = $"{InferenceOptions.Section}:Remote:{index}: {e.Message}" }, null);
         }
     }
 }

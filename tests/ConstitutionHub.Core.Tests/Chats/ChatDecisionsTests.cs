@@ -120,6 +120,21 @@ public sealed class ChatDecisionsTests
             Provenance() with { Model = ChatTestHost.TinyModel with { FileSha256 = "abc" } }));
 
     [Fact]
+    public void When_a_chat_starts_on_a_remote_model_then_its_endpoint_and_remote_id_are_its_provenance()
+    {
+        var remote = new ModelRecord("gpu-qwen", "", "remote", "http://gpu-worker:8000/v1", "Qwen/Qwen2.5-7B-Instruct");
+        var started = ChatDecisions.Start(ChatId, "local:ada", "Ada", null, Provenance() with { Model = remote });
+        Assert.Equal(remote, started.Provenance.Model);
+
+        Refused("model", "without credentials", () => ChatDecisions.Start(ChatId, "local:ada", "Ada", null,
+            Provenance() with { Model = remote with { Endpoint = "http://user:secret@gpu-worker:8000/v1" } }));
+        Refused("model", "model id its server knows", () => ChatDecisions.Start(ChatId, "local:ada", "Ada", null,
+            Provenance() with { Model = remote with { RemoteModel = " " } }));
+        Refused("model", "file hash is empty", () => ChatDecisions.Start(ChatId, "local:ada", "Ada", null,
+            Provenance() with { Model = remote with { FileSha256 = new string('0', 64) } }));
+    }
+
+    [Fact]
     public void Given_a_chat_when_a_reply_runs_with_the_same_settings_then_no_override_is_recorded_but_a_different_one_is()
     {
         var state = StartedChat().Apply(new UserMessagePosted(Question, null, "Hello?"));

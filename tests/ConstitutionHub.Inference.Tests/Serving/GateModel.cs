@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.AI;
 
 namespace ConstitutionHub.Inference.Tests.Serving;
 
@@ -58,16 +59,17 @@ internal sealed class GateRun(GenerationRequest request)
 /// <summary>Reads one request's stream in the background, so a test can watch its updates arrive.</summary>
 internal sealed class Consumer
 {
-    private readonly Channel<GenerationUpdate> updates = Channel.CreateUnbounded<GenerationUpdate>();
+    private readonly Channel<ChatResponseUpdate> updates = Channel.CreateUnbounded<ChatResponseUpdate>();
 
-    public Consumer(IChatModel model, string user, CancellationToken cancellationToken = default, SamplingSettings? sampling = null)
+    public Consumer(IChatClient model, string user, CancellationToken cancellationToken = default, SamplingSettings? sampling = null)
     {
-        var request = new GenerationRequest([new ChatMessage("user", "hi")], sampling ?? SamplingSettings.Greedy(16), user);
+        var options = HubChat.Options(sampling ?? SamplingSettings.Greedy(16), user);
         Done = Task.Run(async () =>
         {
             try
             {
-                await foreach (var update in model.StreamAsync(request, cancellationToken)) updates.Writer.TryWrite(update);
+                await foreach (var update in model.GetStreamingResponseAsync([new Microsoft.Extensions.AI.ChatMessage(ChatRole.User, "hi")], options, cancellationToken))
+                    updates.Writer.TryWrite(update);
             }
             finally
             {
@@ -78,7 +80,7 @@ internal sealed class Consumer
 
     public Task Done { get; }
 
-    public async Task<GenerationUpdate> NextAsync() => await updates.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    public async Task<ChatResponseUpdate> NextAsync() => await updates.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
     /// <summary>Queue positions seen until the first token arrives.</summary>
     public async Task<List<int>> PositionsUntilRunningAsync()

@@ -4,11 +4,15 @@ namespace ConstitutionHub.Inference.Tests.Serving;
 
 public sealed class GenerationSchedulerTests
 {
-    private static (GenerationScheduler Scheduler, GateModel Gate, ScheduledChatModel Model) Setup(int slots = 1, int perUser = 10, int maxQueue = 64, bool autoFinish = false)
+    private static readonly Microsoft.Extensions.AI.ChatMessage[] Hi = [new(Microsoft.Extensions.AI.ChatRole.User, "hi")];
+
+    private static ScheduledChatClient Scheduled(GateModel gate, GenerationScheduler scheduler) => new(new ChatModelClient(gate), gate.Info, scheduler);
+
+    private static (GenerationScheduler Scheduler, GateModel Gate, ScheduledChatClient Model) Setup(int slots = 1, int perUser = 10, int maxQueue = 64, bool autoFinish = false)
     {
         var scheduler = new GenerationScheduler(new InferenceOptions { ConcurrentGenerationsPerModel = slots, PerUserLimit = perUser, MaxQueueLength = maxQueue });
         var gate = new GateModel { AutoFinish = autoFinish };
-        return (scheduler, gate, new ScheduledChatModel(gate, scheduler));
+        return (scheduler, gate, Scheduled(gate, scheduler));
     }
 
     private static async Task Eventually(Func<bool> condition, string what)
@@ -66,7 +70,7 @@ public sealed class GenerationSchedulerTests
         var mine = await gate.NextStartAsync();
         Assert.Equal("dee", mine.User);
         var token = await watched.NextAsync();
-        Assert.Equal("hello", token.TextDelta);
+        Assert.Equal("hello", token.Text);
         Assert.Null(token.QueuePosition);
         mine.Finish();
         await Task.WhenAll(ahead.Select(c => c.Done).Append(running.Done).Append(watched.Done)).WaitAsync(TimeSpan.FromSeconds(10));
@@ -130,7 +134,7 @@ public sealed class GenerationSchedulerTests
     {
         var scheduler = new GenerationScheduler(new InferenceOptions { ConcurrentGenerationsPerModel = 1, PerUserLimit = 2 });
         var (gateA, gateB) = (new GateModel("a"), new GateModel("b"));
-        var (modelA, modelB) = (new ScheduledChatModel(gateA, scheduler), new ScheduledChatModel(gateB, scheduler));
+        var (modelA, modelB) = (Scheduled(gateA, scheduler), Scheduled(gateB, scheduler));
         var running = new Consumer(modelA, "ann");
         var run = await gateA.NextStartAsync();
         var queuedElsewhere = new Consumer(modelB, "bob");
@@ -219,11 +223,9 @@ public sealed class GenerationSchedulerTests
     public async Task A_reader_that_stops_early_frees_its_slot()
     {
         var (scheduler, gate, model) = Setup(slots: 1, perUser: 1);
-        var request = new GenerationRequest([new ChatMessage("user", "hi")], SamplingSettings.Greedy(), "ann");
-
-        await foreach (var update in model.StreamAsync(request, CancellationToken.None))
+        await foreach (var update in model.GetStreamingResponseAsync(Hi, HubChat.Options(SamplingSettings.Greedy(), "ann"), CancellationToken.None))
         {
-            Assert.Equal("hello", update.TextDelta);
+            Assert.Equal("hello", update.Text);
             Assert.Equal(new ModelLoad(1, 0), scheduler.Load("gate"));
             break;
         }
@@ -243,7 +245,7 @@ public sealed class GenerationSchedulerTests
         using var cancel = new CancellationTokenSource();
         var consumer = new Consumer(model, "ann", cancel.Token);
         await gate.NextStartAsync();
-        Assert.Equal("hello", (await consumer.NextAsync()).TextDelta);
+        Assert.Equal("hello", (await consumer.NextAsync()).Text);
 
         cancel.Cancel();
 
@@ -273,14 +275,13 @@ public sealed class GenerationSchedulerTests
     {
         var scheduler = new GenerationScheduler(new InferenceOptions { ConcurrentGenerationsPerModel = 2, PerUserLimit = 50, MaxQueueLength = 1000 });
         var gates = Enumerable.Range(0, 3).Select(i => new GateModel($"m{i}") { AutoFinish = true }).ToList();
-        var models = gates.Select(g => new ScheduledChatModel(g, scheduler)).ToList();
+        var models = gates.Select(g => Scheduled(g, scheduler)).ToList();
         var tokens = 0;
 
         await Task.WhenAll(Enumerable.Range(0, 600).Select(i => Task.Run(async () =>
         {
-            var request = new GenerationRequest([new ChatMessage("user", "hi")], SamplingSettings.Greedy(), $"user{i % 20}");
-            await foreach (var update in models[i % 3].StreamAsync(request, CancellationToken.None))
-                if (update.TextDelta.Length > 0) Interlocked.Increment(ref tokens);
+            await foreach (var update in models[i % 3].GetStreamingResponseAsync(Hi, HubChat.Options(SamplingSettings.Greedy(), $"user{i % 20}"), CancellationToken.None))
+                if (update.Text.Length > 0) Interlocked.Increment(ref tokens);
         }))).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1200, tokens);

@@ -28,7 +28,7 @@ public sealed class ModelCatalogTests
         var catalog = Catalog(new FixedScanner(Local("big"), Broken("broken-demo", demo: true), Local("demo", demo: true)));
 
         Assert.Equal("demo", catalog.DefaultModelId);
-        Assert.IsType<ScheduledChatModel>(catalog.Find("big"));
+        Assert.IsType<ScheduledChatClient>(catalog.Find("big"));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ModelCatalogTests
         Assert.Equal(2, catalog.Models.Count);
         Assert.True(catalog.Models[0].IsAvailable);
         Assert.Contains("already uses the id 'same'", catalog.Models[1].Error, StringComparison.Ordinal);
-        Assert.Equal("cpu", catalog.Find("same")!.Info.ExecutionProvider);
+        Assert.Equal("cpu", Assert.IsType<ScheduledChatClient>(catalog.Find("same")).Info.ExecutionProvider);
     }
 
     [Theory]

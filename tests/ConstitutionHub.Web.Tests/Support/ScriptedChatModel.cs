@@ -69,7 +69,8 @@ public sealed class ScriptedModelCatalog(params ScriptedChatModel[] models) : IM
 {
     public IReadOnlyList<ModelInfo> Models => models.Select(m => m.Info).ToList();
     public string? DefaultModelId => models.FirstOrDefault(m => m.Info.IsDemo)?.Info.Id;
-    public IChatModel? Find(string id) => models.FirstOrDefault(m => m.Info.Id == id);
+    public Microsoft.Extensions.AI.IChatClient? Find(string id) =>
+        models.FirstOrDefault(m => m.Info.Id == id) is { } model ? new ConstitutionHub.Inference.Serving.ChatModelClient(model) : null;
 
     public void Register(WebApplicationBuilder builder) => builder.Services.AddSingleton<IModelCatalog>(this);
 }

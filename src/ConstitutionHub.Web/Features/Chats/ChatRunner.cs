@@ -4,6 +4,8 @@ using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Inference;
+using Microsoft.Extensions.AI;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
 namespace ConstitutionHub.Web.Features.Chats;
 
@@ -140,21 +142,20 @@ public sealed class ChatRunner : IHostedService
     {
         var batcher = new ReplyBatcher();
         var ct = job.Cancellation.Token;
-        GenerationUpdate? last = null;
+        var last = new ReplyOutcome();
         try
         {
-            var (model, request) = await PrepareAsync(job, ct);
-            await foreach (var update in model.StreamAsync(request, ct))
+            var (model, messages, options) = await PrepareAsync(job, ct);
+            await foreach (var update in model.GetStreamingResponseAsync(messages, options, ct))
             {
-                if (update.QueuePosition is { } position && update.TextDelta.Length == 0 && update.FinishReason is null)
+                if (update.QueuePosition is { } position)
                 {
                     SetQueue(job, position);
                     continue;
                 }
                 if (job.QueuePosition is not null) SetQueue(job, null);
-                last = update;
-                batcher.Add(update.TextDelta, update.CompletionTokens);
-                if (update.FinishReason is not null) break;
+                last.Observe(update);
+                batcher.Add(update.Text, last.CompletionTokens);
                 if (batcher.IsDue) await FlushAsync(job, batcher, CancellationToken.None);
             }
             await FlushAsync(job, batcher, CancellationToken.None);
@@ -196,20 +197,51 @@ public sealed class ChatRunner : IHostedService
         }
     }
 
-    private async Task<(IChatModel Model, GenerationRequest Request)> PrepareAsync(RunningReply job, CancellationToken ct)
+    /// <summary>The model, the conversation up to the user's turn and every sampling setting of the chat (house
+    /// defaults included: a chat never takes a model's own defaults, so its provenance says exactly what ran).</summary>
+    private async Task<(IChatClient Model, List<AiChatMessage> Messages, ChatOptions Options)> PrepareAsync(RunningReply job, CancellationToken ct)
     {
         var thread = await queries.ThreadAsync(job.ChatId, job.ReplyId, ct) ?? throw new NotFoundException("No such chat.");
         var provenance = job.Provenance ?? thread.Provenance;
         var model = Catalog.Find(provenance.Model.Id) ?? throw new InferenceException("model_unavailable",
             Catalog.Models.FirstOrDefault(m => m.Id == provenance.Model.Id)?.Error ?? $"The model '{provenance.Model.Id}' is not available on this server.");
-        var messages = new List<ChatMessage> { new("system", provenance.SystemPrompt) };
+        var messages = new List<AiChatMessage> { new(Microsoft.Extensions.AI.ChatRole.System, provenance.SystemPrompt) };
         foreach (var m in ChatTree.PathTo(thread.Messages, job.UserMessageId))
-            messages.Add(new ChatMessage(m.Role == ChatRole.User ? "user" : "assistant", m.Text));
+            messages.Add(new AiChatMessage(m.Role == Core.Chats.ChatRole.User ? Microsoft.Extensions.AI.ChatRole.User : Microsoft.Extensions.AI.ChatRole.Assistant, m.Text));
         var s = provenance.Sampling;
         var sampling = new SamplingSettings(s.Temperature, s.TopK, s.TopP, s.MinP, s.RepetitionPenalty, s.MaxNewTokens, ReplySeed.For(s, job.ReplyId),
             s.StopStrings.Count == 0 ? null : s.StopStrings);
         sampling.Validate();
-        return (model, new GenerationRequest(messages, sampling, job.Owner.Id));
+        return (model, messages, HubChat.Options(sampling, job.Owner.Id));
+    }
+
+    /// <summary>What the stream said about the reply: the finish reason, token counts and timings.</summary>
+    private sealed class ReplyOutcome
+    {
+        public string? FinishReason { get; private set; }
+        public int PromptTokens { get; private set; }
+        public int CompletionTokens { get; private set; }
+        public double? TimeToFirstTokenMs { get; private set; }
+        public double TokensPerSecond { get; private set; }
+
+        public void Observe(ChatResponseUpdate update)
+        {
+            if (update.CompletionTokens is { } tokens) CompletionTokens = tokens;
+            if (update.Usage is { } usage)
+            {
+                PromptTokens = (int)(usage.InputTokenCount ?? PromptTokens);
+                CompletionTokens = (int)(usage.OutputTokenCount ?? CompletionTokens);
+            }
+            if (update.FinishReason is { } reason)
+            {
+                // content_filter and tool_calls end the text too; our transcripts know stop, length and cancelled.
+                FinishReason = reason == ChatFinishReason.Length ? FinishReasons.Length
+                    : reason == HubChat.Cancelled ? FinishReasons.Cancelled
+                    : FinishReasons.Stop;
+            }
+            if (update.TimeToFirstTokenMs is { } ttft) TimeToFirstTokenMs = ttft;
+            if (update.TokensPerSecond is { } tps && double.IsFinite(tps) && tps >= 0) TokensPerSecond = tps;
+        }
     }
 
     private async Task FlushAsync(RunningReply job, ReplyBatcher batcher, CancellationToken ct)
@@ -218,19 +250,17 @@ public sealed class ChatRunner : IHostedService
         await commands.AppendTokensAsync(Actor.System, job.ChatId, job.ReplyId, batch.TextDelta, batch.CompletionTokens, Guid.NewGuid(), ct);
     }
 
-    private Task FinishAsync(RunningReply job, GenerationUpdate? last)
+    private Task FinishAsync(RunningReply job, ReplyOutcome last)
     {
-        var reason = last?.FinishReason ?? FinishReasons.Stop;
-        if (reason == "error") return FailAsync(job, "The model reported an error while writing this reply. The text so far is kept.");
+        var reason = last.FinishReason ?? FinishReasons.Stop;
         if (!ChatDecisions.FinishReasons.Contains(reason))
             return FailAsync(job, $"The model stopped for a reason this app does not know ('{reason}'). The text so far is kept.");
         return CompleteAsync(job, reason, last);
     }
 
-    private Task CompleteAsync(RunningReply job, string reason, GenerationUpdate? last) =>
-        TryAsync(job, () => commands.CompleteReplyAsync(Actor.System, job.ChatId, job.ReplyId, reason, last?.PromptTokens ?? 0,
-            last?.CompletionTokens ?? 0, last?.TimeToFirstTokenMs, last is { TokensPerSecond: var tps } && double.IsFinite(tps) && tps >= 0 ? tps : 0,
-            Guid.NewGuid()), "complete");
+    private Task CompleteAsync(RunningReply job, string reason, ReplyOutcome last) =>
+        TryAsync(job, () => commands.CompleteReplyAsync(Actor.System, job.ChatId, job.ReplyId, reason, last.PromptTokens,
+            last.CompletionTokens, last.TimeToFirstTokenMs, last.TokensPerSecond, Guid.NewGuid()), "complete");
 
     private Task FailAsync(RunningReply job, string error) =>
         TryAsync(job, () => commands.FailReplyAsync(Actor.System, job.ChatId, job.ReplyId, error, Guid.NewGuid()), "record the failure of");
@@ -348,6 +378,6 @@ public sealed class ChatRunner : IHostedService
         public static readonly NoModels Instance = new();
         public IReadOnlyList<ModelInfo> Models => [];
         public string? DefaultModelId => null;
-        public IChatModel? Find(string id) => null;
+        public IChatClient? Find(string id) => null;
     }
 }

@@ -42,9 +42,11 @@ public sealed class SamplingForm
 
 public static class ModelRecords
 {
-    /// <summary>Remote models have no weights file; the transcript records an all-zero hash for them.</summary>
-    public static readonly string NoWeightsFile = new('0', 64);
+    /// <summary>A local model by its weights' hash; a remote one by its server (without credentials or query) and the model id there.</summary>
+    public static ModelRecord From(ModelInfo info) => info.Endpoint is { } endpoint
+        ? new(info.Id, "", info.ExecutionProvider, PublicEndpoint(endpoint), info.RemoteModel ?? info.Id)
+        : new(info.Id, info.WeightsSha256, info.ExecutionProvider);
 
-    public static ModelRecord From(ModelInfo info) =>
-        new(info.Id, string.IsNullOrEmpty(info.WeightsSha256) ? NoWeightsFile : info.WeightsSha256, info.ExecutionProvider);
+    private static string PublicEndpoint(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : endpoint;
 }

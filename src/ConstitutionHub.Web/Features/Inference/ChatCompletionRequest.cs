@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ConstitutionHub.Inference;
+using Microsoft.Extensions.AI;
+using ChatMessage = ConstitutionHub.Inference.ChatMessage;
 
 namespace ConstitutionHub.Web.Features.Inference;
 
@@ -15,19 +17,25 @@ public sealed class OpenAiError(int status, string message, string type, string?
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
 }
 
-/// <summary>A parsed <c>POST /v1/chat/completions</c> body.</summary>
-public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessage> Messages, SamplingSettings Sampling, bool Stream, bool IncludeUsage)
+/// <summary>
+/// A parsed <c>POST /v1/chat/completions</c> body. <see cref="Options"/> holds only what the caller set: the model fills
+/// the rest from its generation_config.json, then OpenAI's defaults (as vLLM does), never from our chat UI's defaults.
+/// </summary>
+public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions Options, bool Stream, bool IncludeUsage)
 {
+    /// <summary>The conversation as Microsoft.Extensions.AI messages.</summary>
+    public List<Microsoft.Extensions.AI.ChatMessage> AiMessages() =>
+        Messages.Select(m => new Microsoft.Extensions.AI.ChatMessage(new ChatRole(m.Role), m.Content)).ToList();
+
     public const int MaxMessages = 200;
     private static readonly HashSet<string> Roles = ["system", "user", "assistant"];
 
     /// <summary>
-    /// Reads the body field by field so every refusal names the parameter at fault. Unset sampling fields take
-    /// the house defaults of <see cref="SamplingSettings"/>, not OpenAI's (temperature 1, no top_p cut).
-    /// Unknown fields are ignored, as most OpenAI-compatible servers do; fields that would change the answer's
-    /// shape in a way we cannot honour (n > 1, tools) are refused.
+    /// Reads the body field by field so every refusal names the parameter at fault. Unknown fields are ignored, as most
+    /// OpenAI-compatible servers do; fields that would change the answer's shape in a way we cannot honour (tools) are
+    /// refused.
     /// </summary>
-    public static ChatCompletionRequest Parse(JsonElement body)
+    public static ChatCompletionRequest Parse(JsonElement body, string user)
     {
         if (body.ValueKind != JsonValueKind.Object) throw OpenAiError.Invalid("The body must be a JSON object.", null);
 
@@ -37,20 +45,23 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
         if (body.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0)
             throw OpenAiError.Invalid("Tools are not supported by these models.", "tools");
 
-        var defaults = new SamplingSettings();
         var maxTokensParam = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
-        var sampling = new SamplingSettings(
-            Temperature: Number(body, "temperature") ?? defaults.Temperature,
-            TopK: Int(body, "top_k") ?? defaults.TopK,
-            TopP: Number(body, "top_p") ?? defaults.TopP,
-            MinP: Number(body, "min_p") ?? defaults.MinP,
-            RepetitionPenalty: Number(body, "repetition_penalty") ?? defaults.RepetitionPenalty,
-            MaxNewTokens: Int(body, "max_completion_tokens") ?? Int(body, "max_tokens") ?? defaults.MaxNewTokens,
-            Seed: Long(body, "seed"),
-            StopStrings: Stop(body));
+        var options = new ChatOptions
+        {
+            Temperature = (float?)Number(body, "temperature"),
+            TopK = Int(body, "top_k"),
+            TopP = (float?)Number(body, "top_p"),
+            MaxOutputTokens = Int(body, "max_completion_tokens") ?? Int(body, "max_tokens"),
+            Seed = Long(body, "seed"),
+            StopSequences = Stop(body)?.ToList(),
+            AdditionalProperties = new AdditionalPropertiesDictionary { [HubChat.UserKey] = user },
+        };
+        if (Number(body, "min_p") is { } minP) options.AdditionalProperties[HubChat.MinPKey] = minP;
+        if (Number(body, "repetition_penalty") is { } penalty) options.AdditionalProperties[HubChat.RepetitionPenaltyKey] = penalty;
         try
         {
-            sampling.Validate();
+            // The fields given must be valid on their own; the model's defaults fill the others.
+            HubChat.Sampling(options, SamplingSettings.OpenAiDefaults).Validate();
         }
         catch (InferenceException e)
         {
@@ -61,7 +72,7 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
         var stream = Bool(body, "stream") ?? false;
         var includeUsage = body.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind == JsonValueKind.Object
             && Bool(streamOptions, "include_usage", "stream_options.include_usage") == true;
-        return new ChatCompletionRequest(model, messages, sampling, stream, includeUsage);
+        return new ChatCompletionRequest(model, messages, options, stream, includeUsage);
     }
 
     private static List<ChatMessage> ReadMessages(JsonElement body)

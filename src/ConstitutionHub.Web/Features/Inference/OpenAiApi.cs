@@ -4,6 +4,7 @@ using System.Text.Json;
 using ConstitutionHub.Inference;
 using ConstitutionHub.Inference.Serving;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.AI;
 
 namespace ConstitutionHub.Web.Features.Inference;
 
@@ -57,17 +58,16 @@ public static class OpenAiApi
         await Answer(http, async () =>
         {
             var user = Authenticate(http, keys);
-            var call = ChatCompletionRequest.Parse(await ReadBodyAsync(http));
+            var call = ChatCompletionRequest.Parse(await ReadBodyAsync(http), user);
             var model = Resolve(catalog, call.Model);
-            var request = new GenerationRequest(call.Messages, call.Sampling, user);
             var id = $"chatcmpl-{Guid.NewGuid():N}";
             // A client that disconnects aborts the request, which cancels the generation and frees its slot.
-            await using var updates = model.StreamAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+            await using var updates = model.GetStreamingResponseAsync(call.AiMessages(), call.Options, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
             // Nothing is written before the first update, so refusals (limits, bad prompts) keep their status code.
             if (!await updates.MoveNextAsync())
-                throw new InferenceException("model_error", $"{model.Info.Id} ended without an answer.");
-            if (call.Stream) await StreamAsync(http, id, model.Info.Id, call.IncludeUsage, updates);
-            else await CompleteAsync(http, id, model.Info.Id, updates);
+                throw new InferenceException("model_error", $"{call.Model} ended without an answer.");
+            if (call.Stream) await StreamAsync(http, id, call.Model, call.IncludeUsage, updates);
+            else await CompleteAsync(http, id, call.Model, updates);
         });
     }
 
@@ -88,7 +88,7 @@ public static class OpenAiApi
         throw new OpenAiError(401, "Sign in, or send an API key as Authorization: Bearer <key>.", "invalid_request_error", null, "missing_api_key");
     }
 
-    private static IChatModel Resolve(IModelCatalog catalog, string id)
+    private static IChatClient Resolve(IModelCatalog catalog, string id)
     {
         if (catalog.Find(id) is { } model) return model;
         if (catalog.Models.FirstOrDefault(m => m.Id == id) is { Error: { } error })
@@ -120,23 +120,45 @@ public static class OpenAiApi
     private static OpenAiError TooLarge() =>
         new(413, $"The body is larger than {MaxBodyBytes:N0} bytes.", "invalid_request_error", null, "request_too_large");
 
-    private static async Task CompleteAsync(HttpContext http, string id, string model, IAsyncEnumerator<GenerationUpdate> updates)
+    private static async Task CompleteAsync(HttpContext http, string id, string model, IAsyncEnumerator<ChatResponseUpdate> updates)
     {
         var text = new StringBuilder();
-        var last = updates.Current;
+        var last = new Outcome();
         do
         {
-            last = updates.Current;
-            text.Append(last.TextDelta);
+            last.Observe(updates.Current);
+            text.Append(updates.Current.Text);
         }
         while (await updates.MoveNextAsync());
 
         await WriteJson(http, 200, new
         {
             id, @object = "chat.completion", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model,
-            choices = new[] { new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = FinishReason(last) } },
-            usage = Usage(last),
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = last.FinishReason } },
+            usage = last.Usage(),
         });
+    }
+
+    /// <summary>The finish reason and token counts of a reply, as its updates tell them.</summary>
+    private sealed class Outcome
+    {
+        private long prompt, completion;
+
+        /// <summary>"cancelled" is ours, not OpenAI's; it only happens when the caller went away, so "stop" is as good.</summary>
+        public string FinishReason { get; private set; } = "stop";
+
+        public void Observe(ChatResponseUpdate update)
+        {
+            if (update.FinishReason is { } reason) FinishReason = reason == ChatFinishReason.Length ? "length" : "stop";
+            if (update.CompletionTokens is { } tokens) completion = tokens;
+            if (update.Usage is { } usage)
+            {
+                prompt = usage.InputTokenCount ?? prompt;
+                completion = usage.OutputTokenCount ?? completion;
+            }
+        }
+
+        public object Usage() => new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
     }
 
     /// <summary>
@@ -144,7 +166,7 @@ public static class OpenAiApi
     /// the usage chunk when asked for, then <c>[DONE]</c>. Queue positions go out as SSE comments, which OpenAI
     /// clients skip, and which keep proxies from closing a connection that waits its turn.
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, string id, string model, bool includeUsage, IAsyncEnumerator<GenerationUpdate> updates)
+    private static async Task StreamAsync(HttpContext http, string id, string model, bool includeUsage, IAsyncEnumerator<ChatResponseUpdate> updates)
     {
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
@@ -152,7 +174,7 @@ public static class OpenAiApi
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var sentRole = false;
-        var last = updates.Current;
+        var last = new Outcome();
 
         object Chunk(object delta, string? finish) => new
         {
@@ -166,14 +188,14 @@ public static class OpenAiApi
             do
             {
                 var update = updates.Current;
-                last = update;
                 if (update.QueuePosition is { } ahead)
                 {
                     await WriteEvent(http, $": queued, {ahead} ahead");
                     continue;
                 }
-                if (update.TextDelta.Length == 0) continue;
-                var delta = sentRole ? (object)new { content = update.TextDelta } : new { role = "assistant", content = update.TextDelta };
+                last.Observe(update);
+                if (update.Text.Length == 0) continue;
+                var delta = sentRole ? (object)new { content = update.Text } : new { role = "assistant", content = update.Text };
                 sentRole = true;
                 await WriteData(http, Chunk(delta, null));
             }
@@ -187,20 +209,11 @@ public static class OpenAiApi
             return;
         }
 
-        await WriteData(http, Chunk(sentRole ? new { } : new { role = "assistant", content = "" }, FinishReason(last)));
+        await WriteData(http, Chunk(sentRole ? new { } : new { role = "assistant", content = "" }, last.FinishReason));
         if (includeUsage)
-            await WriteData(http, new { id, @object = "chat.completion.chunk", created, model, choices = Array.Empty<object>(), usage = Usage(last) });
+            await WriteData(http, new { id, @object = "chat.completion.chunk", created, model, choices = Array.Empty<object>(), usage = last.Usage() });
         await WriteEvent(http, "data: [DONE]");
     }
-
-    /// <summary>"cancelled" is ours, not OpenAI's; it only happens when the caller went away, so "stop" is as good.</summary>
-    private static string FinishReason(GenerationUpdate last) =>
-        last.FinishReason is FinishReasons.Length ? FinishReasons.Length : FinishReasons.Stop;
-
-    private static object Usage(GenerationUpdate last) => new
-    {
-        prompt_tokens = last.PromptTokens, completion_tokens = last.CompletionTokens, total_tokens = last.PromptTokens + last.CompletionTokens,
-    };
 
     private static Task WriteData(HttpContext http, object payload) => WriteEvent(http, "data: " + JsonSerializer.Serialize(payload, Json));
 
