@@ -167,7 +167,7 @@ public sealed class ModelFolder
         return full;
     }
 
-    /// <summary>A link anywhere in the folder could make a checked path read something else later; refuse them all.</summary>
+    /// <summary>A link anywhere in the folder (symbolic or hard) could make a checked path read something else later; refuse them all.</summary>
     private static void RejectLinks(string root, ModelFolderLimits limits)
     {
         var rootInfo = new DirectoryInfo(root);
@@ -181,6 +181,11 @@ public sealed class ModelFolder
             if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
                 throw new ModelFolderException($"{Relative(root, entry.FullName)} is a link; links are not allowed in a model folder.");
+            }
+            if (entry is FileInfo && LinkCount.Of(entry.FullName) is > 1 and var links)
+            {
+                throw new ModelFolderException(
+                    $"{Relative(root, entry.FullName)} has {links} hard links; a model folder's files must have one name only (copy the file instead of linking it).");
             }
         }
     }

@@ -49,6 +49,25 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
+    public void A_hard_linked_weights_file_is_refused()
+    {
+        string outside = "";
+        string folder = TestModels.TinyModelFolder(tweak: dir =>
+        {
+            // The same file under a second name outside the folder: writing that name would change the checked weights.
+            outside = Path.Combine(Path.GetDirectoryName(dir)!, "same-inode.onnx");
+            using var ln = System.Diagnostics.Process.Start("ln", [Path.Combine(dir, "onnx", "model.onnx"), outside]);
+            ln.WaitForExit();
+            Assert.Equal(0, ln.ExitCode);
+        });
+        var e = Refused(folder);
+        Assert.Contains("onnx/model.onnx has 2 hard links", e.Message);
+
+        File.Delete(outside);
+        Assert.NotNull(ModelFolder.Open(folder, new ModelFolderLimits())); // one name again: accepted
+    }
+
+    [Fact]
     public void A_linked_weights_file_is_refused()
     {
         string folder = TestModels.TinyModelFolder(tweak: dir =>
