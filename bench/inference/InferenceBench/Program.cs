@@ -30,6 +30,12 @@ _ = inter; // sequential execution: the inter-op pool is unused by both engines;
 var promptIds = model.Tokenizer.Encode(File.ReadAllText(promptFile), addSpecialTokens: false);
 var sampling = SamplingSettings.Greedy(newTokens);
 
+if (options.TryGetValue("concurrent", out var concurrentText))
+{
+    await Batched.Run(model, promptIds, sampling, int.Parse(concurrentText), runs, Path.GetRelativePath(root, modelDir), dtype, intra);
+    return;
+}
+
 // Wall time is what the peer reports; process CPU time is printed beside it because this machine is shared and wall
 // time also measures the neighbours.
 async Task<(int Generated, double TtftMs, double DecodeTps, double TtftCpuMs, double DecodeCpuTps)> Run()

@@ -20,7 +20,8 @@ internal sealed class BatchEngine : IDisposable
     private readonly OnnxSession _session;
     private readonly DecoderGraph _graph;
     private readonly KvCacheOps _ops;
-    private readonly Channel<Sequence> _incoming = Channel.CreateUnbounded<Sequence>(new UnboundedChannelOptions { SingleReader = true });
+    // Groups, so sequences submitted together (n choices of one request, a benchmark's burst) always share a prefill.
+    private readonly Channel<Sequence[]> _incoming = Channel.CreateUnbounded<Sequence[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _worker;
     private readonly List<Sequence> _waiting = [];
     private volatile bool _stopping;
@@ -44,9 +45,10 @@ internal sealed class BatchEngine : IDisposable
     /// <summary>Forward passes run so far, prefill and decode.</summary>
     public long Passes { get; private set; }
 
-    public void Submit(Sequence sequence)
+    public void Submit(params Sequence[] sequences)
     {
-        if (!_incoming.Writer.TryWrite(sequence)) sequence.Fail(new ObjectDisposedException(nameof(BatchEngine), "The model is shutting down."));
+        if (_incoming.Writer.TryWrite(sequences)) return;
+        foreach (var s in sequences) s.Fail(new ObjectDisposedException(nameof(BatchEngine), "The model is shutting down."));
     }
 
     private void Run()
@@ -61,7 +63,7 @@ internal sealed class BatchEngine : IDisposable
                 // Nothing to do: sleep until something arrives (or the model is disposed).
                 if (!_incoming.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
             }
-            while (_incoming.Reader.TryRead(out var arrived)) _waiting.Add(arrived);
+            while (_incoming.Reader.TryRead(out var arrived)) _waiting.AddRange(arrived);
             if (_stopping) break;
             Turn(batch, active);
         }

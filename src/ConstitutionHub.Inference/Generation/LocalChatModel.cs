@@ -230,8 +230,31 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         if (done.Task.GetAwaiter().GetResult() is { } failure) throw failure;
     }
 
+    /// <summary>
+    /// Runs several generations submitted together (one prefill pass for all, then shared decode passes) and returns each
+    /// one's updates and ids, in order.
+    /// </summary>
+    internal IReadOnlyList<(List<GenerationUpdate> Updates, List<int> Ids)> GenerateTogether(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingSettings sampling, bool ignoreEos = false)
+    {
+        sampling.Validate();
+        var results = prompts.Select(_ => (Updates: new List<GenerationUpdate>(), Ids: new List<int>())).ToList();
+        var done = prompts.Select(_ => new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var sequences = prompts.Select((prompt, i) =>
+        {
+            CheckContext(prompt.Count);
+            return new Sequence(prompt.ToArray(), sampling, ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer,
+                results[i].Updates.Add, error => done[i].TrySetResult(error), CancellationToken.None, results[i].Ids.Add);
+        }).ToArray();
+        _engine.Submit(sequences);
+        foreach (var d in done)
+        {
+            if (d.Task.GetAwaiter().GetResult() is { } failure) throw failure;
+        }
+        return results;
+    }
+
     /// <summary>The most sequences one forward pass has run (batching at work).</summary>
-    internal int LargestBatch => _engine.LargestBatch;
+    public int LargestBatch => _engine.LargestBatch;
 
     public void Dispose()
     {
