@@ -14,6 +14,13 @@ public static class HubChat
     public const string UserKey = "constitutionhub.user";
     public const string MinPKey = "min_p";
     public const string RepetitionPenaltyKey = "repetition_penalty";
+    /// <summary>The reply must be exactly one of these texts (a string list): constrained decoding, as vLLM's guided_choice.</summary>
+    public const string FixedChoiceKey = "constitutionhub.fixed_choice";
+    /// <summary>true: every update carries its tokens' log probabilities (<see cref="TopLogprobsKey"/> adds alternatives).</summary>
+    public const string LogprobsKey = "logprobs";
+    public const string TopLogprobsKey = "top_logprobs";
+    /// <summary>How many independent replies to generate together (OpenAI's n); updates say which with <see cref="ChoiceIndexKey"/>.</summary>
+    public const string ChoicesKey = "n";
 
     // ChatResponseUpdate.AdditionalProperties
     public const string QueuePositionKey = "constitutionhub.queue_position";
@@ -25,6 +32,46 @@ public static class HubChat
     public const string RemoteModelKey = "constitutionhub.remote_model";
     public const string TimeToFirstTokenKey = "constitutionhub.time_to_first_token_ms";
     public const string TokensPerSecondKey = "constitutionhub.tokens_per_second";
+    public const string ChoiceIndexKey = "constitutionhub.choice_index";
+    public const string TokenLogprobsKey = "constitutionhub.logprobs";
+
+    /// <summary>Options that allow only these replies (a judge's "A", "B" or "tie").</summary>
+    public static ChatOptions WithFixedChoice(this ChatOptions options, params string[] choices)
+    {
+        (options.AdditionalProperties ??= [])[FixedChoiceKey] = choices;
+        return options;
+    }
+
+    /// <summary>What the output must be, from <see cref="ChatOptions.ResponseFormat"/> or <see cref="FixedChoiceKey"/>.</summary>
+    public static OutputConstraintSpec? Constraint(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties?.TryGetValue(FixedChoiceKey, out var value) == true)
+        {
+            if (value is not IEnumerable<string> choices)
+                throw new InferenceException("invalid_request", "A fixed choice is a list of strings.", "choice");
+            if (options.ResponseFormat is ChatResponseFormatJson)
+                throw new InferenceException("invalid_request", "Ask for a fixed choice or a JSON response format, not both.", "response_format");
+            return new OutputConstraintSpec.Choice([.. choices]);
+        }
+        return options?.ResponseFormat switch
+        {
+            ChatResponseFormatJson { Schema: { } schema } => new OutputConstraintSpec.JsonSchema(schema),
+            ChatResponseFormatJson => new OutputConstraintSpec.JsonObject(),
+            _ => null,
+        };
+    }
+
+    /// <summary>Null: no log probabilities; otherwise how many alternatives per token.</summary>
+    public static int? TopLogprobs(ChatOptions? options)
+    {
+        var properties = options?.AdditionalProperties;
+        bool wanted = properties?.TryGetValue(LogprobsKey, out var l) == true && l is true;
+        int? top = properties?.TryGetValue(TopLogprobsKey, out var t) == true ? t switch { int i => i, long n => (int)n, _ => null } : null;
+        return wanted || top is not null ? top ?? 0 : null;
+    }
+
+    public static int Choices(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(ChoicesKey, out var n) == true ? n switch { int i => i, long l => (int)l, _ => 1 } : 1;
 
     /// <summary>"cancelled": the caller stopped the reply (not an OpenAI reason; ours).</summary>
     public static readonly ChatFinishReason Cancelled = new(FinishReasons.Cancelled);
@@ -107,6 +154,13 @@ public static class HubChat
         public double? TokensPerSecond => update.Property<double>(TokensPerSecondKey);
 
         public UsageDetails? Usage => update.Contents.OfType<UsageContent>().LastOrDefault()?.Details;
+
+        /// <summary>Which reply of a request with several (n) this update belongs to.</summary>
+        public int ChoiceIndex => update.Property<int>(ChoiceIndexKey) ?? 0;
+
+        /// <summary>The tokens of this update with their log probabilities, when asked for.</summary>
+        public IReadOnlyList<TokenLogprob>? Logprobs =>
+            update.AdditionalProperties?.TryGetValue(TokenLogprobsKey, out var value) == true ? value as IReadOnlyList<TokenLogprob> : null;
 
         private T? Property<T>(string key) where T : struct =>
             update.AdditionalProperties?.TryGetValue(key, out var value) == true && value is T typed ? typed : null;

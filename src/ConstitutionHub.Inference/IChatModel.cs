@@ -28,10 +28,20 @@ public interface IChatModel
 
 /// <summary>What to generate: the conversation (system prompt first, if any), sampling and who asks.</summary>
 /// <param name="UserId">Used for fairness and per-user limits in the scheduler; any stable string.</param>
+/// <param name="Constraint">What the output must be (JSON, a schema, a fixed choice), enforced while generating.</param>
+/// <param name="TopLogprobs">Null: no log probabilities; 0: the chosen token's; n: also the n most likely alternatives.</param>
+/// <param name="Choices">Independent replies to generate together (OpenAI's n); choice i samples with seed + i.</param>
 public sealed record GenerationRequest(
     IReadOnlyList<ChatMessage> Messages,
     SamplingSettings Sampling,
-    string UserId);
+    string UserId,
+    OutputConstraintSpec? Constraint = null,
+    int? TopLogprobs = null,
+    int Choices = 1)
+{
+    public const int MaxTopLogprobs = 20;
+    public const int MaxChoices = 16;
+}
 
 /// <summary>
 /// Sampling settings. Temperature 0 means greedy. TopK 0, TopP 1 and MinP 0 switch those filters off;
@@ -87,6 +97,8 @@ public sealed record SamplingSettings(
 /// One step of a streamed reply. <see cref="QueuePosition"/> is set (and the text empty) while the request
 /// waits: 1 means one request is ahead of it.
 /// </summary>
+/// <param name="Logprobs">The tokens this update covers with their log probabilities, when the request asked.</param>
+/// <param name="Choice">Which of the request's replies this update belongs to (0 unless it asked for several).</param>
 public sealed record GenerationUpdate(
     string TextDelta,
     int PromptTokens,
@@ -94,7 +106,9 @@ public sealed record GenerationUpdate(
     string? FinishReason = null,
     double? TimeToFirstTokenMs = null,
     double TokensPerSecond = 0,
-    int? QueuePosition = null);
+    int? QueuePosition = null,
+    IReadOnlyList<TokenLogprob>? Logprobs = null,
+    int Choice = 0);
 
 /// <summary>Finish reasons, as the OpenAI API names them.</summary>
 public static class FinishReasons
@@ -151,3 +165,42 @@ public sealed class InferenceException(string code, string message, string? fiel
     public string Code { get; } = code;
     public string? Field { get; } = field;
 }
+
+/// <summary>
+/// What the output must be, enforced token by token (constrained decoding): any JSON object, JSON valid against a
+/// schema, or exactly one of a few texts (a judge's "A", "B" or "tie").
+/// </summary>
+public abstract record OutputConstraintSpec
+{
+    public sealed record JsonObject : OutputConstraintSpec;
+
+    public sealed record JsonSchema(System.Text.Json.JsonElement Schema) : OutputConstraintSpec;
+
+    public sealed record Choice(IReadOnlyList<string> Options) : OutputConstraintSpec;
+
+    public const int MaxChoices = 256;
+    public const int MaxChoiceLength = 1024;
+
+    /// <summary>The grammar of the allowed outputs; refusals (an unsupported schema keyword...) name the field.</summary>
+    internal Generation.Constraints.Grammar Compile() => this switch
+    {
+        JsonObject => Generation.Constraints.JsonSchemaGrammar.AnyObject(),
+        JsonSchema s => Generation.Constraints.JsonSchemaGrammar.Compile(s.Schema),
+        Choice c => CompileChoice(c.Options),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static Generation.Constraints.Grammar CompileChoice(IReadOnlyList<string> options)
+    {
+        if (options.Count is 0 or > MaxChoices || options.Any(o => string.IsNullOrEmpty(o) || o.Length > MaxChoiceLength))
+            throw new InferenceException("invalid_request", $"A choice needs 1 to {MaxChoices} options of 1 to {MaxChoiceLength} characters.", "choice");
+        var grammar = new Generation.Constraints.Grammar();
+        grammar.Start = grammar.Choice(options.Distinct(StringComparer.Ordinal));
+        return grammar;
+    }
+}
+
+/// <summary>The log probability of a generated token and, when asked for, of the most likely alternatives.</summary>
+public sealed record TokenLogprob(string Token, double Logprob, byte[] Bytes, IReadOnlyList<TokenAlternative> TopLogprobs);
+
+public sealed record TokenAlternative(string Token, double Logprob, byte[] Bytes);

@@ -150,9 +150,24 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         request.Sampling.Validate();
         if (request.Messages.Count == 0) throw new InferenceException("invalid_request", "The conversation has no messages.", "messages");
+        if (request.Choices is < 1 or > GenerationRequest.MaxChoices)
+            throw new InferenceException("invalid_request", $"n must be between 1 and {GenerationRequest.MaxChoices}.", "n");
+        if (request.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
+            throw new InferenceException("invalid_request", $"top_logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs}.", "top_logprobs");
+        // Compiled before anything is queued, so an unsupported schema is a refusal, not a failed reply.
+        var grammar = request.Constraint?.Compile();
         var promptIds = EncodePrompt(RenderPrompt(request.Messages));
-        return StreamTokensAsync(promptIds, request.Sampling, cancellationToken);
+        CheckContext(promptIds.Count);
+        return Stream(promptIds, request.Sampling, false, cancellationToken, new Extras(grammar, request.TopLogprobs, request.Choices));
     }
+
+    /// <summary>What a request adds to plain generation: a grammar, log probabilities, several replies.</summary>
+    private sealed record Extras(Constraints.Grammar? Grammar, int? TopLogprobs, int Choices);
+
+    private Constraints.TokenBytes? _tokenBytes;
+
+    /// <summary>The bytes of every token, built on first use (constrained decoding and log probabilities need them).</summary>
+    private Constraints.TokenBytes Vocabulary => _tokenBytes ??= Constraints.TokenBytes.For(_folder.Tokenizer, _graph.VocabSize);
 
     /// <summary>
     /// Generates from prompt ids directly (raw completions, benchmarks). With <paramref name="ignoreEos"/> the end
@@ -184,13 +199,15 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         }
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> Stream(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<GenerationUpdate> Stream(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos,
+        [EnumeratorCancellation] CancellationToken cancellationToken, Extras? extras = null)
     {
         // The batch engine runs on its own thread and hands updates over a channel. If the reader stops early (disposes
         // the enumerator), the linked token takes the sequence out of the batch at the next pass.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        Submit(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), error => channel.Writer.TryComplete(error), stop.Token);
+        Submit(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), error => channel.Writer.TryComplete(error), stop.Token,
+            extras: extras);
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -206,7 +223,7 @@ public sealed class LocalChatModel : IChatModel, IDisposable
 
     /// <summary>Queues a generation with the batch engine; <paramref name="completed"/> gets null after the last update, or the failure.</summary>
     private void Submit(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos, Action<GenerationUpdate> report,
-        Action<Exception?> completed, CancellationToken cancellationToken, Action<int>? tokenSink = null)
+        Action<Exception?> completed, CancellationToken cancellationToken, Action<int>? tokenSink = null, Extras? extras = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -215,10 +232,24 @@ public sealed class LocalChatModel : IChatModel, IDisposable
             return;
         }
         var ids = promptIds as int[] ?? promptIds.ToArray();
-        _engine.Submit(new Sequence(ids, sampling, ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer, report,
-            error => completed(error is null or InferenceException ? error
-                : new InferenceException("model_error", $"{Info.DisplayName} failed while generating: {error.Message}", null, error)),
-            cancellationToken, tokenSink));
+        int choices = extras?.Choices ?? 1;
+        var vocabulary = extras is { Grammar: not null } or { TopLogprobs: not null } ? Vocabulary : null;
+        // With several replies the stream completes when the last one does (or at the first failure).
+        int open = choices;
+        void Completed(Exception? error)
+        {
+            var wrapped = error is null or InferenceException ? error
+                : new InferenceException("model_error", $"{Info.DisplayName} failed while generating: {error.Message}", null, error);
+            if (wrapped is not null || Interlocked.Decrement(ref open) == 0) completed(wrapped);
+        }
+        var sequences = Enumerable.Range(0, choices).Select(choice => new Sequence(ids,
+            choice == 0 ? sampling : sampling with { Seed = sampling.Seed + choice },
+            ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer,
+            choice == 0 ? report : update => report(update with { Choice = choice }),
+            Completed, cancellationToken, tokenSink,
+            extras?.Grammar is { } grammar ? new Constraints.OutputConstraint(grammar, vocabulary!, _eosIds) : null,
+            extras?.TopLogprobs, vocabulary)).ToArray();
+        _engine.Submit(sequences);
     }
 
     /// <summary>Runs one generation to its end and reports every update on the engine's thread (tests use it to act at a known token).</summary>

@@ -40,6 +40,8 @@ public sealed class ChatModelClient(IChatModel model) : IChatClient
                 CreatedAt = created,
                 AdditionalProperties = new AdditionalPropertiesDictionary { [HubChat.CompletionTokensKey] = u.CompletionTokens },
             };
+            if (u.Choice != 0) update.AdditionalProperties[HubChat.ChoiceIndexKey] = u.Choice;
+            if (u.Logprobs is { Count: > 0 } logprobs) update.AdditionalProperties[HubChat.TokenLogprobsKey] = logprobs;
             if (u.FinishReason is { } finish)
             {
                 update.FinishReason = finish switch
@@ -57,7 +59,7 @@ public sealed class ChatModelClient(IChatModel model) : IChatClient
                 var properties = update.AdditionalProperties;
                 properties[HubChat.WeightsSha256Key] = info.WeightsSha256;
                 properties[HubChat.ExecutionProviderKey] = info.ExecutionProvider;
-                if (request.Sampling.Seed is { } seed) properties[HubChat.SeedKey] = seed;
+                if (request.Sampling.Seed is { } seed) properties[HubChat.SeedKey] = seed + u.Choice;
                 if (u.TimeToFirstTokenMs is { } ttft) properties[HubChat.TimeToFirstTokenKey] = ttft;
                 properties[HubChat.TokensPerSecondKey] = u.TokensPerSecond;
             }
@@ -72,7 +74,7 @@ public sealed class ChatModelClient(IChatModel model) : IChatClient
         var sampling = HubChat.Sampling(options, defaults);
         // A sampled reply always runs with a seed we know, so its provenance can say which.
         if (sampling.Seed is null) sampling = sampling with { Seed = Random.Shared.NextInt64() };
-        return new GenerationRequest(turns, sampling, HubChat.User(options));
+        return new GenerationRequest(turns, sampling, HubChat.User(options), HubChat.Constraint(options), HubChat.TopLogprobs(options), HubChat.Choices(options));
     }
 
     private static ChatMessage ToTurn(AiChatMessage message)

@@ -1,0 +1,231 @@
+using System.Text.Json;
+using E = ConstitutionHub.Inference.Generation.Constraints.Grammar.Element;
+
+namespace ConstitutionHub.Inference.Generation.Constraints;
+
+/// <summary>
+/// Compiles a JSON Schema (the subset structured outputs use) into a <see cref="Grammar"/> of the JSON texts it
+/// accepts: type (one or a list), properties (in their order; required ones always, optional ones may be left out),
+/// items with minItems/maxItems, enum, const, anyOf/oneOf, $ref into $defs/definitions, and any JSON value for an
+/// empty schema. Output is compact JSON with at most one space after ':' and ','. Keywords it cannot enforce (pattern,
+/// minimum, minLength...) are refused with their name, never silently ignored: an answer that passes the grammar always
+/// passes the schema.
+/// </summary>
+internal sealed class JsonSchemaGrammar
+{
+    private static readonly HashSet<string> Annotations = ["title", "description", "$schema", "$id", "$comment", "default", "examples", "$defs", "definitions", "strict", "format"];
+    private const int MaxItemsUnrolled = 64;
+    private const int MaxDepth = 32;
+
+    private readonly Grammar _g = new();
+    private readonly JsonElement _root;
+    private readonly Dictionary<string, int> _refs = new(StringComparer.Ordinal);
+    private readonly int _ws, _value, _string, _number, _integer;
+
+    private JsonSchemaGrammar(JsonElement root)
+    {
+        _root = root;
+        _ws = _g.Optional(Grammar.ByteSet.Of((byte)' '));
+        _string = StringRule();
+        _integer = IntegerRule();
+        _number = NumberRule();
+        _value = AnyValueRule();
+    }
+
+    /// <summary>The grammar of JSON texts valid against <paramref name="schema"/>; throws invalid_request naming what it cannot enforce.</summary>
+    public static Grammar Compile(JsonElement schema)
+    {
+        var compiler = new JsonSchemaGrammar(schema);
+        compiler._g.Start = compiler.Schema(schema, "$", 0);
+        return compiler._g;
+    }
+
+    /// <summary>Any JSON object (response_format json_object).</summary>
+    public static Grammar AnyObject()
+    {
+        using var doc = JsonDocument.Parse("""{"type":"object"}""");
+        return Compile(doc.RootElement.Clone());
+    }
+
+    private static InferenceException Refuse(string at, string what) =>
+        new("invalid_request", $"response_format schema at {at}: {what}", "response_format");
+
+    private int Schema(JsonElement s, string at, int depth)
+    {
+        if (depth > MaxDepth) throw Refuse(at, $"nests deeper than {MaxDepth} levels.");
+        if (s.ValueKind == JsonValueKind.True) return _value;
+        if (s.ValueKind != JsonValueKind.Object) throw Refuse(at, "a schema must be an object (or true).");
+        foreach (var p in s.EnumerateObject())
+        {
+            if (Annotations.Contains(p.Name) || p.Name is "type" or "properties" or "required" or "additionalProperties" or "items"
+                or "minItems" or "maxItems" or "enum" or "const" or "anyOf" or "oneOf" or "$ref") continue;
+            throw Refuse(at, $"the keyword \"{p.Name}\" cannot be enforced while generating; remove it or express it with enum.");
+        }
+        if (s.TryGetProperty("$ref", out var reference)) return Ref(reference.GetString() ?? "", at, depth);
+        if (s.TryGetProperty("const", out var constant)) return Literals([constant]);
+        if (s.TryGetProperty("enum", out var values))
+        {
+            if (values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0) throw Refuse(at, "enum must be a non-empty array.");
+            return Literals(values.EnumerateArray());
+        }
+        foreach (var key in new[] { "anyOf", "oneOf" })
+        {
+            if (!s.TryGetProperty(key, out var options)) continue;
+            if (options.ValueKind != JsonValueKind.Array || options.GetArrayLength() == 0) throw Refuse(at, $"{key} must be a non-empty array.");
+            // oneOf as anyOf: exclusivity cannot be checked while generating, so only disjoint options are safe.
+            return _g.Rule(options.EnumerateArray().Select((o, i) => new[] { Grammar.Ref(Schema(o, $"{at}.{key}[{i}]", depth + 1)) }).ToArray());
+        }
+        if (!s.TryGetProperty("type", out var type)) return s.TryGetProperty("properties", out _) ? Object(s, at, depth) : _value;
+        if (type.ValueKind == JsonValueKind.Array)
+            return _g.Rule(type.EnumerateArray().Select(t => new[] { Grammar.Ref(Typed(s, t.GetString() ?? "", at, depth)) }).ToArray());
+        return Typed(s, type.GetString() ?? "", at, depth);
+    }
+
+    private int Typed(JsonElement s, string type, string at, int depth) => type switch
+    {
+        "object" => Object(s, at, depth),
+        "array" => Array(s, at, depth),
+        "string" => _string,
+        "integer" => _integer,
+        "number" => _number,
+        "boolean" => _g.Choice(["true", "false"]),
+        "null" => _g.Choice(["null"]),
+        _ => throw Refuse(at, $"unknown type \"{type}\"."),
+    };
+
+    private int Ref(string reference, string at, int depth)
+    {
+        if (_refs.TryGetValue(reference, out int known)) return known;
+        var parts = reference.Split('/');
+        if (parts.Length != 3 || parts[0] != "#" || parts[1] is not ("$defs" or "definitions")
+            || !_root.TryGetProperty(parts[1], out var defs) || !defs.TryGetProperty(parts[2], out var target))
+            throw Refuse(at, $"$ref \"{reference}\" must point into #/$defs of the same schema.");
+        // Declared first, so a recursive schema refers to itself.
+        int rule = _g.Declare();
+        _refs[reference] = rule;
+        _g.Add(rule, Grammar.Ref(Schema(target, reference, depth + 1)));
+        return rule;
+    }
+
+    private int Object(JsonElement s, string at, int depth)
+    {
+        if (!s.TryGetProperty("properties", out var props))
+        {
+            // Any object: "{" (member ("," member)*)? "}".
+            int member = _g.Rule([Grammar.Ref(_string), ..Grammar.Literal(":"), Grammar.Ref(_ws), Grammar.Ref(_value)]);
+            int more = _g.Star(Grammar.Ref(_g.Rule([..Grammar.Literal(","), Grammar.Ref(_ws), Grammar.Ref(member)])));
+            int any = _g.Optional(Grammar.Ref(member), Grammar.Ref(more));
+            return _g.Rule([..Grammar.Literal("{"), Grammar.Ref(any), ..Grammar.Literal("}")]);
+        }
+        if (props.ValueKind != JsonValueKind.Object) throw Refuse(at, "properties must be an object.");
+        var required = s.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.Array
+            ? r.EnumerateArray().Select(x => x.GetString() ?? "").ToHashSet(StringComparer.Ordinal) : [];
+        var names = props.EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var name in required)
+            if (!names.Contains(name)) throw Refuse(at, $"\"{name}\" is required but has no schema in properties.");
+        var members = props.EnumerateObject()
+            .Select(p => _g.Rule([..Grammar.Literal(JsonSerializer.Serialize(p.Name) + ":"), Grammar.Ref(_ws), Grammar.Ref(Schema(p.Value, $"{at}.{p.Name}", depth + 1))]))
+            .ToArray();
+        bool[] optional = names.Select(n => !required.Contains(n)).ToArray();
+
+        // after[i]: what may follow once member i-1 was written: nothing (when every later member is optional), or
+        // ", member j" for a later j whose predecessors from i on are all optional, and so on.
+        var after = new int[names.Count + 1];
+        after[names.Count] = _g.Empty();
+        for (int i = names.Count - 1; i >= 0; i--)
+        {
+            var alternatives = new List<E[]>();
+            if (Enumerable.Range(i, names.Count - i).All(k => optional[k])) alternatives.Add([]);
+            for (int j = i; j < names.Count; j++)
+            {
+                alternatives.Add([..Grammar.Literal(","), Grammar.Ref(_ws), Grammar.Ref(members[j]), Grammar.Ref(after[j + 1])]);
+                if (!optional[j]) break;
+            }
+            after[i] = _g.Rule([.. alternatives]);
+        }
+        var first = new List<E[]>();
+        if (optional.All(o => o)) first.Add([]);
+        for (int j = 0; j < names.Count; j++)
+        {
+            first.Add([Grammar.Ref(members[j]), Grammar.Ref(after[j + 1])]);
+            if (!optional[j]) break;
+        }
+        return _g.Rule([..Grammar.Literal("{"), Grammar.Ref(_g.Rule([.. first])), ..Grammar.Literal("}")]);
+    }
+
+    private int Array(JsonElement s, string at, int depth)
+    {
+        int item = s.TryGetProperty("items", out var items) ? Schema(items, $"{at}[]", depth + 1) : _value;
+        int min = s.TryGetProperty("minItems", out var mi) && mi.TryGetInt32(out int a) ? a : 0;
+        int? max = s.TryGetProperty("maxItems", out var ma) && ma.TryGetInt32(out int b) ? b : null;
+        if (min < 0 || max < min) throw Refuse(at, "minItems and maxItems must satisfy 0 <= minItems <= maxItems.");
+        if (min > MaxItemsUnrolled || max > MaxItemsUnrolled) throw Refuse(at, $"minItems and maxItems above {MaxItemsUnrolled} cannot be enforced.");
+        var next = Grammar.Ref(_g.Rule([..Grammar.Literal(","), Grammar.Ref(_ws), Grammar.Ref(item)]));
+        int body;
+        if (max == 0) body = _g.Empty();
+        else
+        {
+            int rest = max is { } m ? _g.Bounded(next, Math.Max(0, min - 1), m - 1) : RepeatAtLeast(next, Math.Max(0, min - 1));
+            int nonEmpty = _g.Rule([Grammar.Ref(item), Grammar.Ref(rest)]);
+            body = min == 0 ? _g.Optional(Grammar.Ref(nonEmpty)) : nonEmpty;
+        }
+        return _g.Rule([..Grammar.Literal("["), Grammar.Ref(body), ..Grammar.Literal("]")]);
+    }
+
+    private int RepeatAtLeast(E element, int min)
+    {
+        var head = Enumerable.Repeat(element, min).ToList();
+        head.Add(Grammar.Ref(_g.Star(element)));
+        return _g.Rule([.. head]);
+    }
+
+    /// <summary>Each value as compact JSON.</summary>
+    private int Literals(IEnumerable<JsonElement> values) => _g.Choice(values.Select(v => JsonSerializer.Serialize(v)).Distinct());
+
+    private int StringRule()
+    {
+        // Any byte but '"', '\' and control characters; or an escape.
+        var plain = Grammar.ByteSet.Range(0x20, 0xFF, '"', '\\');
+        var hex = new bool[256];
+        foreach (char c in "0123456789abcdefABCDEF") hex[c] = true;
+        var h = new Grammar.ByteSet(hex);
+        int escape = _g.Rule(
+            [Grammar.ByteSet.Of((byte)'\\'), Grammar.ByteSet.Range(0, 255, Enumerable.Range(0, 256).Where(c => !"\"\\/bfnrt".Contains((char)c)).ToArray())],
+            [..Grammar.Literal("\\u"), h, h, h, h]);
+        int character = _g.Rule([plain], [Grammar.Ref(escape)]);
+        return _g.Rule([..Grammar.Literal("\""), Grammar.Ref(_g.Star(Grammar.Ref(character))), ..Grammar.Literal("\"")]);
+    }
+
+    private int IntegerRule()
+    {
+        // -?(0|[1-9][0-9]{0,15}): no leading zeros, and no endless digits.
+        var digit = Grammar.ByteSet.Range('0', '9');
+        int digits = _g.Bounded(digit, 0, 15);
+        int magnitude = _g.Rule(Grammar.Literal("0"), [Grammar.ByteSet.Range('1', '9'), Grammar.Ref(digits)]);
+        return _g.Rule([Grammar.Ref(_g.Optional(Grammar.Literal("-"))), Grammar.Ref(magnitude)]);
+    }
+
+    private int NumberRule()
+    {
+        var digit = Grammar.ByteSet.Range('0', '9');
+        int fraction = _g.Optional([..Grammar.Literal("."), digit, Grammar.Ref(_g.Bounded(digit, 0, 15))]);
+        var sign = new bool[256];
+        sign['+'] = sign['-'] = true;
+        var e = new bool[256];
+        e['e'] = e['E'] = true;
+        int exponent = _g.Optional([new Grammar.ByteSet(e), Grammar.Ref(_g.Optional(new Grammar.ByteSet(sign))), digit, Grammar.Ref(_g.Bounded(digit, 0, 2))]);
+        return _g.Rule([Grammar.Ref(_integer), Grammar.Ref(fraction), Grammar.Ref(exponent)]);
+    }
+
+    private int AnyValueRule()
+    {
+        int value = _g.Declare();
+        int member = _g.Rule([Grammar.Ref(_string), ..Grammar.Literal(":"), Grammar.Ref(_ws), Grammar.Ref(value)]);
+        int moreMembers = _g.Star(Grammar.Ref(_g.Rule([..Grammar.Literal(","), Grammar.Ref(_ws), Grammar.Ref(member)])));
+        int obj = _g.Rule([..Grammar.Literal("{"), Grammar.Ref(_g.Optional(Grammar.Ref(member), Grammar.Ref(moreMembers))), ..Grammar.Literal("}")]);
+        int moreItems = _g.Star(Grammar.Ref(_g.Rule([..Grammar.Literal(","), Grammar.Ref(_ws), Grammar.Ref(value)])));
+        int arr = _g.Rule([..Grammar.Literal("["), Grammar.Ref(_g.Optional(Grammar.Ref(value), Grammar.Ref(moreItems))), ..Grammar.Literal("]")]);
+        foreach (int rule in new[] { obj, arr, _string, _number, _g.Choice(["true", "false", "null"]) }) _g.Add(value, Grammar.Ref(rule));
+        return value;
+    }
+}
