@@ -94,6 +94,13 @@ public sealed class RemoteChatClient : DelegatingChatClient
     private static ChatOptions? ForServer(ChatOptions? options)
     {
         if (options is null) return null;
+        // Honest refusals rather than a reply that silently ignores what was asked.
+        if (HubChat.Choices(options) > 1)
+            throw new InferenceException("invalid_request", "n > 1 is available for local models; ask a remote model once per reply.", "n");
+        if (HubChat.TopLogprobs(options) is not null)
+            throw new InferenceException("invalid_request", "Log probabilities are available for local models only.", "logprobs");
+        if (options.AdditionalProperties?.ContainsKey(HubChat.FixedChoiceKey) == true)
+            throw new InferenceException("invalid_request", "A fixed choice is available for local models; a remote one can take a JSON schema.", "choice");
         var sampling = HubChat.Sampling(options, SamplingSettings.OpenAiDefaults);
         var sent = options.Clone();
         sent.AdditionalProperties = null;

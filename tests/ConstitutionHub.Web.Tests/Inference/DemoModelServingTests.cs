@@ -72,10 +72,12 @@ public sealed class DemoModelServingTests(DemoModelFixture fixture) : IClassFixt
 #pragma warning restore OPENAI001
 
     /// <summary>The engine run directly with what the server makes of <see cref="Greedy"/>: temperature 0, the seed and
-    /// the token limit, and the house defaults for the rest (the repetition penalty among them changes greedy picks).</summary>
+    /// the token limit, and for the rest the model's generation_config.json over OpenAI's defaults, as vLLM does (its
+    /// repetition_penalty 1.05 among them, which changes greedy picks), never our chat UI's house defaults.</summary>
     private async Task<(string Text, GenerationUpdate Last)> DirectAsync()
     {
-        var sampling = new SamplingSettings() with { Temperature = 0, Seed = Seed, MaxNewTokens = MaxTokens };
+        var sampling = fixture.Direct.Defaults with { Temperature = 0, Seed = Seed, MaxNewTokens = MaxTokens };
+        Assert.Equal(1.05, sampling.RepetitionPenalty);
         var text = "";
         GenerationUpdate? last = null;
         await foreach (var update in fixture.Direct.StreamAsync(new GenerationRequest(Conversation, sampling, "direct"), CancellationToken.None))
@@ -144,5 +146,96 @@ public sealed class DemoModelServingTests(DemoModelFixture fixture) : IClassFixt
         Assert.Equal(Expected(last.FinishReason), finish);
         Assert.NotNull(usage);
         Assert.Equal((last.PromptTokens, last.CompletionTokens), (usage.InputTokenCount, usage.OutputTokenCount));
+    }
+
+    private HttpClient Keyed()
+    {
+        var client = fixture.Server.Client(cookies: false);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DemoModelFixture.Key);
+        return client;
+    }
+
+    private async Task<JsonElement> PostAsync(object body)
+    {
+        using var client = Keyed();
+        var response = await client.PostAsync("/v1/chat/completions",
+            new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_json_schema_response_format_over_HTTP_returns_json_that_matches_it()
+    {
+        var schema = BinaryData.FromString("""
+            {"type":"object","properties":{"verdict":{"enum":["A","B","tie"]},"score":{"type":"integer"}},
+             "required":["verdict","score"],"additionalProperties":false}
+            """);
+        var options = new ChatCompletionOptions
+        {
+            Temperature = 0,
+            MaxOutputTokenCount = 64,
+            ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("judgement", schema, jsonSchemaIsStrict: true),
+        };
+        ChatCompletion completion = await Chat().CompleteChatAsync(ForClient(), options);
+
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        using var json = JsonDocument.Parse(completion.Content[0].Text);
+        Assert.Contains(json.RootElement.GetProperty("verdict").GetString(), new[] { "A", "B", "tie" });
+        Assert.Equal(JsonValueKind.Number, json.RootElement.GetProperty("score").ValueKind);
+        Assert.Equal(2, json.RootElement.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task A_fixed_choice_with_several_sampled_replies_returns_only_the_choices()
+    {
+        string[] choices = ["A", "B", "tie"];
+        var body = await PostAsync(new
+        {
+            model = DemoModelFixture.ModelId, messages = new[] { new { role = "user", content = "Which reply is better, A or B?" } },
+            guided_choice = choices, n = 6, temperature = 1.5, seed = 7, max_tokens = 8,
+        });
+
+        var replies = body.GetProperty("choices").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, 6), replies.Select(c => c.GetProperty("index").GetInt32()));
+        Assert.All(replies, c => Assert.Contains(c.GetProperty("message").GetProperty("content").GetString(), choices));
+        Assert.All(replies, c => Assert.Equal("stop", c.GetProperty("finish_reason").GetString()));
+        var usage = body.GetProperty("usage");
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        Assert.InRange(usage.GetProperty("completion_tokens").GetInt32(), 6, 6 * 8);
+    }
+
+    [Fact]
+    public async Task Logprobs_over_HTTP_give_each_tokens_log_probability_and_the_top_alternatives()
+    {
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 12, IncludeLogProbabilities = true, TopLogProbabilityCount = 3 };
+        ChatCompletion completion = await Chat().CompleteChatAsync(ForClient(), options);
+
+        var tokens = completion.ContentTokenLogProbabilities;
+        Assert.NotEmpty(tokens);
+        Assert.Equal(completion.Content[0].Text, string.Concat(tokens.Select(t => System.Text.Encoding.UTF8.GetString(t.Utf8Bytes!.Value.Span))));
+        Assert.All(tokens, t =>
+        {
+            Assert.True(t.LogProbability <= 0);
+            Assert.Equal(3, t.TopLogProbabilities.Count);
+            Assert.Equal(t.Token, t.TopLogProbabilities[0].Token); // greedy: the most likely token is the one chosen
+        });
+    }
+
+    [Fact]
+    public async Task An_unenforceable_schema_keyword_is_a_400_naming_it()
+    {
+        using var client = Keyed();
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(JsonSerializer.Serialize(new
+        {
+            model = DemoModelFixture.ModelId, messages = new[] { new { role = "user", content = "hi" } },
+            response_format = new { type = "json_schema", json_schema = new { name = "x", schema = new { type = "string", maxLength = 3 } } },
+        }), System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("\"maxLength\"", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("response_format", json.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 }

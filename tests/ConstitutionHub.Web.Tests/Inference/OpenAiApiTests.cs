@@ -98,6 +98,21 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
     }
 
     [Fact]
+    public async Task Unset_sampling_fields_take_the_models_defaults_not_the_chat_uis()
+    {
+        var response = await fixture.KeyClient().PostAsync("/v1/chat/completions", Json(new
+        {
+            model = StandInLocalModel.Id, messages = new[] { new { role = "user", content = "defaults" } },
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The stand-in has no generation_config.json, so OpenAI's defaults apply: temperature 1, no cuts, no penalty.
+        var sampling = fixture.Model.LastRequest!.Sampling;
+        Assert.Equal(ConstitutionHub.Inference.SamplingSettings.OpenAiDefaults, sampling with { Seed = null });
+        Assert.NotNull(sampling.Seed); // a sampled reply always runs with a known seed
+    }
+
+    [Fact]
     public async Task Stop_strings_given_as_an_array_end_the_answer()
     {
         ChatCompletion completion = await Chat().CompleteChatAsync([new UserChatMessage("alpha beta gamma")],
@@ -116,8 +131,14 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
     [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"stop":5}""", "stop")]
     [InlineData("""{"model":"demo-standin","messages":[{"role":"robot","content":"hi"}]}""", "messages[0].role")]
     [InlineData("""{"model":"demo-standin","messages":[]}""", "messages")]
-    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"n":2}""", "n")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"n":17}""", "n")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}]}""", "model")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"top_logprobs":2}""", "top_logprobs")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}}""", "response_format.type")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema"}}""", "response_format.json_schema")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"guided_choice":"A"}""", "guided_choice")]
+    [InlineData("""{"model":"demo-standin","messages":[{"role":"user","content":"hi"}],"presence_penalty":0.5}""", "presence_penalty")]
     public async Task Bad_parameters_get_400_naming_the_parameter(string body, string param)
     {
         var response = await fixture.KeyClient().PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));

@@ -41,7 +41,13 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
 
         var model = String(body, "model") ?? throw OpenAiError.Invalid("model is required.", "model", "missing_required_parameter");
         var messages = ReadMessages(body);
-        if (Int(body, "n") is { } n && n != 1) throw OpenAiError.Invalid("Only n = 1 is supported.", "n");
+        int n = Int(body, "n") ?? 1;
+        if (n is < 1 or > GenerationRequest.MaxChoices) throw OpenAiError.Invalid($"n must be between 1 and {GenerationRequest.MaxChoices}.", "n");
+        foreach (var unsupported in new[] { "presence_penalty", "frequency_penalty" })
+        {
+            if (Number(body, unsupported) is { } value && value != 0)
+                throw OpenAiError.Invalid($"{unsupported} is not supported; use repetition_penalty (vLLM's), which these models take.", unsupported);
+        }
         if (body.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0)
             throw OpenAiError.Invalid("Tools are not supported by these models.", "tools");
 
@@ -56,6 +62,9 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
             StopSequences = Stop(body)?.ToList(),
             AdditionalProperties = new AdditionalPropertiesDictionary { [HubChat.UserKey] = user },
         };
+        if (n > 1) options.AdditionalProperties[HubChat.ChoicesKey] = n;
+        ReadLogprobs(body, options);
+        ReadOutputFormat(body, options);
         if (Number(body, "min_p") is { } minP) options.AdditionalProperties[HubChat.MinPKey] = minP;
         if (Number(body, "repetition_penalty") is { } penalty) options.AdditionalProperties[HubChat.RepetitionPenaltyKey] = penalty;
         try
@@ -73,6 +82,61 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
         var includeUsage = body.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind == JsonValueKind.Object
             && Bool(streamOptions, "include_usage", "stream_options.include_usage") == true;
         return new ChatCompletionRequest(model, messages, options, stream, includeUsage);
+    }
+
+    /// <summary>logprobs (true/false) and top_logprobs (0 to 20, only with logprobs), as OpenAI defines them.</summary>
+    private static void ReadLogprobs(JsonElement body, ChatOptions options)
+    {
+        bool logprobs = Bool(body, "logprobs") ?? false;
+        int? top = Int(body, "top_logprobs");
+        if (top is not null && !logprobs) throw OpenAiError.Invalid("top_logprobs needs logprobs set to true.", "top_logprobs");
+        if (top is < 0 or > GenerationRequest.MaxTopLogprobs)
+            throw OpenAiError.Invalid($"top_logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs}.", "top_logprobs");
+        if (!logprobs) return;
+        options.AdditionalProperties![HubChat.LogprobsKey] = true;
+        options.AdditionalProperties[HubChat.TopLogprobsKey] = top ?? 0;
+    }
+
+    /// <summary>
+    /// OpenAI's response_format (text, json_object, json_schema) and vLLM's fixed choice (guided_choice, or
+    /// structured_outputs.choice) and schema (guided_json, structured_outputs.json); all enforced by constrained decoding.
+    /// </summary>
+    private static void ReadOutputFormat(JsonElement body, ChatOptions options)
+    {
+        var structured = Field(body, "structured_outputs") is { ValueKind: JsonValueKind.Object } so ? so : (JsonElement?)null;
+        var choice = Field(body, "guided_choice") ?? (structured is { } a ? Field(a, "choice") : null);
+        var json = Field(body, "guided_json") ?? (structured is { } b ? Field(b, "json") : null);
+        if (Field(body, "response_format") is { } format)
+        {
+            if (format.ValueKind != JsonValueKind.Object) throw OpenAiError.Invalid("response_format must be an object with a type.", "response_format");
+            switch (String(format, "type", "response_format.type"))
+            {
+                case null or "text":
+                    break;
+                case "json_object":
+                    options.ResponseFormat = ChatResponseFormat.Json;
+                    break;
+                case "json_schema":
+                    if (Field(format, "json_schema") is not { ValueKind: JsonValueKind.Object } spec || Field(spec, "schema") is not { } schema)
+                        throw OpenAiError.Invalid("response_format json_schema needs json_schema.schema.", "response_format.json_schema");
+                    options.ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.Clone(), String(spec, "name", "response_format.json_schema.name"));
+                    break;
+                case var other:
+                    throw OpenAiError.Invalid($"response_format type must be text, json_object or json_schema (got '{other}').", "response_format.type");
+            }
+        }
+        if (json is { } guided)
+        {
+            if (options.ResponseFormat is not null) throw OpenAiError.Invalid("Give response_format or guided_json, not both.", "guided_json");
+            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(guided.Clone());
+        }
+        if (choice is { } c)
+        {
+            if (c.ValueKind != JsonValueKind.Array || c.GetArrayLength() == 0 || c.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
+                throw OpenAiError.Invalid("guided_choice must be a non-empty array of strings.", "guided_choice");
+            if (options.ResponseFormat is ChatResponseFormatJson) throw OpenAiError.Invalid("Give a choice or a JSON format, not both.", "guided_choice");
+            options.WithFixedChoice([.. c.EnumerateArray().Select(x => x.GetString()!)]);
+        }
     }
 
     private static List<ChatMessage> ReadMessages(JsonElement body)

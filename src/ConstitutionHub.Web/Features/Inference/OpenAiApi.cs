@@ -122,49 +122,86 @@ public static class OpenAiApi
 
     private static async Task CompleteAsync(HttpContext http, string id, string model, IAsyncEnumerator<ChatResponseUpdate> updates)
     {
-        var text = new StringBuilder();
-        var last = new Outcome();
-        do
-        {
-            last.Observe(updates.Current);
-            text.Append(updates.Current.Text);
-        }
+        var replies = new Replies();
+        do replies.Observe(updates.Current);
         while (await updates.MoveNextAsync());
 
         await WriteJson(http, 200, new
         {
             id, @object = "chat.completion", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model,
-            choices = new[] { new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = last.FinishReason } },
-            usage = last.Usage(),
+            choices = replies.All.Select(r => new
+            {
+                index = r.Index,
+                message = new { role = "assistant", content = r.Text.ToString() },
+                logprobs = r.Logprobs is null ? null : new { content = r.Logprobs.Select(Logprob), refusal = (object?)null },
+                finish_reason = r.FinishReason,
+            }),
+            usage = replies.Usage(),
         });
     }
 
-    /// <summary>The finish reason and token counts of a reply, as its updates tell them.</summary>
-    private sealed class Outcome
+    /// <summary>OpenAI's shape of a token's log probability.</summary>
+    private static object Logprob(TokenLogprob t) => new
     {
-        private long prompt, completion;
+        token = t.Token, logprob = t.Logprob, bytes = t.Bytes.Select(b => (int)b),
+        top_logprobs = t.TopLogprobs.Select(a => new { token = a.Token, logprob = a.Logprob, bytes = a.Bytes.Select(b => (int)b) }),
+    };
 
-        /// <summary>"cancelled" is ours, not OpenAI's; it only happens when the caller went away, so "stop" is as good.</summary>
-        public string FinishReason { get; private set; } = "stop";
+    /// <summary>The replies of a request (one, or n), as their updates tell them.</summary>
+    private sealed class Replies
+    {
+        private readonly SortedDictionary<int, Reply> byIndex = [];
+        private long prompt;
 
-        public void Observe(ChatResponseUpdate update)
+        public IEnumerable<Reply> All => byIndex.Count == 0 ? [For(0)] : byIndex.Values;
+
+        public Reply For(int index)
         {
-            if (update.FinishReason is { } reason) FinishReason = reason == ChatFinishReason.Length ? "length" : "stop";
-            if (update.CompletionTokens is { } tokens) completion = tokens;
+            if (!byIndex.TryGetValue(index, out var reply)) byIndex[index] = reply = new Reply(index);
+            return reply;
+        }
+
+        /// <summary>Takes one update in; returns its reply.</summary>
+        public Reply Observe(ChatResponseUpdate update)
+        {
+            var reply = For(update.ChoiceIndex);
+            reply.Text.Append(update.Text);
+            if (update.Logprobs is { } logprobs) (reply.Logprobs ??= []).AddRange(logprobs);
+            if (update.FinishReason is { } reason) reply.FinishReason = reason == ChatFinishReason.Length ? "length" : "stop";
+            if (update.CompletionTokens is { } tokens) reply.CompletionTokens = tokens;
             if (update.Usage is { } usage)
             {
                 prompt = usage.InputTokenCount ?? prompt;
-                completion = usage.OutputTokenCount ?? completion;
+                reply.CompletionTokens = usage.OutputTokenCount ?? reply.CompletionTokens;
             }
+            return reply;
         }
 
-        public object Usage() => new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
+        /// <summary>The prompt counts once; completion tokens add up over the replies.</summary>
+        public object Usage()
+        {
+            long completion = All.Sum(r => r.CompletionTokens);
+            return new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
+        }
+    }
+
+    private sealed class Reply(int index)
+    {
+        public int Index { get; } = index;
+        public System.Text.StringBuilder Text { get; } = new();
+        public List<TokenLogprob>? Logprobs { get; set; }
+
+        /// <summary>"cancelled" is ours, not OpenAI's; it only happens when the caller went away, so "stop" is as good.</summary>
+        public string FinishReason { get; set; } = "stop";
+        public long CompletionTokens { get; set; }
+        public bool SentRole { get; set; }
+        public bool SentFinish { get; set; }
     }
 
     /// <summary>
-    /// Server-sent events: one <c>chat.completion.chunk</c> per text delta, a last chunk with the finish reason,
-    /// the usage chunk when asked for, then <c>[DONE]</c>. Queue positions go out as SSE comments, which OpenAI
-    /// clients skip, and which keep proxies from closing a connection that waits its turn.
+    /// Server-sent events: <c>chat.completion.chunk</c>s with each reply's text deltas (and log probabilities), a chunk
+    /// with each reply's finish reason when it ends, the usage chunk when asked for, then <c>[DONE]</c>. Queue positions
+    /// go out as SSE comments, which OpenAI clients skip, and which keep proxies from closing a connection that waits.
     /// </summary>
     private static async Task StreamAsync(HttpContext http, string id, string model, bool includeUsage, IAsyncEnumerator<ChatResponseUpdate> updates)
     {
@@ -173,13 +210,12 @@ public static class OpenAiApi
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var sentRole = false;
-        var last = new Outcome();
+        var replies = new Replies();
 
-        object Chunk(object delta, string? finish) => new
+        object Chunk(int index, object delta, IReadOnlyList<TokenLogprob>? logprobs, string? finish) => new
         {
             id, @object = "chat.completion.chunk", created, model,
-            choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finish } },
+            choices = new[] { new { index, delta, logprobs = logprobs is null ? null : new { content = logprobs.Select(Logprob) }, finish_reason = finish } },
             usage = (object?)null,
         };
 
@@ -193,11 +229,18 @@ public static class OpenAiApi
                     await WriteEvent(http, $": queued, {ahead} ahead");
                     continue;
                 }
-                last.Observe(update);
-                if (update.Text.Length == 0) continue;
-                var delta = sentRole ? (object)new { content = update.Text } : new { role = "assistant", content = update.Text };
-                sentRole = true;
-                await WriteData(http, Chunk(delta, null));
+                var reply = replies.Observe(update);
+                if (update.Text.Length > 0 || update.Logprobs is { Count: > 0 })
+                {
+                    var delta = reply.SentRole ? (object)new { content = update.Text } : new { role = "assistant", content = update.Text };
+                    reply.SentRole = true;
+                    await WriteData(http, Chunk(reply.Index, delta, update.Logprobs, null));
+                }
+                if (update.FinishReason is not null && !reply.SentFinish)
+                {
+                    reply.SentFinish = true;
+                    await WriteData(http, Chunk(reply.Index, reply.SentRole ? new { } : new { role = "assistant", content = "" }, null, reply.FinishReason));
+                }
             }
             while (await updates.MoveNextAsync());
         }
@@ -209,9 +252,10 @@ public static class OpenAiApi
             return;
         }
 
-        await WriteData(http, Chunk(sentRole ? new { } : new { role = "assistant", content = "" }, last.FinishReason));
+        foreach (var reply in replies.All.Where(r => !r.SentFinish))
+            await WriteData(http, Chunk(reply.Index, reply.SentRole ? new { } : new { role = "assistant", content = "" }, null, reply.FinishReason));
         if (includeUsage)
-            await WriteData(http, new { id, @object = "chat.completion.chunk", created, model, choices = Array.Empty<object>(), usage = last.Usage() });
+            await WriteData(http, new { id, @object = "chat.completion.chunk", created, model, choices = Array.Empty<object>(), usage = replies.Usage() });
         await WriteEvent(http, "data: [DONE]");
     }
 
