@@ -8,5 +8,7 @@ if [ -x bench/inference/run.sh ]; then
   echo "== inference"
   bench/inference/run.sh
 fi
+echo "== GPU (skips without a CUDA device)"
+bench/gpu/run.sh
 echo "== live share broadcast"
 bench/broadcast/run.sh "$@"

@@ -61,6 +61,7 @@ internal static class Batched
             concurrentTokensPerSecond = Summary(concurrent),
             ratio = new { median = Math.Round(Median(ratios), 2), values = ratios.Select(r => Math.Round(r, 2)) },
             largestBatch = model.LargestBatch,
+            executionProvider = model.Info.ExecutionProvider,
             peakRssMb = Math.Round(PeakRssMb(), 1),
         }));
     }

@@ -24,11 +24,19 @@ int runs = int.Parse(options.GetValueOrDefault("runs", "5"));
 
 // transformers.js names its weight files by dtype: fp32 -> model.onnx, fp16 -> model_fp16.onnx, q4 -> model_q4.onnx.
 string weights = dtype == "fp32" ? "onnx/model.onnx" : $"onnx/model_{dtype}.onnx";
-using var model = LocalChatModel.Load(modelDir, new InferenceOptions { IntraOpThreads = intra }, weights);
+string provider = options.GetValueOrDefault("provider", "cpu");
+using var model = LocalChatModel.Load(modelDir, new InferenceOptions { IntraOpThreads = intra, ExecutionProvider = provider }, weights);
 Console.Error.WriteLine($"ONNX Runtime session: {model.Info.ExecutionProvider}, weights {weights}");
 _ = inter; // sequential execution: the inter-op pool is unused by both engines; kept for the same command line
 var promptIds = model.Tokenizer.Encode(File.ReadAllText(promptFile), addSpecialTokens: false);
 var sampling = SamplingSettings.Greedy(newTokens);
+
+// The ORT GenAI peer generates from exactly these ids (its own tokenizer is not what is being compared).
+if (options.TryGetValue("write-prompt-ids", out var idsFile))
+{
+    File.WriteAllText(idsFile, JsonSerializer.Serialize(promptIds));
+    return;
+}
 
 if (options.TryGetValue("concurrent", out var concurrentText))
 {
@@ -90,12 +98,23 @@ Console.WriteLine(JsonSerializer.Serialize(new
     ttftMs = new { median = Math.Round(Median(ttft), 2), min = Math.Round(ttft.Min(), 2), values = ttft.Select(x => Math.Round(x, 2)) },
     decodeTokensPerSecond = new { median = Math.Round(Median(tps), 2), max = Math.Round(tps.Max(), 2), values = tps.Select(x => Math.Round(x, 2)) },
     peakRssMb = Math.Round(PeakRssMb(), 1),
+    executionProvider = model.Info.ExecutionProvider,
+    // What one decode step reads at least: every weight, and the cache of every earlier position (bench/gpu).
+    weightsBytes = new FileInfo(Path.Combine(modelDir, weights)).Length,
+    kvBytesPerPosition = KvBytesPerPosition(modelDir, weights),
     cpu = new
     {
         ttftMs = Math.Round(Median(results.Select(r => r.TtftCpuMs)), 2),
         decodeTokensPerSecond = Math.Round(Median(results.Select(r => r.DecodeCpuTps)), 2),
     },
 }));
+
+static long KvBytesPerPosition(string modelDir, string weights)
+{
+    var config = ConstitutionHub.Inference.Models.ModelConfig.Parse(File.ReadAllText(Path.Combine(modelDir, "config.json")));
+    int element = weights.Contains("fp16") ? 2 : 4;
+    return 2L * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * element;
+}
 
 static double PeakRssMb()
 {
