@@ -25,6 +25,7 @@ internal sealed class DecoderBatch : IDisposable
     private readonly string[] _past;
     private readonly string[] _present;
     private readonly RunOptions _run = new();
+    private readonly OrtIoBinding _binding;
     private readonly List<int> _lengths = [];
     private OrtValue[]? _cache;
     private long[] _ids = [];
@@ -38,6 +39,7 @@ internal sealed class DecoderBatch : IDisposable
         _session = session;
         _graph = graph;
         _ops = ops;
+        _binding = session.Session.CreateIoBinding();
         _past = new string[graph.Layers * 2];
         _present = new string[graph.Layers * 2];
         for (int layer = 0; layer < graph.Layers; layer++)
@@ -83,7 +85,7 @@ internal sealed class DecoderBatch : IDisposable
                 _positions[at + j] = real ? j - pad : 0;
             }
         }
-        using var binding = _session.Session.CreateIoBinding();
+        var binding = Bind();
         using var ids = Tensor(_ids, n * width, [n, width]);
         using var mask = Tensor(_mask, n * width, [n, width]);
         using var positions = Tensor(_positions, n * width, [n, width]);
@@ -146,7 +148,7 @@ internal sealed class DecoderBatch : IDisposable
         }
         int rowBytes = _graph.VocabSize * ElementSize(_graph.LogitsType);
         Grow(ref _rawLogits, n * rowBytes);
-        using var binding = _session.Session.CreateIoBinding();
+        var binding = Bind();
         using var ids = Tensor(_ids, n, [n, 1]);
         using var positions = Tensor(_positions, n, [n, 1]);
         using var mask = Tensor(_mask, n * width, [n, width]);
@@ -210,6 +212,14 @@ internal sealed class DecoderBatch : IDisposable
     /// <summary>Stops a running pass at the next operator (shutdown).</summary>
     public void Terminate() => _run.Terminate = true;
 
+    /// <summary>The batch's one IoBinding, emptied for the next pass (one binding per batch, not per pass).</summary>
+    private OrtIoBinding Bind()
+    {
+        _binding.ClearBoundInputs();
+        _binding.ClearBoundOutputs();
+        return _binding;
+    }
+
     private void BindInputs(OrtIoBinding binding, OrtValue ids, OrtValue mask, OrtValue positions, Func<int, OrtValue> past)
     {
         binding.BindInput("input_ids", ids);
@@ -268,6 +278,7 @@ internal sealed class DecoderBatch : IDisposable
     public void Dispose()
     {
         Clear();
+        _binding.Dispose();
         _run.Dispose();
     }
 }
