@@ -25,7 +25,18 @@ internal abstract class PreTokenizer
             "ByteLevel" => new ByteLevelPreTokenizer(Json.Bool(config, "add_prefix_space") ?? false, Json.Bool(config, "use_regex") ?? true),
             "Split" => new SplitPreTokenizer(config),
             "Metaspace" => new MetaspacePreTokenizer(config),
-            _ => throw new TokenizerException($"The pre_tokenizer type '{type}' is not supported (supported: Sequence, ByteLevel, Split, Metaspace)."),
+            "Digits" => new DigitsPreTokenizer(Json.Bool(config, "individual_digits") ?? false),
+            "Whitespace" => new WhitespacePreTokenizer(),
+            "WhitespaceSplit" => new WhitespaceSplitPreTokenizer(),
+            "Punctuation" => new PunctuationPreTokenizer(),
+            "BertPreTokenizer" => new BertPreTokenizer(),
+            "CharDelimiterSplit" => CharDelimiterSplitPreTokenizer.FromConfig(config),
+            "UnicodeScripts" => new UnicodeScriptsPreTokenizer(),
+            "Replace" => new ReplacePreTokenizer(HfPattern.Create(Json.Prop(config, "pattern"), invert: true, "Replace pre_tokenizer"), Json.String(config, "content") ?? ""),
+            "FixedLength" => new FixedLengthPreTokenizer(Json.Int(config, "length") is int n and > 0 ? n
+                : throw new TokenizerException("A FixedLength pre_tokenizer needs a positive \"length\".")),
+            _ => throw new TokenizerException($"The pre_tokenizer type '{type}' is not supported (supported: Sequence, ByteLevel, Split, "
+                + "Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, CharDelimiterSplit, UnicodeScripts, Replace, FixedLength)."),
         };
     }
 }

@@ -3,15 +3,15 @@ using System.Text.Json;
 namespace ConstitutionHub.Inference.Tokenization;
 
 /// <summary>
-/// A Hugging Face tokenizer.json (BPE model) that encodes and decodes exactly as transformers.js does:
-/// added tokens are split out first, then normalizer, pre-tokenizer, BPE model and post-processor run in turn.
+/// A Hugging Face tokenizer.json (BPE, Unigram, WordPiece or WordLevel model) that encodes and decodes exactly as transformers.js does:
+/// added tokens are split out first, then normalizer, pre-tokenizer, model and post-processor run in turn.
 /// </summary>
 /// <remarks>Instances are immutable apart from an internal word cache and safe to share between threads.</remarks>
 public sealed class Tokenizer
 {
     private readonly Normalizer? _normalizer;
     private readonly PreTokenizer? _preTokenizer;
-    private readonly BpeModel _model;
+    private readonly TokenizerModel _model;
     private readonly PostProcessor? _postProcessor;
     private readonly Decoder? _decoder;
     private readonly Dictionary<string, AddedToken> _addedByText = new(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ public sealed class Tokenizer
     {
         _normalizer = Normalizer.Create(Json.Prop(root, "normalizer"));
         _preTokenizer = PreTokenizer.Create(Json.Prop(root, "pre_tokenizer"));
-        _model = CreateModel(Json.Prop(root, "model"));
+        _model = TokenizerModel.Create(Json.Prop(root, "model"));
         _postProcessor = PostProcessor.Create(Json.Prop(root, "post_processor"));
 
         var unnormalized = new List<string>();
@@ -150,24 +150,6 @@ public sealed class Tokenizer
         }
     }
 
-    private static BpeModel CreateModel(JsonElement model)
-    {
-        if (model.ValueKind != JsonValueKind.Object)
-        {
-            throw new TokenizerException("tokenizer.json has no \"model\".");
-        }
-        string? type = Json.String(model, "type");
-        if (type is null && Json.Prop(model, "merges").ValueKind == JsonValueKind.Array)
-        {
-            type = "BPE";
-        }
-        if (type != "BPE")
-        {
-            throw new TokenizerException($"The model type '{type ?? "(none)"}' is not supported; only BPE models are.");
-        }
-        return new BpeModel(model);
-    }
-
     private static AddedToken ReadAddedToken(JsonElement e)
     {
         string content = Json.String(e, "content") ?? throw new TokenizerException("An added token has no \"content\".");
@@ -190,10 +172,10 @@ public sealed class Tokenizer
         {
             foreach (var step in seq.Steps) EnableMetaspaceSplitting(step);
         }
-        else if (pre is MetaspacePreTokenizer meta && !_model.IgnoreMerges && meta.Replacement.Length > 0)
+        else if (pre is MetaspacePreTokenizer meta && _model is BpeModel { IgnoreMerges: false } bpe && meta.Replacement.Length > 0)
         {
             bool crossesWords = false;
-            foreach (string merged in _model.MergedStrings)
+            foreach (string merged in bpe.MergedStrings)
             {
                 if (merged.IndexOf(meta.Replacement, 1, StringComparison.Ordinal) > 0)
                 {
