@@ -63,6 +63,24 @@ internal sealed class DigitsPreTokenizer(bool individualDigits) : PreTokenizer
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output) =>
         Runs.Split(text, output, static (t, i) => char.IsAsciiDigit(t[i]) ? 1 : 0, single: individualDigits ? 1 : -2);
+
+    public override bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
+    {
+        byteLevel = false;
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            bool digit = char.IsAsciiDigit(text[i]);
+            bool boundary = i > start && (digit != char.IsAsciiDigit(text[i - 1]) || (digit && individualDigits));
+            if (boundary)
+            {
+                ranges.Add((start, i - start));
+                start = i;
+            }
+        }
+        if (text.Length > start) ranges.Add((start, text.Length - start));
+        return true;
+    }
 }
 
 /// <summary>

@@ -23,6 +23,15 @@ public sealed class Tokenizer
     private readonly int? _unkId;
     private readonly Func<string, int?> _resolve;
 
+    /// <summary>
+    /// Ids of a pre-token by its slice of the input, for BPE behind a pre-tokenizer that only slices (and maps to
+    /// the byte-level alphabet): the common case of chat models, and most of the encoding time.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _sliceCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _sliceLookup;
+    private const int MaxCachedSliceLength = 256;
+    private const int MaxCachedSlices = 200_000;
+
     private Tokenizer(JsonElement root, JsonElement? config)
     {
         _normalizer = Normalizer.Create(Json.Prop(root, "normalizer"));
@@ -75,6 +84,7 @@ public sealed class Tokenizer
         foreach (var (token, id) in _model.Vocab) _idToToken[id] = token;
 
         _resolve = Resolve;
+        _sliceLookup = _sliceCache.GetAlternateLookup<ReadOnlySpan<char>>();
         _unkId = _model.UnkToken is null ? null : Resolve(_model.UnkToken);
         EnableMetaspaceSplitting(_preTokenizer);
     }
@@ -202,6 +212,7 @@ public sealed class Tokenizer
         List<string> sections = _unnormalizedSplitter.Split(text);
         ApplyStrip(sections);
         var pieces = new List<string>();
+        var ranges = new List<(int Start, int Length)>();
         for (int i = 0; i < sections.Count; i++)
         {
             string section = sections[i];
@@ -223,18 +234,49 @@ public sealed class Tokenizer
                     ids.Add(addedSub.Id);
                     continue;
                 }
-                pieces.Clear();
-                if (_preTokenizer is null) pieces.Add(sub);
-                else _preTokenizer.PreTokenize(sub, i, pieces);
                 int start = ids.Count;
-                foreach (string piece in pieces)
+                if (!TryEncodeSlices(sub, ids, ranges))
                 {
-                    _model.Encode(piece, _resolve, _unkId, ids);
+                    pieces.Clear();
+                    if (_preTokenizer is null) pieces.Add(sub);
+                    else _preTokenizer.PreTokenize(sub, i, pieces);
+                    foreach (string piece in pieces)
+                    {
+                        _model.Encode(piece, _resolve, _unkId, ids);
+                    }
                 }
                 if (_model.FuseUnk && _unkId is int unk) FuseUnknown(ids, start, unk);
             }
         }
         return _postProcessor is null ? ids : _postProcessor.Process(ids, addSpecialTokens, _resolve);
+    }
+
+    /// <summary>The fast path: BPE over slices of the text, each looked up by its span before anything is allocated.</summary>
+    private bool TryEncodeSlices(string text, List<int> ids, List<(int Start, int Length)> ranges)
+    {
+        ranges.Clear();
+        if (_model is not BpeModel || _preTokenizer is null || !_preTokenizer.TrySplitRanges(text, ranges, out bool byteLevel))
+        {
+            return false;
+        }
+        foreach (var (start, length) in ranges)
+        {
+            var slice = text.AsSpan(start, length);
+            if (_sliceLookup.TryGetValue(slice, out int[]? cached))
+            {
+                ids.AddRange(cached);
+                continue;
+            }
+            int before = ids.Count;
+            string piece = byteLevel ? ByteLevelPreTokenizer.ToByteLevel(slice) : slice.ToString();
+            _model.Encode(piece, _resolve, _unkId, ids);
+            if (length < MaxCachedSliceLength)
+            {
+                if (_sliceCache.Count >= MaxCachedSlices) _sliceCache.Clear();
+                _sliceLookup[slice] = ids.GetRange(before, ids.Count - before).ToArray();
+            }
+        }
+        return true;
     }
 
     /// <summary>lstrip/rstrip: an added token swallows the white space on its left/right neighbour.</summary>

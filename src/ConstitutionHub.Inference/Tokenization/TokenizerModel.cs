@@ -50,6 +50,32 @@ internal abstract class TokenizerModel
         return vocab.ValueKind == JsonValueKind.Object ? "WordLevel" : null;
     }
 
+    private const int MaxCachedWordLength = 256;
+    private const int MaxCacheEntries = 200_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Encodes through a per-word cache: words repeat in text, and a word's ids depend only on the word (the added
+    /// tokens and the unknown token are fixed for the tokenizer's lifetime).
+    /// </summary>
+    protected void EncodeCached(string word, List<int> output, Action<string, List<int>> encode)
+    {
+        if (word.Length >= MaxCachedWordLength)
+        {
+            encode(word, output);
+            return;
+        }
+        if (_cache.TryGetValue(word, out int[]? cached))
+        {
+            output.AddRange(cached);
+            return;
+        }
+        int before = output.Count;
+        encode(word, output);
+        if (_cache.Count >= MaxCacheEntries) _cache.Clear();
+        _cache[word] = output.GetRange(before, output.Count - before).ToArray();
+    }
+
     /// <summary>Reads a {"token": id} vocabulary into <see cref="Vocab"/>.</summary>
     protected void ReadObjectVocab(JsonElement config, string modelName)
     {
@@ -108,6 +134,11 @@ internal sealed class WordPieceModel : TokenizerModel
     public override void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
     {
         if (word.Length == 0) return;
+        EncodeCached(word, output, (w, o) => EncodeWord(w, resolve, unkId, o));
+    }
+
+    private void EncodeWord(string word, Func<string, int?> resolve, int? unkId, List<int> output)
+    {
         // Boundaries of code points: transformers.js spreads the word into code points.
         var bounds = new List<int>(word.Length + 1);
         for (int i = 0; i < word.Length; i += char.IsSurrogatePair(word, i) ? 2 : 1) bounds.Add(i);

@@ -62,6 +62,11 @@ internal sealed class UnigramModel : TokenizerModel
     public override void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
     {
         if (word.Length == 0) return;
+        EncodeCached(word, output, (w, o) => Viterbi(w, resolve, unkId, o));
+    }
+
+    private void Viterbi(string word, Func<string, int?> resolve, int? unkId, List<int> output)
+    {
         var bounds = new List<int>(word.Length + 1);
         for (int i = 0; i < word.Length; i += char.IsSurrogatePair(word, i) ? 2 : 1) bounds.Add(i);
         bounds.Add(word.Length);
