@@ -115,10 +115,7 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
             ranges.Add((0, text.Length));
             return true;
         }
-        foreach (var (index, length) in Gpt2.Value.Matches(text))
-        {
-            if (length > 0) ranges.Add((index, length));
-        }
+        Gpt2.Value.AddMatches(text, ranges);
         return true;
     }
 
@@ -187,18 +184,28 @@ internal sealed class SplitPreTokenizer : PreTokenizer
         byteLevel = false;
         if (_invert)
         {
-            foreach (var (index, length) in _pattern.Matches(text))
-            {
-                if (length > 0) ranges.Add((index, length));
-            }
+            _pattern.AddMatches(text, ranges);
             return true;
         }
         if (_removed) return false;
+        // The matches, then the text between them: the pieces in order.
+        int first = ranges.Count;
+        _pattern.AddMatches(text, ranges);
         int last = 0;
-        foreach (var (index, length) in _pattern.Matches(text))
+        bool gaps = false;
+        for (int k = first; k < ranges.Count && !gaps; k++)
+        {
+            gaps = ranges[k].Start != last;
+            last = ranges[k].Start + ranges[k].Length;
+        }
+        if (!gaps && last == text.Length) return true;
+        var matches = ranges.GetRange(first, ranges.Count - first);
+        ranges.RemoveRange(first, ranges.Count - first);
+        last = 0;
+        foreach (var (index, length) in matches)
         {
             if (last < index) ranges.Add((last, index - last));
-            if (length > 0) ranges.Add((index, length));
+            ranges.Add((index, length));
             last = index + length;
         }
         if (last < text.Length) ranges.Add((last, text.Length - last));
