@@ -29,9 +29,8 @@ foreach (string path in args.Skip(2))
     string? mltError = null;
     try
     {
-        var probe = MlTokenizers.Create(path);
+        MlTokenizers.Create(path); // refuses, before any timing, a file it has no equivalent for
         mlt = () => { var t = MlTokenizers.Create(path); return text => t.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true); };
-        _ = probe;
     }
     catch (NotSupportedException e)
     {
