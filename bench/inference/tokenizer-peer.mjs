@@ -1,7 +1,9 @@
-// Tokenizer encoding throughput: ConstitutionHub.Inference (C#) against transformers.js, same corpus, same run.
+// Tokenizer encoding throughput: ConstitutionHub.Inference (C#) against transformers.js and Microsoft.ML.Tokenizers
+// 2.0.1's BpeTokenizer (built by tokenizer-bench.cs from the same tokenizer.json), same corpus, same run.
 // Builds a ~1 MB mixed corpus (prose in several scripts, code, numbers, emoji, whitespace runs), encodes it
-// paragraph by paragraph with both, checks that the token counts agree, and prints MB/s, tokens/s and the ratio.
-// Times are CPU seconds of the encoding loop, best of three passes (the machine is shared).
+// paragraph by paragraph with each, checks that the whole id sequences agree (a hash of every id), and prints MB/s
+// and the ratio to the faster peer (goal: >= 2x). Times are CPU seconds of the encoding loop, medians of
+// TOKENIZER_BENCH_PASSES (default 5) passes per side, the sides alternating (the machine is shared).
 // Run from the repository root: node bench/inference/tokenizer-peer.mjs
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,41 +46,89 @@ while (size < 1_000_000) {
 const corpusPath = path.join(os.tmpdir(), 'constitutionhub-tokenizer-corpus.txt');
 fs.writeFileSync(corpusPath, paragraphs.join('\u0001'));
 
-const tokenizers = ['models/demo-qwen2', 'tests/models/tiny-llama-sp', 'tests/tokenizers/demo-qwen2', 'tests/tokenizers/tiny-llama-sp',
-  'tests/tokenizers/llama3-style', 'tests/tokenizers/gpt2-bytelevel']
-  .filter((d) => fs.existsSync(path.join(root, d, 'tokenizer.json')))
-  .filter((d, i, all) => !(d.startsWith('tests/tokenizers/') && all.some((o) => !o.startsWith('tests/tokenizers/') && path.basename(o) === path.basename(d))));
+// Byte-level BPE families first (the ones Microsoft.ML.Tokenizers' BpeTokenizer can also build), then the others.
+const tokenizers = ['models/demo-qwen2', 'tests/tokenizers/gpt2-bytelevel', 'tests/tokenizers/smollm2-style',
+  'tests/tokenizers/llama3-style', 'tests/models/tiny-llama-sp', 'tests/tokenizers/bert-wordpiece', 'tests/tokenizers/t5-unigram']
+  .filter((d) => fs.existsSync(path.join(root, d, 'tokenizer.json')));
+const passes = Number(process.env.TOKENIZER_BENCH_PASSES ?? 5);
 
-const peer = {};
-for (const dir of tokenizers) {
-  const tokenizer = await AutoTokenizer.from_pretrained(dir);
-  for (const p of paragraphs.slice(0, 200)) tokenizer.encode(p, { add_special_tokens: false });
+// FNV-1a over every id in order, -1 between paragraphs: the same hash as tokenizer-bench.cs, so "identical ids"
+// means the whole id sequence, not just the count.
+function idHash(encoded) {
+  let hash = 0x811c9dc5;
   let tokens = 0;
-  let seconds = Infinity;
-  for (let pass = 0; pass < 3; pass++) {
-    // A fresh tokenizer each pass (empty word cache); CPU time, best of three, as on the C# side.
-    const fresh = await AutoTokenizer.from_pretrained(dir);
-    tokens = 0;
-    const start = process.cpuUsage();
-    for (const p of paragraphs) tokens += fresh.encode(p, { add_special_tokens: false }).length;
-    const used = process.cpuUsage(start);
-    seconds = Math.min(seconds, (used.user + used.system) / 1e6);
+  for (const ids of encoded) {
+    for (const id of ids) hash = Math.imul(hash ^ id, 16777619) >>> 0;
+    hash = Math.imul(hash ^ 0xffffffff, 16777619) >>> 0;
+    tokens += ids.length;
   }
-  peer[path.basename(dir)] = { tokens, seconds };
+  return { tokens, hash: hash.toString(16).padStart(8, '0') };
 }
 
-const output = execFileSync('dotnet', ['run', '-c', 'Release', path.join(root, 'bench', 'inference', 'tokenizer-bench.cs'), '--', corpusPath,
-  ...tokenizers.map((d) => path.join(root, d, 'tokenizer.json'))], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
-const ours = Object.fromEntries(output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).map((r) => [r.name, r]));
+async function peerRuns(dir, count) {
+  const seconds = [];
+  let result;
+  for (let pass = 0; pass < count; pass++) {
+    // A fresh tokenizer each pass (empty word cache); CPU time of the encoding loop, as on the C# side.
+    const fresh = await AutoTokenizer.from_pretrained(dir);
+    const encoded = [];
+    const start = process.cpuUsage();
+    for (const p of paragraphs) encoded.push(fresh.encode(p, { add_special_tokens: false }));
+    const used = process.cpuUsage(start);
+    seconds.push((used.user + used.system) / 1e6);
+    result = idHash(encoded);
+  }
+  return { ...result, seconds };
+}
 
+function oursAndMlt(count) {
+  const output = execFileSync('dotnet', ['run', '-c', 'Release', path.join(root, 'bench', 'inference', 'tokenizer-bench.cs'), '--',
+    corpusPath, String(count), ...tokenizers.map((d) => path.join(root, d, 'tokenizer.json'))], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return Object.fromEntries(output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).map((r) => [r.name, r]));
+}
+
+// Warm-up of transformers.js, then two rounds that alternate the JavaScript passes and the .NET process (ours and
+// Microsoft.ML.Tokenizers, themselves alternating pass by pass), so a change of load on the shared machine falls
+// on both sides.
+for (const dir of tokenizers) {
+  const t = await AutoTokenizer.from_pretrained(dir);
+  for (const p of paragraphs.slice(0, 300)) t.encode(p, { add_special_tokens: false });
+}
+const peer = {};
+const dotnet = {};
+const half = Math.ceil(passes / 2);
+for (const [round, count] of [[0, half], [1, passes - half]]) {
+  if (count === 0) continue;
+  for (const dir of tokenizers) {
+    const runs = await peerRuns(dir, count);
+    const name = path.basename(dir);
+    peer[name] = peer[name] ? { ...runs, seconds: [...peer[name].seconds, ...runs.seconds] } : runs;
+  }
+  for (const [name, r] of Object.entries(oursAndMlt(count))) {
+    if (!dotnet[name]) { dotnet[name] = r; continue; }
+    dotnet[name].ours.seconds.push(...r.ours.seconds);
+    if (r.mlt.seconds) dotnet[name].mlt.seconds.push(...r.mlt.seconds);
+  }
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const mb = size / 1e6;
-console.log(`corpus: ${paragraphs.length} paragraphs, ${mb.toFixed(2)} MB UTF-8`);
-console.log('tokenizer            | C# MB/s | C# tok/s  | JS MB/s | JS tok/s  | C# speed-up | same tokens');
+const rate = (seconds) => mb / median(seconds);
+console.log(`corpus: ${paragraphs.length} paragraphs, ${mb.toFixed(2)} MB UTF-8; medians of ${passes} passes per side, CPU time`);
+console.log('tokenizer      | model     | ours MB/s | transformers.js MB/s | ML.Tokenizers MB/s | ours / faster peer | identical ids');
+const results = [];
 for (const dir of tokenizers) {
   const name = path.basename(dir);
-  const o = ours[name], p = peer[name];
-  const row = [name.padEnd(20), (mb / o.seconds).toFixed(2).padStart(7), Math.round(o.tokens / o.seconds).toString().padStart(9),
-    (mb / p.seconds).toFixed(2).padStart(7), Math.round(p.tokens / p.seconds).toString().padStart(9),
-    `${(p.seconds / o.seconds).toFixed(2)}x`.padStart(11), o.tokens === p.tokens ? 'yes' : `NO (${o.tokens} vs ${p.tokens})`];
-  console.log(row.join(' | '));
+  const d = dotnet[name], p = peer[name];
+  const model = JSON.parse(fs.readFileSync(path.join(root, dir, 'tokenizer.json'), 'utf8')).model.type ?? 'BPE';
+  const ours = rate(d.ours.seconds), js = rate(p.seconds);
+  const mlt = d.mlt.seconds ? rate(d.mlt.seconds) : null;
+  const faster = Math.max(js, mlt ?? 0);
+  const same = [d.ours.hash === p.hash ? 'transformers.js yes' : `transformers.js NO (${d.ours.tokens} vs ${p.tokens} tokens)`];
+  if (mlt !== null) same.push(d.mlt.hash === d.ours.hash ? 'ML.Tokenizers yes' : `ML.Tokenizers NO (${d.mlt.tokens} tokens)`);
+  results.push({ name, model, ours, js, mlt, ratio: ours / faster });
+  console.log([name.padEnd(14), model.padEnd(9), ours.toFixed(2).padStart(9), js.toFixed(2).padStart(20),
+    (mlt === null ? 'n/a' : mlt.toFixed(2)).padStart(18), `${(ours / faster).toFixed(2)}x`.padStart(18), same.join(', ')].join(' | '));
+  if (mlt === null) console.log(`${''.padEnd(14)}   ML.Tokenizers: ${d.mlt.error}`);
 }
+console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -177,12 +177,16 @@ class DecoderLM(nn.Module):
         logits = torch.matmul(x, weight.t())
         return (logits, *presents)
 
-    def loss(self, input_ids):
+    def loss(self, input_ids, target_mask=None):
+        """Next-token cross-entropy; with target_mask (same shape, bool), only over the targets it marks."""
         b, s = input_ids.shape
         mask = torch.ones(b, s, dtype=torch.long)
         positions = torch.arange(s).unsqueeze(0).expand(b, s)
         logits = self(input_ids, mask, positions, *self.empty_past(b))[0]
-        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), input_ids[:, 1:].reshape(-1))
+        targets = input_ids[:, 1:].reshape(-1)
+        if target_mask is not None:
+            targets = targets.masked_fill(~target_mask[:, 1:].reshape(-1), -100)
+        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), targets, ignore_index=-100)
 
     @torch.no_grad()
     def greedy(self, ids, max_new_tokens, eos_ids=()):

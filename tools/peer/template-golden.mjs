@@ -118,6 +118,27 @@ for (const { name, file, source: inline } of sources) {
   }
 }
 
+// One-line templates over values of every type (tests/golden/templates/expressions.txt): how each value prints,
+// concatenates, compares and filters, each rendered on its own so that an error fails only its line.
+const expressionVariables = {
+  s: 'abc', i: 3, f: 2.5, w: 2, lst: ['a', 'b'], nums: [1, 2.5, true, null], nested: [[1, 2], { k: 'v' }],
+  obj: { a: 1, b: [1, 2] }, empty: [], emptyobj: {}, msg: { role: 'user', content: 'Hi' },
+};
+const expressions = fs.readFileSync(path.join(templateDir, 'expressions.txt'), 'utf8').split('\n').filter((l) => l.length > 0)
+  .map((line) => {
+    const entry = { template: line };
+    try {
+      // A namespace cannot come from JSON, so the template makes it.
+      entry.output = new Template(`{%- set ns = namespace(items=[1, 'two'], n=none) -%}${line}`).render(expressionVariables);
+    } catch (e) {
+      entry.error = e.message;
+    }
+    return entry;
+  });
+fs.writeFileSync(path.join(root, 'tests', 'golden', 'expressions-golden.json'),
+  JSON.stringify({ peer: '@huggingface/jinja 0.5.11', prefix: "{%- set ns = namespace(items=[1, 'two'], n=none) -%}", variables: expressionVariables, cases: expressions }, null, 1) + '\n');
+console.log(`expressions-golden.json: ${expressions.length} expressions, ${expressions.filter((e) => e.error).length} errors`);
+
 const out = { peer: '@huggingface/jinja 0.5.11', templates, conversations, cases };
 fs.writeFileSync(path.join(root, 'tests', 'golden', 'templates-golden.json'), JSON.stringify(out, null, 1) + '\n');
 const errors = cases.filter((c) => c.error);

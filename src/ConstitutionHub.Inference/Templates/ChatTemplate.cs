@@ -62,6 +62,22 @@ public sealed class ChatTemplate
         return new TemplateInterpreter(_locate).Render(_body, env);
     }
 
+    /// <summary>
+    /// Renders with exactly these variables and nothing added (messages too, in any shape: tool calls, content parts),
+    /// as @huggingface/jinja's <c>Template.render(data)</c> does.
+    /// </summary>
+    public string Render(IReadOnlyDictionary<string, object?> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var env = new Environment(null);
+        TemplateInterpreter.SetupGlobals(env, Clock);
+        foreach (var (k, v) in variables)
+        {
+            env.Set(k, ToValue(v, k));
+        }
+        return new TemplateInterpreter(_locate).Render(_body, env);
+    }
+
     private static Value ToValue(object? value, string name)
     {
         switch (value)
@@ -77,11 +93,7 @@ public sealed class ChatTemplate
             case int or long or short or byte or sbyte or uint or ushort:
                 return new IntValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
             case double or float or decimal:
-            {
-                // JavaScript has one number type; a whole number becomes an integer value there.
-                double d = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-                return d % 1 == 0 && Math.Abs(d) < 9e15 ? new IntValue((long)d) : new FloatValue(d);
-            }
+                return Number(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
             case ChatMessage m:
                 return new ObjectValue(new OrderedDictionary<string, Value>(StringComparer.Ordinal)
                 {
@@ -118,14 +130,16 @@ public sealed class ChatTemplate
         }
     }
 
+    /// <summary>JavaScript has one number type: a whole number becomes an integer value, as Number.isInteger says.</summary>
+    private static Value Number(double d) => double.IsFinite(d) && d % 1 == 0 ? IntValue.FromJs(d) : new FloatValue(d);
+
     private static Value FromJson(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => NullValue.Instance,
         JsonValueKind.True => BoolValue.True,
         JsonValueKind.False => BoolValue.False,
         JsonValueKind.String => new StringValue(e.GetString()!),
-        JsonValueKind.Number => e.TryGetInt64(out long l) ? new IntValue(l)
-            : e.GetDouble() is var d && d % 1 == 0 && Math.Abs(d) < 9e15 ? new IntValue((long)d) : new FloatValue(e.GetDouble()),
+        JsonValueKind.Number => Number(e.GetDouble()),
         JsonValueKind.Array => new ArrayValue(e.EnumerateArray().Select(FromJson).ToList()),
         JsonValueKind.Object => new ObjectValue(new OrderedDictionary<string, Value>(
             e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, FromJson(p.Value))), StringComparer.Ordinal)),

@@ -15,7 +15,8 @@ internal sealed record FilterBlockNode(Node Filter, List<Node> Body, int Offset)
 internal sealed record BreakNode(int Offset) : Node(Offset);
 internal sealed record ContinueNode(int Offset) : Node(Offset);
 
-internal sealed record IntegerLiteral(long Value, int Offset) : Node(Offset);
+/// <summary>An integer literal, held as JavaScript holds it: a double (exact up to 2^53).</summary>
+internal sealed record IntegerLiteral(double Value, int Offset) : Node(Offset);
 internal sealed record FloatLiteral(double Value, int Offset) : Node(Offset);
 internal sealed record StringLiteral(string Value, int Offset) : Node(Offset);
 internal sealed record ArrayLiteral(List<Node> Items, int Offset) : Node(Offset);

@@ -12,7 +12,7 @@ internal static class Js
 
     public static double Number(Value v) => v switch
     {
-        IntValue i => i.V,
+        IntValue i => i.Number,
         FloatValue f => f.V,
         BoolValue b => b.V ? 1 : 0,
         StringValue s => ToNumber(s.V),
@@ -38,6 +38,13 @@ internal static class Js
         if (aPrim && bPrim) return Number(a) == Number(b);
         return ReferenceEquals(a, b);
     }
+
+    /// <summary>Set membership of item.value (SameValueZero): primitives by value, lists and mappings by identity.</summary>
+    public static bool SameValueZero(Value a, Value b) => (a, b) switch
+    {
+        (ArrayValue or ObjectValue or NamespaceValue, _) or (_, ArrayValue or ObjectValue or NamespaceValue) => ReferenceEquals(a, b),
+        _ => StrictEquals(a, b),
+    };
 
     /// <summary>a.value === b.value in JavaScript.</summary>
     public static bool StrictEquals(Value a, Value b) => (a, b) switch
@@ -65,7 +72,7 @@ internal static class Js
     }
 }
 
-/// <summary>Methods, filters and tests, as @huggingface/jinja defines them (plus round, which it lacks).</summary>
+/// <summary>Methods, filters and tests, as @huggingface/jinja 0.5.11 defines them.</summary>
 internal static class Builtins
 {
     private static Exception Error(string message) => new TemplateRuntimeError(message);
@@ -80,8 +87,27 @@ internal static class Builtins
         "items" => new FunctionValue((_, _) => Items(o)),
         "keys" => new FunctionValue((_, _) => new ArrayValue(o.Entries.Keys.Select(k => (Value)new StringValue(k)).ToList())),
         "values" => new FunctionValue((_, _) => new ArrayValue(o.Entries.Values.ToList())),
+        "dictsort" => new FunctionValue((args, _) => DictSort(o, args)),
         _ => null,
     };
+
+    /// <summary>dictsort(case_sensitive=false, by='key', reverse=false): the items sorted by key or value.</summary>
+    private static ArrayValue DictSort(ObjectValue o, List<Value> args)
+    {
+        var kwargs = args.OfType<KeywordArgumentsValue>().LastOrDefault()?.Entries ?? new OrderedDictionary<string, Value>(StringComparer.Ordinal);
+        var positional = args.Where(a => a is not KeywordArgumentsValue).ToList();
+        Value Arg(int i, string key) => (i < positional.Count ? positional[i] : null) ?? kwargs.GetValueOrDefault(key) ?? UndefinedValue.Instance;
+        if ((Arg(0, "case_sensitive") is UndefinedValue ? BoolValue.False : Arg(0, "case_sensitive")) is not BoolValue caseSensitive) throw Error("case_sensitive must be a boolean");
+        if ((Arg(1, "by") is UndefinedValue ? new StringValue("key") : Arg(1, "by")) is not StringValue by) throw Error("by must be a string");
+        if (by.V is not ("key" or "value")) throw Error("by must be either 'key' or 'value'");
+        if ((Arg(2, "reverse") is UndefinedValue ? BoolValue.False : Arg(2, "reverse")) is not BoolValue reverse) throw Error("reverse must be a boolean");
+        int index = by.V == "key" ? 0 : 1;
+        return new ArrayValue(StableSort(Items(o).Items.ToList(), (a, b) =>
+        {
+            int r = Js.Compare(((ArrayValue)a).Items[index], ((ArrayValue)b).Items[index], caseSensitive.V);
+            return reverse.V ? -r : r;
+        }));
+    }
 
     private static ArrayValue Items(ObjectValue o) =>
         new(o.Entries.Select(e => (Value)new ArrayValue([new StringValue(e.Key), e.Value])).ToList());
@@ -216,7 +242,6 @@ internal static class Builtins
         "string" => operand is StringValue,
         "number" => operand is IntValue or FloatValue,
         "integer" => operand is IntValue,
-        "float" => operand is FloatValue,
         "iterable" => operand is ArrayValue or StringValue,
         "mapping" => operand is ObjectValue,
         "sequence" => operand is ArrayValue or ObjectValue or StringValue,
@@ -230,178 +255,211 @@ internal static class Builtins
         _ => throw Error($"Unknown test: {name}"),
     };
 
-    public static Value Filter(string name, Value operand, List<Value> args, OrderedDictionary<string, Value> kwargs)
+    /// <summary>A filter named without parentheses (<c>x | upper</c>), dispatched on the operand's type as @huggingface/jinja does.</summary>
+    public static Value Filter(string name, Value operand)
     {
-        Value? Arg(int i, string key) => i < args.Count ? args[i] : kwargs.GetValueOrDefault(key);
         switch (name)
         {
             case "safe":
                 return operand;
             case "tojson":
-            {
-                Value indent = kwargs.GetValueOrDefault("indent") ?? NullValue.Instance;
-                if (indent is not (IntValue or NullValue)) throw Error("If set, indent must be a number");
-                bool ensureAscii = (kwargs.GetValueOrDefault("ensure_ascii") as BoolValue)?.V ?? false;
-                bool sortKeys = (kwargs.GetValueOrDefault("sort_keys") as BoolValue)?.V ?? false;
-                (string, string)? separators = null;
-                if (kwargs.GetValueOrDefault("separators") is ArrayValue sep)
+                return new StringValue(JsonWriter.Write(operand, null, false, null, false));
+        }
+        switch (operand)
+        {
+            case ArrayValue arr:
+                return name switch
                 {
-                    if (sep.Items.Count != 2 || sep.Items[0] is not StringValue a || sep.Items[1] is not StringValue b) throw Error("separators must be a tuple of two strings");
-                    separators = (a.V, b.V);
-                }
-                return new StringValue(JsonWriter.Write(operand, (int?)(indent as IntValue)?.V, ensureAscii, separators, sortKeys));
-            }
-            case "default":
-            case "d":
-            {
-                Value defaultValue = Arg(0, "default_value") ?? new StringValue("");
-                bool boolean = (Arg(1, "boolean") as BoolValue)?.V ?? false;
-                return operand is UndefinedValue || (boolean && !operand.Truthy) ? defaultValue : operand;
-            }
+                    "list" => arr,
+                    "first" => arr.Items.Count > 0 ? arr.Items[0] : throw Error("Cannot read the first item of an empty list"),
+                    "last" => arr.Items.Count > 0 ? arr.Items[^1] : throw Error("Cannot read the last item of an empty list"),
+                    "length" => new IntValue(arr.Items.Count),
+                    "reverse" => new ArrayValue(Enumerable.Reverse(arr.Items).ToList()),
+                    "sort" => new ArrayValue(StableSort(arr.Items.ToList(), (a, b) => Js.Compare(a, b, caseSensitive: false))),
+                    "join" => new StringValue(string.Concat(arr.Items.Select(RawJoinString))),
+                    "string" => new StringValue(JsonWriter.Write(arr, null, false, null, false, undefinedAsNull: false)),
+                    "unique" => Unique(arr),
+                    _ => throw Error($"Unknown ArrayValue filter: {name}"),
+                };
+            case StringValue str:
+                return name switch
+                {
+                    "length" or "upper" or "lower" or "title" or "capitalize" => String(str, name) switch
+                    {
+                        FunctionValue f => f.Call([], null!),
+                        var v => v!,
+                    },
+                    "trim" => new StringValue(JsText.Trim(str.V)),
+                    "indent" => Indent(str.V, 4, first: false, blank: false),
+                    "join" or "string" => str,
+                    "int" => ParseInt(str.V) is long l ? new IntValue(l) : new IntValue(0),
+                    "float" => new FloatValue(ParseFloat(str.V) ?? 0),
+                    _ => throw Error($"Unknown StringValue filter: {name}"),
+                };
+            case IntValue or FloatValue:
+                return name switch
+                {
+                    "abs" => operand is IntValue i ? new IntValue(Math.Abs(i.V)) : new FloatValue(Math.Abs(((FloatValue)operand).V)),
+                    "int" => operand is IntValue ? operand : new IntValue((long)Math.Floor(((FloatValue)operand).V)),
+                    "float" => new FloatValue(Js.Number(operand)),
+                    "string" => new StringValue(operand.ToString()),
+                    _ => throw Error($"Unknown NumericValue filter: {name}"),
+                };
+            case ObjectValue obj:
+                return name switch
+                {
+                    "items" => Items(obj),
+                    "length" => new IntValue(obj.Entries.Count),
+                    _ => Object(obj, name) switch
+                    {
+                        FunctionValue f => f.Call([], null!),
+                        null => throw Error($"Unknown ObjectValue filter: {name}"),
+                        var v => v,
+                    },
+                };
+            case BoolValue b:
+                return name switch
+                {
+                    "bool" => b,
+                    "int" => new IntValue(b.V ? 1 : 0),
+                    "float" => new FloatValue(b.V ? 1 : 0),
+                    "string" => new StringValue(b.V ? "true" : "false"),
+                    _ => throw Error($"Unknown BooleanValue filter: {name}"),
+                };
+        }
+        throw Error($"Cannot apply filter \"{name}\" to type: {operand.TypeName}");
+    }
+
+    /// <summary>A filter called with parentheses (<c>x | join(", ")</c>), as @huggingface/jinja dispatches it.</summary>
+    public static Value Filter(string name, Value operand, List<Value> args, OrderedDictionary<string, Value> kwargs)
+    {
+        Value? Arg(int i, string key) => i < args.Count ? args[i] : kwargs.GetValueOrDefault(key);
+        switch (name)
+        {
+            case "tojson":
+                return ToJson(operand, kwargs);
             case "join":
             {
-                IEnumerable<Value> items = operand switch
+                IEnumerable<string> items = operand switch
                 {
-                    StringValue s => s.V.EnumerateRunes().Select(r => (Value)new StringValue(r.ToString())),
-                    ArrayValue a => a.Items,
+                    StringValue s => s.V.EnumerateRunes().Select(r => r.ToString()),
+                    ArrayValue a => a.Items.Select(RawJoinString),
                     _ => throw Error($"Cannot apply filter \"join\" to type: {operand.TypeName}"),
                 };
-                Value sepValue = Arg(0, "d") ?? kwargs.GetValueOrDefault("separator") ?? new StringValue("");
+                Value sepValue = (args.Count > 0 ? args[0] : null) ?? kwargs.GetValueOrDefault("separator") ?? new StringValue("");
                 if (sepValue is not StringValue separator) throw Error("separator must be a string");
-                return new StringValue(string.Join(separator.V, items.Select(RawJoinString)));
+                return new StringValue(string.Join(separator.V, items));
             }
-            case "int" or "float" when operand is StringValue s:
+            case "int" or "float":
             {
                 Value fallback = Arg(0, "default") ?? (name == "int" ? new IntValue(0) : new FloatValue(0));
-                if (name == "int")
+                return operand switch
                 {
-                    Match m = Regex.Match(JsText.TrimStart(s.V), @"^[+-]?\d+");
-                    return m.Success && long.TryParse(m.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) ? new IntValue(l) : fallback;
-                }
-                Match f = Regex.Match(JsText.TrimStart(s.V), @"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?");
-                return f.Success ? new FloatValue(double.Parse(f.Value, CultureInfo.InvariantCulture)) : fallback;
+                    StringValue s when name == "int" => ParseInt(s.V) is long l ? new IntValue(l) : fallback,
+                    StringValue s => ParseFloat(s.V) is double d ? new FloatValue(d) : fallback,
+                    IntValue or FloatValue => operand,
+                    BoolValue b => name == "int" ? new IntValue(b.V ? 1 : 0) : new FloatValue(b.V ? 1 : 0),
+                    _ => throw Error($"Cannot apply filter \"{name}\" to type: {operand.TypeName}"),
+                };
             }
-            case "int":
-                return operand switch
-                {
-                    IntValue => operand,
-                    FloatValue fv => args.Count > 0 || kwargs.Count > 0 ? operand : new IntValue((long)Math.Floor(fv.V)),
-                    BoolValue b => new IntValue(b.V ? 1 : 0),
-                    _ => throw Error($"Cannot apply filter \"int\" to type: {operand.TypeName}"),
-                };
-            case "float":
-                return operand switch
-                {
-                    IntValue i => args.Count > 0 || kwargs.Count > 0 ? operand : new FloatValue(i.V),
-                    FloatValue => operand,
-                    BoolValue b => new FloatValue(b.V ? 1 : 0),
-                    _ => throw Error($"Cannot apply filter \"float\" to type: {operand.TypeName}"),
-                };
-            case "round":
+            case "default":
             {
-                double v = operand is IntValue or FloatValue ? Js.Number(operand) : throw Error($"Cannot apply filter \"round\" to type: {operand.TypeName}");
-                long precision = (Arg(0, "precision") as IntValue)?.V ?? 0;
-                string method = (Arg(1, "method") as StringValue)?.V ?? "common";
-                double factor = Math.Pow(10, precision);
-                double r = method switch
-                {
-                    "ceil" => Math.Ceiling(v * factor) / factor,
-                    "floor" => Math.Floor(v * factor) / factor,
-                    _ => Math.Round(v * factor, MidpointRounding.AwayFromZero) / factor,
-                };
-                return new FloatValue(r);
+                Value defaultValue = args.Count > 0 ? args[0] : new StringValue("");
+                Value boolean = (args.Count > 1 ? args[1] : null) ?? kwargs.GetValueOrDefault("boolean") ?? BoolValue.False;
+                if (boolean is not BoolValue flag) throw Error("`default` filter flag must be a boolean");
+                return operand is UndefinedValue || (flag.V && !operand.Truthy) ? defaultValue : operand;
             }
         }
         switch (operand)
         {
             case ArrayValue arr:
                 return ArrayFilter(name, arr, args, kwargs);
-            case StringValue str:
-                switch (name)
-                {
-                    case "length":
-                    case "count":
-                        return new IntValue(str.V.Length);
-                    case "upper":
-                    case "lower":
-                    case "title":
-                    case "capitalize":
-                        return ((FunctionValue)String(str, name)!).Call([], null!);
-                    case "trim":
-                        return new StringValue(JsText.Trim(str.V));
-                    case "indent":
-                    {
-                        long width = Arg(0, "width") is IntValue w ? w.V : Arg(0, "width") is null ? 4 : throw Error("width must be a number");
-                        bool first = Arg(1, "first")?.Truthy ?? false;
-                        bool blank = Arg(2, "blank")?.Truthy ?? false;
-                        string pad = new(' ', (int)width);
-                        var lines = str.V.Split('\n');
-                        for (int i = 0; i < lines.Length; i++)
-                        {
-                            if ((!first && i == 0) || (!blank && lines[i].Length == 0)) continue;
-                            lines[i] = pad + lines[i];
-                        }
-                        return new StringValue(string.Join("\n", lines));
-                    }
-                    case "string":
-                        return str;
-                    case "replace":
-                    {
-                        var all = new List<Value>(args) { new KeywordArgumentsValue(kwargs) };
-                        return ((FunctionValue)String(str, "replace")!).Call(all, null!);
-                    }
-                    case "list":
-                        return new ArrayValue(str.V.EnumerateRunes().Select(r => (Value)new StringValue(r.ToString())).ToList());
-                }
-                break;
-            case IntValue or FloatValue:
-                switch (name)
-                {
-                    case "abs":
-                        return operand is IntValue i ? new IntValue(Math.Abs(i.V)) : new FloatValue(Math.Abs(((FloatValue)operand).V));
-                    case "string":
-                        return new StringValue(operand.ToString());
-                }
-                break;
+            case StringValue str when name == "indent":
+            {
+                Value width = Arg(0, "width") ?? new IntValue(4);
+                if (width is not IntValue w) throw Error("width must be a number");
+                return Indent(str.V, w.V, (Arg(1, "first") ?? BoolValue.False).Truthy, (Arg(2, "blank") ?? BoolValue.False).Truthy);
+            }
+            case StringValue str when name == "replace":
+                return ((FunctionValue)String(str, "replace")!).Call([.. args, new KeywordArgumentsValue(kwargs)], null!);
+            case StringValue:
+                throw Error($"Unknown StringValue filter: {name}");
             case ObjectValue obj:
-                switch (name)
+                if (Object(obj, name) is FunctionValue method)
                 {
-                    case "items":
-                        return Items(obj);
-                    case "length":
-                    case "count":
-                        return new IntValue(obj.Entries.Count);
-                    case "keys":
-                    case "values":
-                        return ((FunctionValue)Object(obj, name)!).Call([], null!);
-                    case "dictsort":
-                    {
-                        bool caseSensitive = (Arg(0, "case_sensitive") as BoolValue)?.V ?? false;
-                        string by = (Arg(1, "by") as StringValue)?.V ?? "key";
-                        bool reverse = (Arg(2, "reverse") as BoolValue)?.V ?? false;
-                        var items = Items(obj).Items.ToList();
-                        int index = by == "value" ? 1 : 0;
-                        return new ArrayValue(StableSort(items, (a, b) =>
-                        {
-                            int r = Js.Compare(((ArrayValue)a).Items[index], ((ArrayValue)b).Items[index], caseSensitive);
-                            return reverse ? -r : r;
-                        }));
-                    }
-                    case "string":
-                        return new StringValue(obj.ToString());
+                    return method.Call(kwargs.Count > 0 ? [.. args, new KeywordArgumentsValue(kwargs)] : args, null!);
                 }
-                break;
-            case BoolValue b:
-                switch (name)
-                {
-                    case "bool":
-                        return b;
-                    case "string":
-                        return new StringValue(b.V ? "true" : "false");
-                }
-                break;
+                throw Error($"Unknown ObjectValue filter: {name}");
         }
         throw Error($"Cannot apply filter \"{name}\" to type: {operand.TypeName}");
+    }
+
+    private static StringValue ToJson(Value operand, OrderedDictionary<string, Value> kwargs)
+    {
+        Value indent = kwargs.GetValueOrDefault("indent") ?? NullValue.Instance;
+        if (indent is not (IntValue or NullValue)) throw Error("If set, indent must be a number");
+        Value ensureAscii = kwargs.GetValueOrDefault("ensure_ascii") ?? BoolValue.False;
+        if (ensureAscii is not BoolValue ascii) throw Error("If set, ensure_ascii must be a boolean");
+        Value sortKeys = kwargs.GetValueOrDefault("sort_keys") ?? BoolValue.False;
+        if (sortKeys is not BoolValue sort) throw Error("If set, sort_keys must be a boolean");
+        (string, string)? separators = null;
+        switch (kwargs.GetValueOrDefault("separators") ?? NullValue.Instance)
+        {
+            case ArrayValue sep:
+                if (sep.Items.Count != 2 || sep.Items[0] is not StringValue a || sep.Items[1] is not StringValue b) throw Error("separators must be a tuple of two strings");
+                separators = (a.V, b.V);
+                break;
+            case NullValue:
+                break;
+            default:
+                throw Error("If set, separators must be a tuple of two strings");
+        }
+        // indent.value: 0 means none, as JavaScript's truthiness has it.
+        int? width = indent is IntValue { V: > 0 } i ? (int)i.V : null;
+        return new StringValue(JsonWriter.Write(operand, width, ascii.V, separators, sort.V));
+    }
+
+    /// <summary>parseInt(s, 10): optional white space and sign, then decimal digits; null where JavaScript gives NaN.</summary>
+    private static long? ParseInt(string s)
+    {
+        Match m = Regex.Match(JsText.TrimStart(s), @"^[+-]?\d+");
+        if (!m.Success) return null;
+        // Beyond a long, JavaScript keeps an imprecise double; the nearest long is what an integer value can hold.
+        return long.TryParse(m.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) ? l
+            : m.Value.StartsWith('-') ? long.MinValue : long.MaxValue;
+    }
+
+    /// <summary>parseFloat: the longest decimal prefix (or Infinity); null where JavaScript gives NaN.</summary>
+    private static double? ParseFloat(string s)
+    {
+        string t = JsText.TrimStart(s);
+        Match f = Regex.Match(t, @"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?");
+        if (f.Success) return double.Parse(f.Value, CultureInfo.InvariantCulture);
+        Match inf = Regex.Match(t, @"^([+-]?)Infinity");
+        return inf.Success ? (inf.Groups[1].Value == "-" ? double.NegativeInfinity : double.PositiveInfinity) : null;
+    }
+
+    private static StringValue Indent(string text, long width, bool first, bool blank)
+    {
+        string pad = new(' ', (int)Math.Max(0, width));
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if ((!first && i == 0) || (!blank && lines[i].Length == 0)) continue;
+            lines[i] = pad + lines[i];
+        }
+        return new StringValue(string.Join("\n", lines));
+    }
+
+    /// <summary>A Set over item.value: equal strings, numbers and booleans collapse; lists and mappings only if the same object.</summary>
+    private static ArrayValue Unique(ArrayValue arr)
+    {
+        var output = new List<Value>();
+        foreach (var item in arr.Items)
+        {
+            if (!output.Any(o => Js.SameValueZero(o, item))) output.Add(item);
+        }
+        return new ArrayValue(output);
     }
 
     /// <summary>Array.prototype.join over raw values: null and undefined join as empty strings.</summary>
@@ -416,33 +474,12 @@ internal static class Builtins
         Value? Arg(int i, string key) => i < args.Count ? args[i] : kwargs.GetValueOrDefault(key);
         switch (name)
         {
-            case "list":
-                return arr;
-            case "first":
-                return arr.Items.Count > 0 ? arr.Items[0] : UndefinedValue.Instance;
-            case "last":
-                return arr.Items.Count > 0 ? arr.Items[^1] : UndefinedValue.Instance;
-            case "length":
-            case "count":
-                return new IntValue(arr.Items.Count);
-            case "reverse":
-                return new ArrayValue(Enumerable.Reverse(arr.Items).ToList());
-            case "string":
-                return new StringValue(JsonWriter.Write(arr, null, false, null, false, undefinedAsNull: false));
-            case "unique":
-            {
-                var output = new List<Value>();
-                foreach (var item in arr.Items)
-                {
-                    if (!output.Any(o => Js.StrictEquals(o, item))) output.Add(item);
-                }
-                return new ArrayValue(output);
-            }
             case "sort":
             {
-                bool reverse = (Arg(0, "reverse") as BoolValue)?.V ?? false;
-                bool caseSensitive = (Arg(1, "case_sensitive") as BoolValue)?.V ?? false;
+                if ((Arg(0, "reverse") ?? BoolValue.False) is not BoolValue reverse) throw Error("reverse must be a boolean");
+                if ((Arg(1, "case_sensitive") ?? BoolValue.False) is not BoolValue caseSensitive) throw Error("case_sensitive must be a boolean");
                 Value attribute = Arg(2, "attribute") ?? NullValue.Instance;
+                if (attribute is not (StringValue or IntValue or NullValue)) throw Error("attribute must be a string, integer, or null");
                 Value Key(Value item) => attribute switch
                 {
                     StringValue s => AttributePath(item, s.V),
@@ -451,8 +488,8 @@ internal static class Builtins
                 };
                 return new ArrayValue(StableSort(arr.Items.ToList(), (a, b) =>
                 {
-                    int r = Js.Compare(Key(a), Key(b), caseSensitive);
-                    return reverse ? -r : r;
+                    int r = Js.Compare(Key(a), Key(b), caseSensitive.V);
+                    return reverse.V ? -r : r;
                 }));
             }
             case "selectattr":
@@ -472,25 +509,13 @@ internal static class Builtins
                 }).ToList();
                 return new ArrayValue(filtered);
             }
-            case "select":
-            case "reject":
-            {
-                // Not in @huggingface/jinja; Jinja's semantics: keep items passing the named test (or truthy ones).
-                string? testName = args.Count > 0 ? (args[0] as StringValue)?.V ?? throw Error($"the test of `{name}` must be a string") : null;
-                Value testArg = args.Count > 1 ? args[1] : UndefinedValue.Instance;
-                if (testName is not null && !TemplateParser.Tests.Contains(testName)) throw Error($"test '{testName}' is not supported");
-                return new ArrayValue(arr.Items.Where(item =>
-                {
-                    bool result = testName is null ? item.Truthy : Test(testName, item, testArg);
-                    return name == "select" ? result : !result;
-                }).ToList());
-            }
             case "map":
             {
-                if (kwargs.GetValueOrDefault("attribute") is not StringValue attr)
+                if (!kwargs.TryGetValue("attribute", out var attribute))
                 {
-                    throw Error("`map` expressions without `attribute` set are not supported");
+                    throw Error("`map` expressions without `attribute` set are not currently supported.");
                 }
+                if (attribute is not StringValue attr) throw Error("attribute must be a string");
                 Value? fallback = kwargs.GetValueOrDefault("default");
                 return new ArrayValue(arr.Items.Select(item =>
                 {
@@ -500,7 +525,7 @@ internal static class Builtins
                 }).ToList());
             }
         }
-        throw Error($"Cannot apply filter \"{name}\" to type: {arr.TypeName}");
+        throw Error($"Unknown ArrayValue filter: {name}");
     }
 
     private static Value AttributePath(Value item, string path)

@@ -54,10 +54,23 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
             Value v = Evaluate(statement, env);
             if (v is not (NullValue or UndefinedValue))
             {
-                sb.Append(v.ToString());
+                sb.Append(Print(v, statement));
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>How the output shows a value; a tuple inside a list, which toJSON refuses, fails with the position.</summary>
+    private string Print(Value v, Node statement)
+    {
+        try
+        {
+            return v.ToString();
+        }
+        catch (TemplateRuntimeError e)
+        {
+            throw Fail(e.Message, statement);
+        }
     }
 
     private Value Evaluate(Node? node, Environment env)
@@ -78,7 +91,7 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
                 FilterBlockNode f => ApplyFilter(new StringValue(EvaluateBlock(f.Body, env)), f.Filter, env),
                 BreakNode => throw new BreakSignal(),
                 ContinueNode => throw new ContinueSignal(),
-                IntegerLiteral i => new IntValue(i.Value),
+                IntegerLiteral i => IntValue.FromJs(i.Value),
                 FloatLiteral f => new FloatValue(f.Value),
                 StringLiteral s => new StringValue(s.Value),
                 ArrayLiteral a => new ArrayValue(a.Items.ConvertAll(x => Evaluate(x, env))),
@@ -358,7 +371,7 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
         }
         else
         {
-            property = node.Property is IntegerLiteral il ? new IntValue(il.Value) : new StringValue(((Identifier)node.Property).Name);
+            property = node.Property is IntegerLiteral il ? IntValue.FromJs(il.Value) : new StringValue(((Identifier)node.Property).Name);
         }
         Value? value;
         switch (obj)
@@ -510,28 +523,32 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
         if (op == "**" && Js.IsNumericLike(left) && Js.IsNumericLike(right))
         {
             double a = Js.Number(left), b = Js.Number(right);
+            if (a == 0 && b < 0) throw Error("0.0 cannot be raised to a negative power");
             double r = Math.Pow(a, b);
+            if (!double.IsFinite(r)) throw Error("Exponentiation result is not a finite real number");
             bool isFloat = left is FloatValue || right is FloatValue || b < 0;
-            return isFloat ? new FloatValue(r) : new IntValue((long)r);
+            return isFloat ? new FloatValue(r) : IntValue.FromJs(r);
         }
         if (left is IntValue or FloatValue && right is IntValue or FloatValue)
         {
+            // JavaScript computes in doubles; an integer result stays an integer value, exact up to 2^53.
             double a = Js.Number(left), b = Js.Number(right);
             bool isFloat = left is FloatValue || right is FloatValue;
+            Value Number(double r) => isFloat ? new FloatValue(r) : IntValue.FromJs(r);
             switch (op)
             {
                 case "+":
-                    return isFloat ? new FloatValue(a + b) : new IntValue(((IntValue)left).V + ((IntValue)right).V);
+                    return Number(a + b);
                 case "-":
-                    return isFloat ? new FloatValue(a - b) : new IntValue(((IntValue)left).V - ((IntValue)right).V);
+                    return Number(a - b);
                 case "*":
-                    return isFloat ? new FloatValue(a * b) : new IntValue(((IntValue)left).V * ((IntValue)right).V);
+                    return Number(a * b);
                 case "/":
                     return new FloatValue(a / b);
                 case "//":
-                    return isFloat ? new FloatValue(Math.Floor(a / b)) : new IntValue((long)Math.Floor(a / b));
+                    return Number(Math.Floor(a / b));
                 case "%":
-                    return isFloat ? new FloatValue(a % b) : new IntValue(((IntValue)left).V % ((IntValue)right).V);
+                    return Number(a % b);
                 case "<": return BoolValue.Of(a < b);
                 case ">": return BoolValue.Of(a > b);
                 case ">=": return BoolValue.Of(a >= b);
@@ -577,7 +594,7 @@ internal sealed class TemplateInterpreter(Func<int, (int Line, int Column)> loca
     {
         if (filterNode is Identifier id)
         {
-            return Builtins.Filter(id.Name, operand, [], new OrderedDictionary<string, Value>(StringComparer.Ordinal));
+            return Builtins.Filter(id.Name, operand);
         }
         var call = (CallNode)filterNode;
         string name = ((Identifier)call.Callee).Name;

@@ -2,24 +2,12 @@ namespace ConstitutionHub.Inference.Templates;
 
 /// <summary>
 /// Recursive-descent parser with the grammar and precedence of @huggingface/jinja (so that, for instance, filters
-/// bind tighter than unary minus and tests sit between filters and multiplication). Filters, tests and statements
-/// this interpreter does not implement are rejected here, with their position, rather than while rendering.
+/// bind tighter than unary minus and tests sit between filters and multiplication). Statements this interpreter does
+/// not implement are rejected here, with their position; unknown filters and tests fail when they are evaluated, as in
+/// @huggingface/jinja, so a template that only uses one in a branch it does not take still renders.
 /// </summary>
 internal sealed class TemplateParser
 {
-    internal static readonly HashSet<string> Filters =
-    [
-        "safe", "tojson", "list", "first", "last", "length", "count", "reverse", "sort", "join", "string", "unique",
-        "upper", "lower", "title", "capitalize", "trim", "indent", "int", "float", "abs", "items", "bool", "default",
-        "d", "selectattr", "rejectattr", "select", "reject", "map", "replace", "round", "dictsort", "keys", "values",
-    ];
-
-    internal static readonly HashSet<string> Tests =
-    [
-        "boolean", "callable", "odd", "even", "false", "true", "none", "string", "number", "integer", "float", "iterable",
-        "mapping", "sequence", "lower", "upper", "defined", "undefined", "equalto", "eq", "sameas", "divisibleby",
-    ];
-
     private readonly List<TemplateToken> _tokens;
     private readonly Func<int, (int Line, int Column)> _locate;
     private int _current;
@@ -199,10 +187,9 @@ internal sealed class TemplateParser
             case "filter":
             {
                 var filter = ParsePrimary();
-                if (filter is Identifier fid)
+                if (filter is Identifier && Is(TokenKind.OpenParen))
                 {
-                    CheckFilter(fid);
-                    if (Is(TokenKind.OpenParen)) filter = ParseCall(filter);
+                    filter = ParseCall(filter);
                 }
                 Expect(TokenKind.CloseStatement, "Expected '%}'");
                 var body = ParseUntil("endfilter");
@@ -437,10 +424,6 @@ internal sealed class TemplateParser
                 // "is none", "is true" and "is false" lex as identifiers; keep them working whatever their spelling.
                 _ => throw Error("Expected a test name after 'is'", test.Offset),
             };
-            if (!Tests.Contains(name))
-            {
-                throw Error($"test '{name}' is not supported", test.Offset);
-            }
             var args = new List<Node>();
             if (Is(TokenKind.OpenParen))
             {
@@ -467,11 +450,10 @@ internal sealed class TemplateParser
             int offset = Peek().Offset;
             _current++;
             var filter = ParsePrimary();
-            if (filter is not Identifier id)
+            if (filter is not Identifier)
             {
                 throw Error("Expected a filter name after '|'", filter.Offset);
             }
-            CheckFilter(id);
             if (Is(TokenKind.OpenParen))
             {
                 filter = ParseCall(filter);
@@ -479,14 +461,6 @@ internal sealed class TemplateParser
             operand = new FilterNode(operand, filter, offset);
         }
         return operand;
-    }
-
-    private void CheckFilter(Identifier id)
-    {
-        if (!Filters.Contains(id.Name))
-        {
-            throw Error($"filter '{id.Name}' is not supported", id.Offset);
-        }
     }
 
     private Node ParseUnarySign()
@@ -650,9 +624,10 @@ internal sealed class TemplateParser
         switch (token.Kind)
         {
             case TokenKind.NumericLiteral:
+                // JavaScript reads every number literal as a double; one without a point is an integer value there.
                 return token.Value.Contains('.')
                     ? new FloatLiteral(double.Parse(token.Value, System.Globalization.CultureInfo.InvariantCulture), token.Offset)
-                    : new IntegerLiteral(long.Parse(token.Value, System.Globalization.CultureInfo.InvariantCulture), token.Offset);
+                    : new IntegerLiteral(double.Parse(token.Value, System.Globalization.CultureInfo.InvariantCulture), token.Offset);
             case TokenKind.StringLiteral:
             {
                 string value = token.Value;

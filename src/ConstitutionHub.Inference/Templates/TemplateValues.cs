@@ -15,14 +15,39 @@ internal abstract class Value
 
     /// <summary>JavaScript's String(value.value), used by <c>~</c> and <c>+</c> on strings.</summary>
     public virtual string JsString() => ToString();
+
+    /// <summary>
+    /// The value object's own toString(), which JavaScript calls for each element when an array becomes a string
+    /// (<c>'x' + ['a', 'b']</c> is <c>xa,b</c>). It differs from printing only for none and undefined.
+    /// </summary>
+    public virtual string ElementString() => ToString();
 }
 
-internal sealed class IntValue(long value) : Value
+/// <summary>
+/// An integer value. @huggingface/jinja holds it in a JavaScript number, so arithmetic beyond 2^53 loses precision
+/// and beyond a long still prints (1e+21); such results keep their double in <see cref="Number"/>.
+/// </summary>
+internal sealed class IntValue : Value
 {
-    public long V { get; } = value;
+    private const double MaxSafe = 9007199254740992; // 2^53
+    private readonly double? _large;
+
+    public IntValue(long value) => V = value;
+
+    private IntValue(double large)
+    {
+        _large = large;
+        V = double.IsNaN(large) ? 0 : (long)Math.Clamp(large, long.MinValue, long.MaxValue);
+    }
+
+    /// <summary>The integer value of a JavaScript arithmetic result.</summary>
+    public static IntValue FromJs(double r) => Math.Abs(r) <= MaxSafe ? new IntValue((long)r) : new IntValue(r);
+
+    public long V { get; }
+    public double Number => _large ?? V;
     public override string TypeName => "IntegerValue";
-    public override bool Truthy => V != 0;
-    public override string ToString() => V.ToString(CultureInfo.InvariantCulture);
+    public override bool Truthy => Number != 0 && !double.IsNaN(Number);
+    public override string ToString() => _large is double d ? JsNumber.Format(d) : V.ToString(CultureInfo.InvariantCulture);
 }
 
 internal sealed class FloatValue(double value) : Value
@@ -70,6 +95,9 @@ internal sealed class NullValue : Value
     public override string TypeName => "NullValue";
     public override bool Truthy => false;
     public override string ToString() => "null";
+
+    /// <summary>@huggingface/jinja's none holds JavaScript undefined, so String() of it reads "undefined".</summary>
+    public override string ElementString() => "undefined";
 }
 
 internal sealed class UndefinedValue : Value
@@ -78,6 +106,7 @@ internal sealed class UndefinedValue : Value
     public override string TypeName => "UndefinedValue";
     public override bool Truthy => false;
     public override string ToString() => "undefined";
+    public override string ElementString() => "undefined";
 }
 
 internal class ArrayValue(List<Value> items) : Value
@@ -87,7 +116,8 @@ internal class ArrayValue(List<Value> items) : Value
     public override bool Truthy => Items.Count > 0;
     public override string ToString() => JsonWriter.Write(this, null, false, null, false, undefinedAsNull: false);
 
-    public override string JsString() => string.Join(",", Items.Select(i => i is NullValue or UndefinedValue ? "" : "[object Object]"));
+    /// <summary>Array.prototype.toString: the elements' own toString() joined with commas.</summary>
+    public override string JsString() => string.Join(",", Items.Select(i => i.ElementString()));
 }
 
 internal sealed class TupleValue(List<Value> items) : ArrayValue(items)
@@ -128,26 +158,36 @@ internal sealed class FunctionValue(Func<List<Value>, Environment, Value> call) 
 /// <summary>JavaScript number formatting (Number.prototype.toString / toFixed(1)).</summary>
 internal static class JsNumber
 {
+    /// <summary>Number::toString of ECMAScript: the shortest round-trip digits, in positional or exponent form.</summary>
     public static string Format(double v)
     {
         if (double.IsNaN(v)) return "NaN";
         if (double.IsPositiveInfinity(v)) return "Infinity";
         if (double.IsNegativeInfinity(v)) return "-Infinity";
         if (v == 0) return "0";
-        double abs = Math.Abs(v);
-        if (abs >= 1e21 || abs < 1e-6)
+        // .NET's "R" is the shortest round-trip form ("123.45", "1E-07", "1.2345678901234568E+29"); take its digits
+        // and place the point as ECMAScript does: value = 0.digits x 10^n.
+        string r = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
+        int e = r.IndexOf('E');
+        int exp = e < 0 ? 0 : int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);
+        string mantissa = e < 0 ? r : r[..e];
+        int dot = mantissa.IndexOf('.');
+        string intPart = dot < 0 ? mantissa : mantissa[..dot];
+        string all = intPart + (dot < 0 ? "" : mantissa[(dot + 1)..]);
+        string digits = all.TrimStart('0');
+        int n = intPart.Length - (all.Length - digits.Length) + exp;
+        digits = digits.TrimEnd('0');
+        int k = digits.Length;
+        string body;
+        if (k <= n && n <= 21) body = digits + new string('0', n - k);
+        else if (0 < n && n <= 21) body = digits[..n] + "." + digits[n..];
+        else if (-6 < n && n <= 0) body = "0." + new string('0', -n) + digits;
+        else
         {
-            string r = v.ToString("R", CultureInfo.InvariantCulture); // e.g. 1E+21, 1E-07
-            int e = r.IndexOf('E');
-            string mantissa = r[..e];
-            int exp = int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);
-            return $"{mantissa}e{(exp >= 0 ? "+" : "-")}{Math.Abs(exp)}";
+            int e10 = n - 1;
+            body = (k == 1 ? digits : digits[..1] + "." + digits[1..]) + "e" + (e10 >= 0 ? "+" : "-") + Math.Abs(e10).ToString(CultureInfo.InvariantCulture);
         }
-        if (v == Math.Floor(v) && abs < 1e21)
-        {
-            return v.ToString("F0", CultureInfo.InvariantCulture);
-        }
-        return v.ToString("R", CultureInfo.InvariantCulture);
+        return v < 0 ? "-" + body : body;
     }
 
     public static string ToFixed1(double v) => abs(v) >= 1e21 ? Format(v) : v.ToString("F1", CultureInfo.InvariantCulture);
@@ -183,7 +223,7 @@ internal static class JsonWriter
             case UndefinedValue:
                 return undefinedAsNull ? "null" : "undefined";
             case IntValue iv:
-                return iv.V.ToString(CultureInfo.InvariantCulture);
+                return double.IsFinite(iv.Number) ? iv.ToString() : "null";
             case FloatValue fv:
                 return double.IsFinite(fv.V) ? JsNumber.Format(fv.V) : "null";
             case BoolValue b:
@@ -193,6 +233,8 @@ internal static class JsonWriter
                 string result = Quote(s.V);
                 return ensureAscii ? AsciiSafe(result) : result;
             }
+            case TupleValue:
+                throw new TemplateRuntimeError("Cannot convert to JSON: TupleValue");
             case ArrayValue arr:
             {
                 string pad = indent is > 0 ? new string(' ', indent.Value) : "";
@@ -226,7 +268,7 @@ internal static class JsonWriter
                     : $"{{{string.Join(itemSep, core)}}}";
             }
             default:
-                throw new InvalidOperationException($"Cannot convert to JSON: {input.TypeName}");
+                throw new TemplateRuntimeError($"Cannot convert to JSON: {input.TypeName}");
         }
     }
 

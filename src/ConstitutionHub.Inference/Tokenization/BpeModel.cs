@@ -13,7 +13,7 @@ namespace ConstitutionHub.Inference.Tokenization;
 /// scores rank + position / length); both merge loops below follow the same order. Merged strings need not be in the
 /// vocabulary: such a token then falls back to bytes or to the unknown token, as in transformers.js.
 /// </remarks>
-internal sealed class BpeModel
+internal sealed class BpeModel : TokenizerModel
 {
     private const int MaxCachedWordLength = 256;
     private const int MaxCacheEntries = 200_000;
@@ -29,19 +29,7 @@ internal sealed class BpeModel
 
     public BpeModel(JsonElement config)
     {
-        var vocab = Json.Prop(config, "vocab");
-        if (vocab.ValueKind != JsonValueKind.Object)
-        {
-            throw new TokenizerException("The BPE model in tokenizer.json has no \"vocab\" object.");
-        }
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
-            {
-                throw new TokenizerException($"The BPE vocab entry '{entry.Name}' does not have a non-negative integer id.");
-            }
-            Vocab[entry.Name] = id;
-        }
+        ReadObjectVocab(config, "BPE");
         UnkToken = Json.String(config, "unk_token");
         string? eow = Json.String(config, "end_of_word_suffix");
         _endOfWordSuffix = string.IsNullOrEmpty(eow) ? null : eow;
@@ -49,7 +37,7 @@ internal sealed class BpeModel
         _continuingSubwordSuffix = string.IsNullOrEmpty(csw) ? null : csw;
         ByteFallback = Json.Bool(config, "byte_fallback") ?? false;
         IgnoreMerges = Json.Bool(config, "ignore_merges") ?? false;
-        FuseUnk = Json.Bool(config, "fuse_unk") ?? false;
+        _fuseUnk = Json.Bool(config, "fuse_unk") ?? false;
         if (Json.Prop(config, "dropout").ValueKind == JsonValueKind.Number && Json.Prop(config, "dropout").GetDouble() > 0)
         {
             throw new TokenizerException("BPE dropout is not supported.");
@@ -67,14 +55,11 @@ internal sealed class BpeModel
     /// </summary>
     private readonly bool _splitBeforeMetaspace;
 
-    /// <summary>Token string to id: the model vocabulary, later overlaid with added tokens by <see cref="Tokenizer"/>.</summary>
-    public Dictionary<string, int> Vocab { get; } = new(StringComparer.Ordinal);
-
-    public string? UnkToken { get; }
     public bool ByteFallback { get; }
     public bool IgnoreMerges { get; }
-    public bool FuseUnk { get; }
-    public string? EndOfWordSuffix => _endOfWordSuffix;
+    private readonly bool _fuseUnk;
+    public override bool FuseUnk => _fuseUnk;
+    public override string? EndOfWordSuffix => _endOfWordSuffix;
     public int MergeCount => _mergeResult.Count;
 
     /// <summary>Strings produced by merges, used to decide whether Metaspace pre-tokens may be split safely.</summary>
@@ -144,7 +129,7 @@ internal sealed class BpeModel
     }
 
     /// <summary>Encodes one pre-token, appending ids through <paramref name="resolve"/>.</summary>
-    public void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
+    public override void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
     {
         if (word.Length == 0)
         {

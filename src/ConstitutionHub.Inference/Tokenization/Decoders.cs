@@ -27,7 +27,11 @@ internal abstract class Decoder
             "Replace" => new ReplaceDecoder(HfPattern.Create(Json.Prop(config, "pattern"), invert: true, "Replace decoder"), Json.String(config, "content") ?? ""),
             "Strip" => new StripDecoder(Json.String(config, "content") ?? "", Json.Int(config, "start") ?? 0, Json.Int(config, "stop") ?? 0),
             "Metaspace" => new MetaspaceDecoder(Json.String(config, "replacement") ?? "\u2581"),
-            _ => throw new TokenizerException($"The decoder type '{type}' is not supported (supported: Sequence, ByteLevel, ByteFallback, Fuse, Replace, Strip, Metaspace)."),
+            "WordPiece" => new WordPieceDecoder(Json.String(config, "prefix"), Json.Bool(config, "cleanup") ?? false),
+            "BPEDecoder" => new BpeDecoder(Json.String(config, "suffix") ?? ""),
+            "CTC" => new CtcDecoder(Json.String(config, "pad_token") ?? "", Json.String(config, "word_delimiter_token") ?? "", Json.Bool(config, "cleanup") ?? false),
+            _ => throw new TokenizerException($"The decoder type '{type}' is not supported (supported: Sequence, ByteLevel, ByteFallback, Fuse, "
+                + "Replace, Strip, Metaspace, WordPiece, BPEDecoder, CTC)."),
         };
     }
 }
@@ -196,5 +200,66 @@ internal sealed class MetaspaceDecoder(string replacement) : Decoder
             result.Add(normalized);
         }
         return result;
+    }
+}
+
+/// <summary>Joins WordPiece tokens: a continuation loses its prefix, any other token after the first gets a space.</summary>
+internal sealed class WordPieceDecoder(string? prefix, bool cleanup) : Decoder
+{
+    public override List<string> DecodeChain(List<string> tokens)
+    {
+        var result = new List<string>(tokens.Count);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            if (i != 0)
+            {
+                // String.prototype.replace with a string replaces the first occurrence, which startsWith puts at 0.
+                token = !string.IsNullOrEmpty(prefix) && token.StartsWith(prefix, StringComparison.Ordinal) ? token[prefix.Length..] : " " + token;
+            }
+            result.Add(cleanup ? Tokenizer.CleanUpTokenization(token) : token);
+        }
+        return result;
+    }
+}
+
+/// <summary>Classic BPE's end-of-word suffix ("&lt;/w&gt;") becomes a space, except in the last token, where it goes.</summary>
+internal sealed class BpeDecoder(string suffix) : Decoder
+{
+    public override List<string> DecodeChain(List<string> tokens)
+    {
+        var result = new List<string>(tokens.Count);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            // replaceAll("") inserts the replacement between every character, as JavaScript does.
+            result.Add(JsText.ReplaceAll(tokens[i], suffix, i == tokens.Count - 1 ? "" : " "));
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// Connectionist temporal classification output: repeated tokens collapse, padding goes, and with cleanup the
+/// word delimiter becomes a space and the text is cleaned and trimmed.
+/// </summary>
+internal sealed class CtcDecoder(string padToken, string wordDelimiter, bool cleanup) : Decoder
+{
+    public override List<string> DecodeChain(List<string> tokens)
+    {
+        if (tokens.Count == 0) return [""];
+        var sb = new System.Text.StringBuilder();
+        string? previous = null;
+        foreach (string token in tokens)
+        {
+            if (token == previous) continue;
+            previous = token;
+            if (token != padToken) sb.Append(token);
+        }
+        string text = sb.ToString();
+        if (cleanup)
+        {
+            text = JsText.Trim(JsText.ReplaceAll(Tokenizer.CleanUpTokenization(text), wordDelimiter, " "));
+        }
+        return [text];
     }
 }

@@ -53,6 +53,20 @@ internal sealed class HfPattern
 
     public string ReplaceAll(string text, string content) => _full.Value.Replace(text, content.Replace("$", "$$"));
 
+    /// <summary>Appends the non-empty matches in order (a list rather than an enumerator, for the hot path).</summary>
+    public void AddMatches(string text, List<(int Start, int Length)> ranges)
+    {
+        if (_known is not null)
+        {
+            _known.AddMatches(text, ranges);
+            return;
+        }
+        foreach (var (index, length) in Matches(text))
+        {
+            if (length > 0) ranges.Add((index, length));
+        }
+    }
+
     /// <summary>All matches in order, advancing one code point past empty matches as JavaScript's matchAll does with the u flag.</summary>
     public IEnumerable<(int Index, int Length)> Matches(string text)
     {

@@ -29,6 +29,16 @@ internal static class JsText
 
     public static string Trim(string s) => TrimEnd(TrimStart(s));
 
+    /// <summary>String.prototype.replaceAll with a string pattern; an empty pattern matches between every UTF-16 unit.</summary>
+    public static string ReplaceAll(string s, string pattern, string replacement)
+    {
+        if (pattern.Length > 0) return s.Replace(pattern, replacement, StringComparison.Ordinal);
+        var sb = new StringBuilder(s.Length * (replacement.Length + 1) + replacement.Length);
+        sb.Append(replacement);
+        foreach (char c in s) sb.Append(c).Append(replacement);
+        return sb.ToString();
+    }
+
     /// <summary>
     /// String.prototype.toLowerCase: full Unicode lowercasing. .NET's invariant lowercasing is the simple mapping,
     /// which differs only for U+0130 (to "i" + U+0307) and for final sigma.

@@ -36,17 +36,22 @@ internal sealed class KnownSplitPatterns
         _ => null,
     };
 
-    private static readonly Kind[] BmpKinds = BuildKinds();
+    // The kind of every BMP character, white space included (JavaScript's or .NET's set), so that the scanner does
+    // one table read per character.
+    private static readonly Kind[] JsKinds = BuildKinds(JsText.IsJsWhiteSpace);
+    private static readonly Kind[] NetKinds = BuildKinds(char.IsWhiteSpace);
 
-    private static Kind[] BuildKinds()
+    private static Kind[] BuildKinds(Func<char, bool> isSpace)
     {
         var kinds = new Kind[65536];
         for (int c = 0; c < 65536; c++)
         {
-            kinds[c] = CategoryKind(CharUnicodeInfo.GetUnicodeCategory((char)c));
+            kinds[c] = isSpace((char)c) ? Kind.Space : CategoryKind(CharUnicodeInfo.GetUnicodeCategory((char)c));
         }
         return kinds;
     }
+
+    private Kind[] Kinds => _jsWhiteSpace ? JsKinds : NetKinds;
 
     private static Kind CategoryKind(UnicodeCategory cat) => cat switch
     {
@@ -68,7 +73,7 @@ internal sealed class KnownSplitPatterns
             return CategoryKind(CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, s[i + 1])));
         }
         length = 1;
-        return IsSpace(c) ? Kind.Space : BmpKinds[c];
+        return Kinds[c];
     }
 
     private int RunOf(string s, int i, Kind kind, int max = int.MaxValue)
@@ -80,6 +85,18 @@ internal sealed class KnownSplitPatterns
             count++;
         }
         return i;
+    }
+
+    /// <summary>Appends every match, in order, without the enumerator (the tokenizer's hot path).</summary>
+    public void AddMatches(string s, List<(int Start, int Length)> ranges)
+    {
+        int i = 0;
+        while (i < s.Length)
+        {
+            int end = MatchAt(s, i);
+            ranges.Add((i, end - i));
+            i = end;
+        }
     }
 
     public IEnumerable<(int Index, int Length)> Matches(string s)

@@ -7,6 +7,17 @@ internal abstract class PostProcessor
 {
     public abstract List<int> Process(List<int> ids, bool addSpecialTokens, Func<string, int?> resolve);
 
+    /// <summary>The token string of ["[CLS]", 101]: transformers.js looks the string up and ignores the number.</summary>
+    private static string TokenName(JsonElement config, string name, string type)
+    {
+        var pair = Json.Prop(config, name);
+        if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() < 1 || pair[0].ValueKind != JsonValueKind.String)
+        {
+            throw new TokenizerException($"The {type} post_processor has no \"{name}\" token.");
+        }
+        return pair[0].GetString()!;
+    }
+
     public static PostProcessor? Create(JsonElement config)
     {
         if (Json.IsNull(config))
@@ -19,7 +30,10 @@ internal abstract class PostProcessor
             "TemplateProcessing" => new TemplateProcessing(config),
             "ByteLevel" => new ByteLevelPostProcessor(),
             "Sequence" => new SequencePostProcessor([.. Json.Array(config, "processors").Select(Create).OfType<PostProcessor>()]),
-            _ => throw new TokenizerException($"The post_processor type '{type}' is not supported (supported: TemplateProcessing, ByteLevel, Sequence)."),
+            // transformers.js treats both alike for a single sequence: [cls] A [sep], tokens named by content.
+            "BertProcessing" or "RobertaProcessing" => new ClsSepProcessing(TokenName(config, "cls", type), TokenName(config, "sep", type)),
+            _ => throw new TokenizerException($"The post_processor type '{type}' is not supported (supported: TemplateProcessing, ByteLevel, "
+                + "BertProcessing, RobertaProcessing, Sequence)."),
         };
     }
 }
@@ -67,6 +81,20 @@ internal sealed class TemplateProcessing : PostProcessor
                 result.AddRange(ids);
             }
         }
+        return result;
+    }
+}
+
+/// <summary>BertProcessing / RobertaProcessing: the sequence between the cls and sep tokens.</summary>
+internal sealed class ClsSepProcessing(string cls, string sep) : PostProcessor
+{
+    public override List<int> Process(List<int> ids, bool addSpecialTokens, Func<string, int?> resolve)
+    {
+        if (!addSpecialTokens) return ids;
+        var result = new List<int>(ids.Count + 2);
+        if (resolve(cls) is int c) result.Add(c);
+        result.AddRange(ids);
+        if (resolve(sep) is int s) result.Add(s);
         return result;
     }
 }

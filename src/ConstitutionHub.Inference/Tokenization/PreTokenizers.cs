@@ -12,6 +12,17 @@ internal abstract class PreTokenizer
     /// <param name="sectionIndex">Index of the section between added tokens (Metaspace's prepend_scheme "first" uses it).</param>
     public abstract void PreTokenize(string text, int sectionIndex, List<string> output);
 
+    /// <summary>
+    /// The pre-tokens as ranges of <paramref name="text"/> itself, when every pre-token is a slice of the text, or
+    /// its byte-level form (<paramref name="byteLevel"/>). Lets the tokenizer look up a word's ids by the slice,
+    /// without building strings. False when this pre-tokenizer rewrites the text otherwise.
+    /// </summary>
+    public virtual bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
+    {
+        byteLevel = false;
+        return false;
+    }
+
     public static PreTokenizer? Create(JsonElement config)
     {
         if (Json.IsNull(config))
@@ -25,7 +36,18 @@ internal abstract class PreTokenizer
             "ByteLevel" => new ByteLevelPreTokenizer(Json.Bool(config, "add_prefix_space") ?? false, Json.Bool(config, "use_regex") ?? true),
             "Split" => new SplitPreTokenizer(config),
             "Metaspace" => new MetaspacePreTokenizer(config),
-            _ => throw new TokenizerException($"The pre_tokenizer type '{type}' is not supported (supported: Sequence, ByteLevel, Split, Metaspace)."),
+            "Digits" => new DigitsPreTokenizer(Json.Bool(config, "individual_digits") ?? false),
+            "Whitespace" => new WhitespacePreTokenizer(),
+            "WhitespaceSplit" => new WhitespaceSplitPreTokenizer(),
+            "Punctuation" => new PunctuationPreTokenizer(),
+            "BertPreTokenizer" => new BertPreTokenizer(),
+            "CharDelimiterSplit" => CharDelimiterSplitPreTokenizer.FromConfig(config),
+            "UnicodeScripts" => new UnicodeScriptsPreTokenizer(),
+            "Replace" => new ReplacePreTokenizer(HfPattern.Create(Json.Prop(config, "pattern"), invert: true, "Replace pre_tokenizer"), Json.String(config, "content") ?? ""),
+            "FixedLength" => new FixedLengthPreTokenizer(Json.Int(config, "length") is int n and > 0 ? n
+                : throw new TokenizerException("A FixedLength pre_tokenizer needs a positive \"length\".")),
+            _ => throw new TokenizerException($"The pre_tokenizer type '{type}' is not supported (supported: Sequence, ByteLevel, Split, "
+                + "Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, CharDelimiterSplit, UnicodeScripts, Replace, FixedLength)."),
         };
     }
 }
@@ -33,6 +55,28 @@ internal abstract class PreTokenizer
 internal sealed class SequencePreTokenizer(PreTokenizer[] steps) : PreTokenizer
 {
     public PreTokenizer[] Steps => steps;
+
+    /// <summary>Split or Digits followed by a byte-level step, the shapes of Llama 3, Qwen2 and SmolLM2 files.</summary>
+    public override bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
+    {
+        byteLevel = false;
+        if (steps.Length != 2 || steps[1] is not ByteLevelPreTokenizer last || last.AddsPrefixSpace) return false;
+        int first = ranges.Count;
+        if (!steps[0].TrySplitRanges(text, ranges, out bool firstIsByteLevel) || firstIsByteLevel) return false;
+        byteLevel = true;
+        if (!last.UsesRegex) return true;
+        // The byte-level step's own regex runs within each piece of the first step.
+        var pieces = ranges.GetRange(first, ranges.Count - first);
+        ranges.RemoveRange(first, ranges.Count - first);
+        foreach (var (start, length) in pieces)
+        {
+            foreach (var (index, len) in last.Gpt2Matches(text.Substring(start, length)))
+            {
+                if (len > 0) ranges.Add((start + index, len));
+            }
+        }
+        return true;
+    }
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output)
     {
@@ -57,6 +101,24 @@ internal sealed class SequencePreTokenizer(PreTokenizer[] steps) : PreTokenizer
 /// </summary>
 internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) : PreTokenizer
 {
+    public bool AddsPrefixSpace => addPrefixSpace;
+    public bool UsesRegex => useRegex;
+
+    internal IEnumerable<(int Index, int Length)> Gpt2Matches(string text) => Gpt2.Value.Matches(text);
+
+    public override bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
+    {
+        byteLevel = true;
+        if (addPrefixSpace && !text.StartsWith(' ')) return false;
+        if (!useRegex)
+        {
+            ranges.Add((0, text.Length));
+            return true;
+        }
+        Gpt2.Value.AddMatches(text, ranges);
+        return true;
+    }
+
     // transformers.js hard-codes this pattern as a JavaScript literal, so \s is JavaScript's white space here,
     // not Oniguruma's; spelled out explicitly for the translator.
     private const string Ws = HfRegex.JsWhiteSpaceClassBody;
@@ -115,6 +177,39 @@ internal sealed class SplitPreTokenizer : PreTokenizer
         _invert = Json.Bool(config, "invert") ?? false;
         _pattern = HfPattern.Create(Json.Prop(config, "pattern"), Json.Bool(config, "invert") ?? true, "Split pre_tokenizer");
         _removed = string.Equals(Json.String(config, "behavior"), "removed", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public override bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
+    {
+        byteLevel = false;
+        if (_invert)
+        {
+            _pattern.AddMatches(text, ranges);
+            return true;
+        }
+        if (_removed) return false;
+        // The matches, then the text between them: the pieces in order.
+        int first = ranges.Count;
+        _pattern.AddMatches(text, ranges);
+        int last = 0;
+        bool gaps = false;
+        for (int k = first; k < ranges.Count && !gaps; k++)
+        {
+            gaps = ranges[k].Start != last;
+            last = ranges[k].Start + ranges[k].Length;
+        }
+        if (!gaps && last == text.Length) return true;
+        var matches = ranges.GetRange(first, ranges.Count - first);
+        ranges.RemoveRange(first, ranges.Count - first);
+        last = 0;
+        foreach (var (index, length) in matches)
+        {
+            if (last < index) ranges.Add((last, index - last));
+            ranges.Add((index, length));
+            last = index + length;
+        }
+        if (last < text.Length) ranges.Add((last, text.Length - last));
+        return true;
     }
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output)

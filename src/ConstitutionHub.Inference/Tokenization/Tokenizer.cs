@@ -3,15 +3,15 @@ using System.Text.Json;
 namespace ConstitutionHub.Inference.Tokenization;
 
 /// <summary>
-/// A Hugging Face tokenizer.json (BPE model) that encodes and decodes exactly as transformers.js does:
-/// added tokens are split out first, then normalizer, pre-tokenizer, BPE model and post-processor run in turn.
+/// A Hugging Face tokenizer.json (BPE, Unigram, WordPiece or WordLevel model) that encodes and decodes exactly as transformers.js does:
+/// added tokens are split out first, then normalizer, pre-tokenizer, model and post-processor run in turn.
 /// </summary>
 /// <remarks>Instances are immutable apart from an internal word cache and safe to share between threads.</remarks>
 public sealed class Tokenizer
 {
     private readonly Normalizer? _normalizer;
     private readonly PreTokenizer? _preTokenizer;
-    private readonly BpeModel _model;
+    private readonly TokenizerModel _model;
     private readonly PostProcessor? _postProcessor;
     private readonly Decoder? _decoder;
     private readonly Dictionary<string, AddedToken> _addedByText = new(StringComparer.Ordinal);
@@ -23,11 +23,20 @@ public sealed class Tokenizer
     private readonly int? _unkId;
     private readonly Func<string, int?> _resolve;
 
+    /// <summary>
+    /// Ids of a pre-token by its slice of the input, for BPE behind a pre-tokenizer that only slices (and maps to
+    /// the byte-level alphabet): the common case of chat models, and most of the encoding time.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _sliceCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _sliceLookup;
+    private const int MaxCachedSliceLength = 256;
+    private const int MaxCachedSlices = 200_000;
+
     private Tokenizer(JsonElement root, JsonElement? config)
     {
         _normalizer = Normalizer.Create(Json.Prop(root, "normalizer"));
         _preTokenizer = PreTokenizer.Create(Json.Prop(root, "pre_tokenizer"));
-        _model = CreateModel(Json.Prop(root, "model"));
+        _model = TokenizerModel.Create(Json.Prop(root, "model"));
         _postProcessor = PostProcessor.Create(Json.Prop(root, "post_processor"));
 
         var unnormalized = new List<string>();
@@ -75,6 +84,7 @@ public sealed class Tokenizer
         foreach (var (token, id) in _model.Vocab) _idToToken[id] = token;
 
         _resolve = Resolve;
+        _sliceLookup = _sliceCache.GetAlternateLookup<ReadOnlySpan<char>>();
         _unkId = _model.UnkToken is null ? null : Resolve(_model.UnkToken);
         EnableMetaspaceSplitting(_preTokenizer);
     }
@@ -150,24 +160,6 @@ public sealed class Tokenizer
         }
     }
 
-    private static BpeModel CreateModel(JsonElement model)
-    {
-        if (model.ValueKind != JsonValueKind.Object)
-        {
-            throw new TokenizerException("tokenizer.json has no \"model\".");
-        }
-        string? type = Json.String(model, "type");
-        if (type is null && Json.Prop(model, "merges").ValueKind == JsonValueKind.Array)
-        {
-            type = "BPE";
-        }
-        if (type != "BPE")
-        {
-            throw new TokenizerException($"The model type '{type ?? "(none)"}' is not supported; only BPE models are.");
-        }
-        return new BpeModel(model);
-    }
-
     private static AddedToken ReadAddedToken(JsonElement e)
     {
         string content = Json.String(e, "content") ?? throw new TokenizerException("An added token has no \"content\".");
@@ -190,10 +182,10 @@ public sealed class Tokenizer
         {
             foreach (var step in seq.Steps) EnableMetaspaceSplitting(step);
         }
-        else if (pre is MetaspacePreTokenizer meta && !_model.IgnoreMerges && meta.Replacement.Length > 0)
+        else if (pre is MetaspacePreTokenizer meta && _model is BpeModel { IgnoreMerges: false } bpe && meta.Replacement.Length > 0)
         {
             bool crossesWords = false;
-            foreach (string merged in _model.MergedStrings)
+            foreach (string merged in bpe.MergedStrings)
             {
                 if (merged.IndexOf(meta.Replacement, 1, StringComparison.Ordinal) > 0)
                 {
@@ -220,6 +212,7 @@ public sealed class Tokenizer
         List<string> sections = _unnormalizedSplitter.Split(text);
         ApplyStrip(sections);
         var pieces = new List<string>();
+        var ranges = new List<(int Start, int Length)>();
         for (int i = 0; i < sections.Count; i++)
         {
             string section = sections[i];
@@ -241,18 +234,49 @@ public sealed class Tokenizer
                     ids.Add(addedSub.Id);
                     continue;
                 }
-                pieces.Clear();
-                if (_preTokenizer is null) pieces.Add(sub);
-                else _preTokenizer.PreTokenize(sub, i, pieces);
                 int start = ids.Count;
-                foreach (string piece in pieces)
+                if (!TryEncodeSlices(sub, ids, ranges))
                 {
-                    _model.Encode(piece, _resolve, _unkId, ids);
+                    pieces.Clear();
+                    if (_preTokenizer is null) pieces.Add(sub);
+                    else _preTokenizer.PreTokenize(sub, i, pieces);
+                    foreach (string piece in pieces)
+                    {
+                        _model.Encode(piece, _resolve, _unkId, ids);
+                    }
                 }
                 if (_model.FuseUnk && _unkId is int unk) FuseUnknown(ids, start, unk);
             }
         }
         return _postProcessor is null ? ids : _postProcessor.Process(ids, addSpecialTokens, _resolve);
+    }
+
+    /// <summary>The fast path: BPE over slices of the text, each looked up by its span before anything is allocated.</summary>
+    private bool TryEncodeSlices(string text, List<int> ids, List<(int Start, int Length)> ranges)
+    {
+        ranges.Clear();
+        if (_model is not BpeModel || _preTokenizer is null || !_preTokenizer.TrySplitRanges(text, ranges, out bool byteLevel))
+        {
+            return false;
+        }
+        foreach (var (start, length) in ranges)
+        {
+            var slice = text.AsSpan(start, length);
+            if (_sliceLookup.TryGetValue(slice, out int[]? cached))
+            {
+                ids.AddRange(cached);
+                continue;
+            }
+            int before = ids.Count;
+            string piece = byteLevel ? ByteLevelPreTokenizer.ToByteLevel(slice) : slice.ToString();
+            _model.Encode(piece, _resolve, _unkId, ids);
+            if (length < MaxCachedSliceLength)
+            {
+                if (_sliceCache.Count >= MaxCachedSlices) _sliceCache.Clear();
+                _sliceLookup[slice] = ids.GetRange(before, ids.Count - before).ToArray();
+            }
+        }
+        return true;
     }
 
     /// <summary>lstrip/rstrip: an added token swallows the white space on its left/right neighbour.</summary>

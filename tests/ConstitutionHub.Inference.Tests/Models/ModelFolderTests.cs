@@ -34,10 +34,10 @@ public sealed class ModelFolderTests
         var model = ModelFolder.Open(folder, new ModelFolderLimits());
         Assert.True(model.IsDemo);
         Assert.StartsWith("Demo", model.DisplayName);
-        // 3000x256 embeddings (tied) and four layers of a 256-wide Qwen2 block: about three million.
+        // 1895x256 embeddings (tied) and four layers of a 256-wide Qwen2 block: about three million.
         Assert.InRange(model.Facts.ParameterCount, 2_500_000, 3_500_000);
         Assert.Equal("qwen2", model.Config.ModelType);
-        Assert.Equal([2999, 2997], model.Config.EosTokenIds);
+        Assert.Equal([1894, 1892], model.Config.EosTokenIds); // <|im_end|>, <|endoftext|> of tools/demo-model/bpe.py
     }
 
     [Fact]

@@ -8,19 +8,21 @@ public sealed class ChatTemplateTests
     private static readonly ChatMessage[] Hello = [new("user", "Hello")];
 
     [Fact]
-    public void Unsupported_filter_is_rejected_at_parse_time_with_its_position()
+    public void Unknown_filter_fails_where_it_is_rendered_with_its_position()
     {
-        var e = Assert.Throws<TemplateException>(() => ChatTemplate.Parse("Hi\n  {{ messages | xyz }}"));
-        Assert.Contains("filter 'xyz' is not supported", e.Message);
+        var template = ChatTemplate.Parse("Hi\n  {{ messages | xyz }}");
+        var e = Assert.Throws<TemplateException>(() => template.Render(Hello, addGenerationPrompt: false));
+        Assert.Contains("Unknown ArrayValue filter: xyz", e.Message);
         Assert.Equal(2, e.Line);
-        Assert.Equal(17, e.Column);
+        // As in @huggingface/jinja, a branch that is not taken does not fail.
+        Assert.Equal("ok", ChatTemplate.Parse("{% if false %}{{ x | xyz }}{% endif %}ok").Render(Hello, addGenerationPrompt: false));
     }
 
     [Fact]
-    public void Unsupported_test_and_statement_are_rejected_with_their_names()
+    public void Unknown_test_fails_when_evaluated_and_unsupported_statement_at_parse_time()
     {
-        var test = Assert.Throws<TemplateException>(() => ChatTemplate.Parse("{% if x is prime %}{% endif %}"));
-        Assert.Contains("test 'prime' is not supported", test.Message);
+        var test = Assert.Throws<TemplateException>(() => ChatTemplate.Parse("{% if x is prime %}{% endif %}").Render(Hello, addGenerationPrompt: false));
+        Assert.Contains("Unknown test: prime", test.Message);
         var statement = Assert.Throws<TemplateException>(() => ChatTemplate.Parse("line\n{% include 'other.jinja' %}"));
         Assert.Contains("statement 'include' is not supported", statement.Message);
         Assert.Equal((2, 4), (statement.Line, statement.Column));

@@ -5,13 +5,14 @@ namespace ConstitutionHub.Inference.Tests.Tokenization;
 public sealed class TokenizerErrorTests
 {
     private const string MinimalBpe = """
-        {"version": "1.0", "added_tokens": [], "normalizer": NORMALIZER, "pre_tokenizer": PRE, "post_processor": null,
+        {"version": "1.0", "added_tokens": [], "normalizer": NORMALIZER, "pre_tokenizer": PRE, "post_processor": POST,
          "decoder": DECODER, "model": MODEL}
         """;
 
     private static string Json(string normalizer = "null", string pre = "null", string decoder = "null",
-        string model = """{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}""") =>
-        MinimalBpe.Replace("NORMALIZER", normalizer).Replace("PRE", pre).Replace("DECODER", decoder).Replace("MODEL", model);
+        string model = """{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}""", string post = "null") =>
+        MinimalBpe.Replace("NORMALIZER", normalizer).Replace("PRE", pre).Replace("DECODER", decoder).Replace("MODEL", model)
+            .Replace("POST", post);
 
     [Fact]
     public void Minimal_file_loads_and_merges()
@@ -45,8 +46,11 @@ public sealed class TokenizerErrorTests
     }
 
     [Theory]
-    [InlineData("""{"type": "WordPiece", "vocab": {"a": 0}, "unk_token": "[UNK]"}""", "model type 'WordPiece' is not supported")]
-    [InlineData("""{"type": "Unigram", "vocab": [["a", 0.0]], "unk_id": 0}""", "model type 'Unigram' is not supported")]
+    [InlineData("""{"type": "Sentencepiece", "vocab": {"a": 0}}""", "model type 'Sentencepiece' is not supported")]
+    [InlineData("""{"type": "WordPiece", "unk_token": "[UNK]"}""", "WordPiece model in tokenizer.json has no \"vocab\"")]
+    [InlineData("""{"type": "Unigram", "vocab": [["a", "x"]], "unk_id": 0}""", "Unigram vocab entry 0")]
+    [InlineData("""{"type": "Unigram", "vocab": [["a", 0.0]], "unk_id": 3}""", "unk_id 3 is outside")]
+    [InlineData("""{"type": "WordLevel", "vocab": {"a": -1}, "unk_token": "[UNK]"}""", "WordLevel vocab entry 'a'")]
     [InlineData("""{"type": "BPE", "vocab": {"a": 0}}""", "no \"merges\"")]
     [InlineData("""{"type": "BPE", "vocab": {"a": 0}, "merges": [42]}""", "rank 0")]
     [InlineData("""{"type": "BPE", "vocab": {"a": "zero"}, "merges": []}""", "'a'")]
@@ -59,12 +63,16 @@ public sealed class TokenizerErrorTests
     [Fact]
     public void Unsupported_components_are_named()
     {
-        Assert.Contains("'BertNormalizer'", Assert.Throws<TokenizerException>(() =>
-            Tokenizer.FromJson(Json(normalizer: """{"type": "BertNormalizer"}"""))).Message);
-        Assert.Contains("'Whitespace'", Assert.Throws<TokenizerException>(() =>
-            Tokenizer.FromJson(Json(pre: """{"type": "Whitespace"}"""))).Message);
-        Assert.Contains("'WordPiece'", Assert.Throws<TokenizerException>(() =>
-            Tokenizer.FromJson(Json(decoder: """{"type": "WordPiece"}"""))).Message);
+        Assert.Contains("'NMT'", Assert.Throws<TokenizerException>(() =>
+            Tokenizer.FromJson(Json(normalizer: """{"type": "NMT"}"""))).Message);
+        Assert.Contains("'Bogus'", Assert.Throws<TokenizerException>(() =>
+            Tokenizer.FromJson(Json(pre: """{"type": "Bogus"}"""))).Message);
+        Assert.Contains("'Byte'", Assert.Throws<TokenizerException>(() =>
+            Tokenizer.FromJson(Json(decoder: """{"type": "Byte"}"""))).Message);
+        Assert.Contains("\"delimiter\" of one character", Assert.Throws<TokenizerException>(() =>
+            Tokenizer.FromJson(Json(pre: """{"type": "CharDelimiterSplit", "delimiter": "ab"}"""))).Message);
+        Assert.Contains("\"cls\"", Assert.Throws<TokenizerException>(() =>
+            Tokenizer.FromJson(Json(post: """{"type": "BertProcessing", "sep": ["[SEP]", 1]}"""))).Message);
     }
 
     [Fact]

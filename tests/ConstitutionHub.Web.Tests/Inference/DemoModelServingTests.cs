@@ -230,12 +230,12 @@ public sealed class DemoModelServingTests(DemoModelFixture fixture) : IClassFixt
         var response = await client.PostAsync("/v1/chat/completions", new StringContent(JsonSerializer.Serialize(new
         {
             model = DemoModelFixture.ModelId, messages = new[] { new { role = "user", content = "hi" } },
-            response_format = new { type = "json_schema", json_schema = new { name = "x", schema = new { type = "string", maxLength = 3 } } },
+            response_format = new { type = "json_schema", json_schema = new { name = "x", schema = new { type = "string", pattern = "^a+$" } } },
         }), System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Contains("\"maxLength\"", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Contains("\"pattern\"", json.RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal("response_format", json.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 }

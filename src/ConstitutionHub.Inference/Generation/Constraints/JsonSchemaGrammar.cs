@@ -6,7 +6,7 @@ namespace ConstitutionHub.Inference.Generation.Constraints;
 /// <summary>
 /// Compiles a JSON Schema (the subset structured outputs use) into a <see cref="Grammar"/> of the JSON texts it
 /// accepts: type (one or a list), properties (in their order; required ones always, optional ones may be left out),
-/// items with minItems/maxItems, enum, const, anyOf/oneOf, $ref into $defs/definitions, and any JSON value for an
+/// items with minItems/maxItems, strings with minLength/maxLength, enum, const, anyOf/oneOf, $ref into $defs/definitions, and any JSON value for an
 /// empty schema. Output is compact JSON with at most one space after ':' and ','. Keywords it cannot enforce (pattern,
 /// minimum, minLength...) are refused with their name, never silently ignored: an answer that passes the grammar always
 /// passes the schema.
@@ -15,18 +15,20 @@ internal sealed class JsonSchemaGrammar
 {
     private static readonly HashSet<string> Annotations = ["title", "description", "$schema", "$id", "$comment", "default", "examples", "$defs", "definitions", "strict", "format"];
     private const int MaxItemsUnrolled = 64;
+    private const int MaxLengthUnrolled = 4096;
     private const int MaxDepth = 32;
 
     private readonly Grammar _g = new();
     private readonly JsonElement _root;
     private readonly Dictionary<string, int> _refs = new(StringComparer.Ordinal);
-    private readonly int _ws, _value, _string, _number, _integer;
+    private readonly int _ws, _value, _string, _number, _integer, _character;
 
     private JsonSchemaGrammar(JsonElement root)
     {
         _root = root;
         _ws = _g.Optional(Grammar.ByteSet.Of((byte)' '));
-        _string = StringRule();
+        _character = CharacterRule();
+        _string = StringRule(_g.Star(Grammar.Ref(_character)));
         _integer = IntegerRule();
         _number = NumberRule();
         _value = AnyValueRule();
@@ -58,7 +60,7 @@ internal sealed class JsonSchemaGrammar
         foreach (var p in s.EnumerateObject())
         {
             if (Annotations.Contains(p.Name) || p.Name is "type" or "properties" or "required" or "additionalProperties" or "items"
-                or "minItems" or "maxItems" or "enum" or "const" or "anyOf" or "oneOf" or "$ref") continue;
+                or "minItems" or "maxItems" or "minLength" or "maxLength" or "enum" or "const" or "anyOf" or "oneOf" or "$ref") continue;
             throw Refuse(at, $"the keyword \"{p.Name}\" cannot be enforced while generating; remove it or express it with enum.");
         }
         if (s.TryGetProperty("$ref", out var reference)) return Ref(reference.GetString() ?? "", at, depth);
@@ -85,7 +87,7 @@ internal sealed class JsonSchemaGrammar
     {
         "object" => Object(s, at, depth),
         "array" => Array(s, at, depth),
-        "string" => _string,
+        "string" => BoundedString(s, at),
         "integer" => _integer,
         "number" => _number,
         "boolean" => _g.Choice(["true", "false"]),
@@ -182,18 +184,48 @@ internal sealed class JsonSchemaGrammar
     /// <summary>Each value as compact JSON.</summary>
     private int Literals(IEnumerable<JsonElement> values) => _g.Choice(values.Select(v => JsonSerializer.Serialize(v)).Distinct());
 
-    private int StringRule()
+    private int BoundedString(JsonElement s, string at)
     {
-        // Any byte but '"', '\' and control characters; or an escape.
-        var plain = Grammar.ByteSet.Range(0x20, 0xFF, '"', '\\');
+        bool hasMin = s.TryGetProperty("minLength", out var mi), hasMax = s.TryGetProperty("maxLength", out var ma);
+        if (!hasMin && !hasMax) return _string;
+        int min = 0, max = 0;
+        if ((hasMin && !mi.TryGetInt32(out min)) || (hasMax && !ma.TryGetInt32(out max)) || min < 0 || (hasMax && max < min))
+            throw Refuse(at, "minLength and maxLength must be whole numbers with 0 <= minLength <= maxLength.");
+        if (min > MaxLengthUnrolled || max > MaxLengthUnrolled) throw Refuse(at, $"minLength and maxLength above {MaxLengthUnrolled} cannot be enforced.");
+        var character = Grammar.Ref(_character);
+        int body = hasMax ? _g.Bounded(character, min, max) : RepeatAtLeast(character, min);
+        return StringRule(body);
+    }
+
+    private int StringRule(int body) =>
+        _g.Rule([..Grammar.Literal("\""), Grammar.Ref(body), ..Grammar.Literal("\"")]);
+
+    /// <summary>
+    /// One character of a JSON string as schemas count them: a printable ASCII byte but '"' and '\', a whole UTF-8
+    /// sequence (so a cut-off reply is still valid UTF-8), or an escape. A surrogate pair written as two \u escapes
+    /// counts as two, which keeps maxLength safe.
+    /// </summary>
+    private int CharacterRule()
+    {
+        var plain = Grammar.ByteSet.Range(0x20, 0x7F, '"', '\\');
+        var tail = Grammar.ByteSet.Range(0x80, 0xBF);
+        int twoBytes = _g.Rule([Grammar.ByteSet.Range(0xC2, 0xDF), tail]);
+        int threeBytes = _g.Rule(
+            [Grammar.ByteSet.Of(0xE0), Grammar.ByteSet.Range(0xA0, 0xBF), tail],
+            [Grammar.ByteSet.Range(0xE1, 0xEC), tail, tail],
+            [Grammar.ByteSet.Of(0xED), Grammar.ByteSet.Range(0x80, 0x9F), tail],
+            [Grammar.ByteSet.Range(0xEE, 0xEF), tail, tail]);
+        int fourBytes = _g.Rule(
+            [Grammar.ByteSet.Of(0xF0), Grammar.ByteSet.Range(0x90, 0xBF), tail, tail],
+            [Grammar.ByteSet.Range(0xF1, 0xF3), tail, tail, tail],
+            [Grammar.ByteSet.Of(0xF4), Grammar.ByteSet.Range(0x80, 0x8F), tail, tail]);
         var hex = new bool[256];
         foreach (char c in "0123456789abcdefABCDEF") hex[c] = true;
         var h = new Grammar.ByteSet(hex);
         int escape = _g.Rule(
             [Grammar.ByteSet.Of((byte)'\\'), Grammar.ByteSet.Range(0, 255, Enumerable.Range(0, 256).Where(c => !"\"\\/bfnrt".Contains((char)c)).ToArray())],
             [..Grammar.Literal("\\u"), h, h, h, h]);
-        int character = _g.Rule([plain], [Grammar.Ref(escape)]);
-        return _g.Rule([..Grammar.Literal("\""), Grammar.Ref(_g.Star(Grammar.Ref(character))), ..Grammar.Literal("\"")]);
+        return _g.Rule([plain], [Grammar.Ref(twoBytes)], [Grammar.Ref(threeBytes)], [Grammar.Ref(fourBytes)], [Grammar.Ref(escape)]);
     }
 
     private int IntegerRule()
