@@ -1,5 +1,5 @@
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Testing;
 using Npgsql;
@@ -9,19 +9,20 @@ namespace ConstitutionHub.Core.Tests.Documents;
 /// <summary>The write side against a real PostgreSQL: many writers at once, idempotent retries, read models in step.</summary>
 public sealed class ConstitutionCommandsTests : IAsyncLifetime
 {
+    private TestStore test = null!;
     private NpgsqlDataSource dataSource = null!;
     private ConstitutionCommands commands = null!;
     private ConstitutionQueries queries = null!;
 
     public async Task InitializeAsync()
     {
-        dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync(nameof(ConstitutionCommandsTests)));
-        var store = new Core.EventStore.EventStore(dataSource, ConstitutionStream.Register(new EventTypeRegistry()), [new ConstitutionProjection()]);
+        test = await TestStore.CreateAsync(nameof(ConstitutionCommandsTests));
+        dataSource = test.DataSource;
         queries = new ConstitutionQueries(dataSource);
-        commands = new ConstitutionCommands(store, queries);
+        commands = new ConstitutionCommands(test.Streams, queries);
     }
 
-    public async Task DisposeAsync() => await dataSource.DisposeAsync();
+    public async Task DisposeAsync() => await test.DisposeAsync();
 
     [Fact]
     public async Task Many_writers_editing_different_sections_from_stale_revisions_lose_no_edit()
@@ -96,6 +97,9 @@ public sealed class ConstitutionCommandsTests : IAsyncLifetime
         var row = await queries.BySlugAsync("sizes");
         var history = await queries.HistoryAsync(row!.Id);
         Assert.Equal(history[1].Size + history[0].SizeDelta, history[0].Size);
+        // The text index is an async projection: titles match at once, text once the daemon has caught up.
+        Assert.Contains(await queries.SearchAsync("Sizes", null), h => h.Constitution.Slug == "sizes");
+        await test.CatchUpAsync();
         Assert.Contains(await queries.SearchAsync("quokka", null), h => h.Constitution.Slug == "sizes");
         Assert.DoesNotContain(await queries.SearchAsync("wombat", null), h => h.Constitution.Slug == "sizes");
     }

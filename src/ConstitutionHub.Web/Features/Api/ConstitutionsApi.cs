@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Web.Features.Accounts;
 using Microsoft.AspNetCore.Http.Features;
@@ -145,7 +145,7 @@ public static class ConstitutionsApi
             throw new ValidationException("Content-Type", "Send JSON with Content-Type: application/json.");
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, EventTypeRegistry.Json)
+            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, HubJson.Options)
                 ?? throw new ValidationException("body", "The body is empty.");
         }
         catch (JsonException e)
