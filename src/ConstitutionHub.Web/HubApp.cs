@@ -1,5 +1,6 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
+using ConstitutionHub.Web.Features.Admin;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
@@ -65,6 +66,7 @@ public static class HubApp
 
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
+        app.MapHealth();
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
         app.MapChatEndpoints();

@@ -23,6 +23,14 @@ public static class HubMarten
 {
     public const string Schema = "hub";
 
+    /// <summary>The projections the async daemon runs (the others run inline, in the append's transaction).</summary>
+    public static readonly IReadOnlyList<string> AsyncProjections =
+        [SearchIndexProjection.ProjectionName, ActivityProjection.ProjectionName, ConstitutionStatsProjection.ProjectionName];
+
+    /// <summary>Every projection, inline and async: what <c>projections --rebuild</c> rebuilds.</summary>
+    public static readonly IReadOnlyList<string> AllProjections =
+        [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, .. AsyncProjections];
+
     private static readonly Dictionary<string, Type> TypesByAlias =
         ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).ToDictionary(e => e.Alias, e => e.Type);
 
@@ -49,9 +57,10 @@ public static class HubMarten
         var events = options.Events;
         events.DatabaseSchemaName = Schema;
         events.StreamIdentity = StreamIdentity.AsString;
-        // Quick: one function call appends and checks the expected version; client-side timestamps keep the
-        // command's time as the event's time (see README, "Event store").
-        events.AppendMode = EventAppendMode.Quick;
+        // Quick append: one function call appends and checks the expected version (see README, "Event store"). The
+        // "server timestamps" flavour stores the time this app server stamped on the event (the command's time), not
+        // the database's now(): inline projections and a later rebuild then see the same time.
+        events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         events.EnableUniqueIndexOnEventId = true;
         events.MetadataConfig.CorrelationIdEnabled = true;
         events.MetadataConfig.CausationIdEnabled = true;

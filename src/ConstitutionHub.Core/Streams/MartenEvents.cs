@@ -12,7 +12,7 @@ internal static class MartenEvents
     public static void Stamp(IEvent e, Guid id, EventMetadata metadata)
     {
         e.Id = id;
-        // Quick append writes this client-side time: the event's time is the command's, as before Marten.
+        // Stored as it is (QuickWithServerTimestamps): the event's time is the command's, as before Marten.
         e.Timestamp = metadata.Time;
         e.UserName = metadata.ActorId;
         e.CorrelationId = metadata.CorrelationId.ToString();

@@ -97,6 +97,7 @@ public static class HubDatabaseSetup
         services.AddSingleton(_ => NpgsqlDataSource.Create(HubMarten.WithSearchPath(database.ConnectionString)));
         services.AddSingleton<CommitAnnouncer>();
         services.AddSingleton<EventStreams>();
+        services.AddSingleton<ProjectionHealth>();
         var createSchema = builder.Configuration.GetValue("Database:ApplyChangesOnStart", true);
         services.AddMarten(sp =>
             {

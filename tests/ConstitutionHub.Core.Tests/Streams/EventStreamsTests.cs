@@ -214,12 +214,15 @@ public sealed class EventStreamsTests : IAsyncLifetime
         var time = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero).AddTicks(9);
         var meta = new EventMetadata("oidc:auth0|7", "Grace Hopper", time, Guid.NewGuid(), Guid.NewGuid());
         await store.AppendAsync("s-meta", ExpectedVersion.NoStream, [Note("m")], meta);
+        var later = meta with { Time = time.AddMinutes(5), CorrelationId = Guid.NewGuid(), CausationId = null };
+        await store.AppendAsync("s-meta", 1, [Note("n")], later);
 
-        var read = (await store.ReadStreamAsync("s-meta")).Single().Metadata;
-        // PostgreSQL keeps microseconds: the tenth of a microsecond is the only thing lost.
-        Assert.Equal(meta with { Time = time.AddTicks(-9) }, read);
+        var read = (await store.ReadStreamAsync("s-meta")).Select(e => e.Metadata).ToList();
+        // PostgreSQL keeps microseconds: the tenth of a microsecond is the only thing lost. Both the start of a stream
+        // and an append to it store the command's time, not the database's clock.
+        Assert.Equal([meta with { Time = time.AddTicks(-9) }, later with { Time = later.Time.AddTicks(-9) }], read);
         await using var command = dataSource.CreateCommand(
-            "select user_name, correlation_id, causation_id, headers->>'actor_name', timestamp from mt_events where stream_id = 's-meta'");
+            "select user_name, correlation_id, causation_id, headers->>'actor_name', timestamp from mt_events where stream_id = 's-meta' and version = 1");
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal(("oidc:auth0|7", meta.CorrelationId.ToString(), meta.CausationId.ToString(), "Grace Hopper"),

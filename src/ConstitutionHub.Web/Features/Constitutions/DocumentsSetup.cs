@@ -9,6 +9,7 @@ public static class DocumentsSetup
     {
         var services = builder.Services;
         services.AddSingleton<ConstitutionQueries>();
+        services.AddSingleton<Core.Activity.ActivityQueries>();
         services.AddSingleton<ConstitutionCommands>();
         services.AddSingleton<Users>();
         services.AddSingleton<RenderCache>();
