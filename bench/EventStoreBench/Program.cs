@@ -33,8 +33,15 @@ try
     await using var dataSource = NpgsqlDataSource.Create(HubMarten.WithSearchPath(pg.ConnectionString));
     var commits = new CommitAnnouncer(dataSource, testEvents);
     using var quick = HubMarten.CreateStore(pg.ConnectionString, commits, Bench);
-    using var rich = HubMarten.CreateStore(pg.ConnectionString, commits, o => { Bench(o); o.Events.AppendMode = EventAppendMode.Rich; });
+    // Rich mode in a schema of its own: the two modes install different append functions.
+    using var rich = HubMarten.CreateStore(pg.ConnectionString, commits, o =>
+    {
+        Bench(o);
+        o.Events.AppendMode = EventAppendMode.Rich;
+        o.DatabaseSchemaName = o.Events.DatabaseSchemaName = "hub_rich";
+    });
     await quick.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    await rich.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     await using (var create = dataSource.CreateCommand("""
         create table plain_events (seq bigserial primary key, id uuid not null unique, stream_id text not null, version bigint not null,
             type text not null, data jsonb not null, metadata jsonb not null, created timestamptz not null default now(),
