@@ -1,26 +1,47 @@
-// Event store figures, each against a peer measured in the same run on the same PostgreSQL:
-//  1. single-event appends (throughput and latency percentiles) against a plain INSERT of the same row shape;
-//  2. opening a constitution with 10,000 revisions: current revision and the first history page.
-// Usage: dotnet run -c Release --project bench/EventStoreBench [-- appends=2000 revisions=10000 writers=4]
+// Event store figures on Marten, each against a peer measured in the same run on the same PostgreSQL:
+//  1. single-event appends through our append path (EventStreams: expected version, event id as idempotency key,
+//     metadata, commit hook with NOTIFY), in Marten's Quick and Rich append modes, against a plain INSERT of the same
+//     row shape (throughput and latency percentiles);
+//  2. saving revisions through the full command path (decide, merge check, append, inline read model);
+//  3. opening a constitution with that many revisions (current revision, first history page);
+//  4. the state of that long stream: a live aggregation of every event, against the read model plus the tail;
+//  5. rebuilding every projection (inline and async) from the events.
+// Usage: dotnet run -c Release --project bench/EventStoreBench [-- appends=2000 revisions=10000 writers=4 rebuild=100000]
 using System.Diagnostics;
 using System.Text.Json;
 using ConstitutionHub.Core.Database;
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.Streams;
+using JasperFx.Events;
+using Marten;
 using Npgsql;
 
 var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1]));
 var appends = options.GetValueOrDefault("appends", 2000);
 var revisions = options.GetValueOrDefault("revisions", 10_000);
 var writers = options.GetValueOrDefault("writers", 4);
+var rebuildEvents = options.GetValueOrDefault("rebuild", 100_000);
 
 var root = Path.Combine(Path.GetTempPath(), $"chub-bench-{Guid.NewGuid():N}");
 await using var pg = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { RootDirectory = root, Database = "bench" });
+pg.RemoveWhenProcessExits(Environment.ProcessId);
 try
 {
-    await using var dataSource = NpgsqlDataSource.Create(pg.ConnectionString);
-    await Migrator.ApplyAsync(dataSource);
+    var testEvents = new Dictionary<string, Type> { ["noted"] = typeof(Noted) };
+    void Bench(StoreOptions o) => o.Events.MapEventType<Noted>("noted");
+    await using var dataSource = NpgsqlDataSource.Create(HubMarten.WithSearchPath(pg.ConnectionString));
+    var commits = new CommitAnnouncer(dataSource, testEvents);
+    using var quick = HubMarten.CreateStore(pg.ConnectionString, commits, Bench);
+    // Rich mode in a schema of its own: the two modes install different append functions.
+    using var rich = HubMarten.CreateStore(pg.ConnectionString, commits, o =>
+    {
+        Bench(o);
+        o.Events.AppendMode = EventAppendMode.Rich;
+        o.DatabaseSchemaName = o.Events.DatabaseSchemaName = "hub_rich";
+    });
+    await quick.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    await rich.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     await using (var create = dataSource.CreateCommand("""
         create table plain_events (seq bigserial primary key, id uuid not null unique, stream_id text not null, version bigint not null,
             type text not null, data jsonb not null, metadata jsonb not null, created timestamptz not null default now(),
@@ -28,31 +49,57 @@ try
         """))
         await create.ExecuteNonQueryAsync();
 
-    var registry = ConstitutionStream.Register(new EventTypeRegistry()).Register<Noted>("noted");
-    var store = new EventStore(dataSource, registry, []);
+    var quickStreams = new EventStreams(quick, dataSource);
+    var richStreams = new EventStreams(rich, dataSource);
     var meta = new EventMetadata("bench", "Bench", DateTimeOffset.UtcNow, Guid.NewGuid());
     var payload = new Noted(new string('x', 200));
-    var dataJson = registry.Serialize(payload);
-    var metaJson = JsonSerializer.Serialize(meta, EventTypeRegistry.Json);
+    var dataJson = JsonSerializer.Serialize(payload, HubJson.Options);
+    var metaJson = JsonSerializer.Serialize(meta, HubJson.Options);
 
     Console.WriteLine($"PostgreSQL {await Scalar(dataSource, "show server_version")}, fsync {await Scalar(dataSource, "show fsync")}, " +
-                      $"{Environment.ProcessorCount} cores; {appends} appends per side, {writers} concurrent writers");
+                      $"{Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; " +
+                      $"{appends} appends per side, {writers} concurrent writers");
 
-    // Warm both paths (connections, plans).
+    // Warm every path (connections, plans, Marten's generated code).
     for (var i = 0; i < 50; i++)
     {
-        await store.AppendAsync($"warm-{i}", "bench", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), payload)], meta);
+        await quickStreams.AppendAsync($"warm-q-{i}", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), payload)], meta);
+        await richStreams.AppendAsync($"warm-r-{i}", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), payload)], meta);
         await PlainInsert(dataSource, $"warm-{i}", 1, dataJson, metaJson);
     }
 
-    var ours = await Measure("event store append", appends, writers, async (w, i) =>
-        await store.AppendAsync($"s-{w}", "bench", i, [new NewEvent(Guid.NewGuid(), payload)], meta));
-    var plain = await Measure("plain INSERT", appends, writers, async (w, i) => await PlainInsert(dataSource, $"s-{w}", i + 1, dataJson, metaJson));
-    Console.WriteLine($"ratio (event store / plain INSERT): throughput {ours.PerSecond / plain.PerSecond:F2}x, p50 {ours.P50 / plain.P50:F2}x, p99 {ours.P99 / plain.P99:F2}x");
+    // Interleaved rounds, so a change in the machine's load falls on every side alike.
+    var sides = new (string Name, Func<int, int, int, Task> Append)[]
+    {
+        ("Marten Quick append", (round, w, i) => quickStreams.AppendAsync($"q{round}-{w}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
+        ("Marten Rich append", (round, w, i) => richStreams.AppendAsync($"r{round}-{w}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
+        ("plain INSERT", (round, w, i) => PlainInsert(dataSource, $"p{round}-{w}", i + 1, dataJson, metaJson)),
+    };
+    const int rounds = 4;
+    var latencies = sides.ToDictionary(s => s.Name, _ => new List<double>());
+    var elapsed = sides.ToDictionary(s => s.Name, _ => 0.0);
+    for (var round = 0; round < rounds; round++)
+    {
+        foreach (var (name, append) in sides)
+        {
+            var (seconds, ms) = await Measure(appends / rounds, writers, (w, i) => append(round, w, i));
+            elapsed[name] += seconds;
+            latencies[name].AddRange(ms);
+        }
+    }
+    var results = sides.Select(s => (s.Name, PerSecond: latencies[s.Name].Count / elapsed[s.Name], P50: Pct(latencies[s.Name], 50), P99: Pct(latencies[s.Name], 99)))
+        .ToDictionary(r => r.Name);
+    foreach (var r in results.Values) Console.WriteLine($"{r.Name,-22} {r.PerSecond,8:F0} appends/s   p50 {r.P50:F2} ms   p99 {r.P99:F2} ms");
+    var plain = results["plain INSERT"];
+    foreach (var name in new[] { "Marten Quick append", "Marten Rich append" })
+    {
+        var r = results[name];
+        Console.WriteLine($"ratio ({name} / plain INSERT): throughput {r.PerSecond / plain.PerSecond:F2}x, p50 {r.P50 / plain.P50:F2}x, p99 {r.P99 / plain.P99:F2}x");
+    }
 
-    // A constitution with many revisions: the app reads its head and one history page, never the whole stream.
+    // A constitution with many revisions, saved through the full command path (Quick mode, as the app runs).
     var queries = new ConstitutionQueries(dataSource);
-    var commands = new ConstitutionCommands(new EventStore(dataSource, registry, [new ConstitutionProjection()]), queries);
+    var commands = new ConstitutionCommands(quickStreams, queries);
     var actor = new Actor("bench", "Bench");
     var text = "# Long history\n\n" + string.Concat(Enumerable.Range(0, 20).Select(s => $"## Section {s}\n\n{new string('w', 400)}\n\n"));
     await commands.CreateAsync(actor, new CreateConstitution("long", "Long", "", Visibility.Public, text, ""), Guid.NewGuid());
@@ -77,13 +124,53 @@ try
         history.Add(sw.Elapsed.TotalMilliseconds);
         if (head is null || page.Count != 50) throw new InvalidOperationException("unexpected read result");
     }
-    var replay = Stopwatch.StartNew();
-    var all = await store.ReadStreamAsync(ConstitutionStream.Id((await queries.BySlugAsync("long"))!.Id));
-    var replayMs = replay.Elapsed.TotalMilliseconds;
     Console.WriteLine($"open a constitution with {revisions:N0} revisions: current revision p50 {Pct(open, 50):F2} ms, p99 {Pct(open, 99):F2} ms; " +
                       $"history page p50 {Pct(history, 50):F2} ms, p99 {Pct(history, 99):F2} ms");
-    Console.WriteLine($"peer: replaying its whole stream ({all.Count:N0} events) takes {replayMs:F0} ms, " +
-                      $"{replayMs / Pct(open, 50):F0}x the read-model open");
+
+    // The state of the long stream: replaying it whole (every revision carries its whole text) against the read
+    // model's state plus a live aggregation of only the events after it.
+    var streamId = ConstitutionStream.Id((await queries.BySlugAsync("long"))!.Id);
+    var replay = Stopwatch.StartNew();
+    var all = await quickStreams.ReadStreamAsync(streamId);
+    var fetchedMs = replay.Elapsed.TotalMilliseconds;
+    var replayed = ConstitutionState.From(all.Select(e => e.Data));
+    var replayMs = replay.Elapsed.TotalMilliseconds;
+    await using (var size = dataSource.CreateCommand($"select sum(pg_column_size(data)), sum(length(data::text)) from mt_events where stream_id = '{streamId}'"))
+    await using (var reader = await size.ExecuteReaderAsync())
+    {
+        await reader.ReadAsync();
+        Console.WriteLine($"live aggregation of all {all.Count:N0} events: {replayMs:F0} ms ({replayMs / all.Count:F3} ms per event; reading them {fetchedMs:F0} ms " +
+                          $"of it), {reader.GetInt64(1) / 1e6:F0} MB of JSON ({reader.GetInt64(0) / 1e6:F0} MB stored): every revision holds its whole text");
+    }
+    var tail = new List<double>();
+    ConstitutionState? cheap = null;
+    for (var i = 0; i < 50; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        var state = (await queries.StateAsync("long"))!;
+        var after = await quickStreams.ReadStreamAsync(streamId, state.Version + 1);
+        cheap = after.Aggregate(state, (s, e) => s.Apply(e.Data));
+        tail.Add(sw.Elapsed.TotalMilliseconds);
+    }
+    if (cheap!.Version != replayed.Version || cheap.HeadMarkdown != replayed.HeadMarkdown) throw new InvalidOperationException("states differ");
+    Console.WriteLine($"read-model state + live tail: p50 {Pct(tail, 50):F2} ms, p99 {Pct(tail, 99):F2} ms; {replayMs / Pct(tail, 50):F0}x faster than the replay");
+
+    // Rebuild every projection over a log of about rebuildEvents events: mostly chat token batches, as a busy hub's is.
+    await FillForRebuildAsync(quickStreams, rebuildEvents - (int)await Count(dataSource), meta);
+    var total = await Count(dataSource);
+    using var daemon = await quick.BuildProjectionDaemonAsync();
+    var rebuild = Stopwatch.StartNew();
+    foreach (var projection in new[] { ConstitutionProjection.ProjectionName, ConstitutionHub.Core.Chats.ChatProjection.ProjectionName,
+                 ConstitutionHub.Core.Sharing.ShareLinkProjection.ProjectionName, SearchIndexProjection.ProjectionName,
+                 ConstitutionHub.Core.Activity.ActivityProjection.ProjectionName, ConstitutionStatsProjection.ProjectionName })
+    {
+        var one = Stopwatch.StartNew();
+        await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), CancellationToken.None);
+        Console.WriteLine($"  rebuild {projection,-20} {one.Elapsed.TotalSeconds,6:F1} s ({total / one.Elapsed.TotalSeconds:F0} events/s read)");
+    }
+    Console.WriteLine($"rebuild of every projection over {total:N0} events: {rebuild.Elapsed.TotalSeconds:F1} s " +
+                      $"({6 * total / rebuild.Elapsed.TotalSeconds:F0} events/s over 6 projections)");
+    if ((await queries.StateAsync("long"))!.HeadMarkdown != replayed.HeadMarkdown) throw new InvalidOperationException("rebuild differs");
 }
 finally
 {
@@ -91,9 +178,35 @@ finally
     try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 }
 
-static async Task<Result> Measure(string name, int total, int writers, Func<int, int, Task> append)
+static async Task FillForRebuildAsync(EventStreams streams, int events, EventMetadata meta)
 {
-    var latencies = new double[total];
+    if (events <= 0) return;
+    var chatId = Guid.NewGuid();
+    var provenance = new ConstitutionHub.Core.Chats.ChatProvenance(Guid.NewGuid(), "long", 1, new Dictionary<string, string>(), "prompt", "sha256:x",
+        new ConstitutionHub.Core.Chats.ModelRecord("m", new string('a', 64), "cpu"),
+        new ConstitutionHub.Core.Chats.SamplingRecord(0.7, 40, 0.9, 0.05, 1.1, 128, 1, []));
+    var messageId = Guid.NewGuid();
+    var start = new List<NewEvent>
+    {
+        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ChatStarted(chatId, provenance, "bench", "Bench", "Rebuild")),
+        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.UserMessagePosted(messageId, null, "Go on.")),
+        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyStarted(Guid.NewGuid(), messageId, null, "bench")),
+    };
+    var stream = ConstitutionHub.Core.Chats.ChatStream.Id(chatId);
+    await streams.AppendAsync(stream, ExpectedVersion.NoStream, start, meta);
+    var replyId = ((ConstitutionHub.Core.Chats.ReplyStarted)start[2].Data).MessageId;
+    long version = 3;
+    for (var written = 3; written < events; written += 100)
+    {
+        var batch = Enumerable.Range(0, Math.Min(100, events - written))
+            .Select(i => new NewEvent(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyTokensAppended(replyId, "token ", written + i))).ToList();
+        version = (await streams.AppendAsync(stream, version, batch, meta)).Version;
+    }
+}
+
+static async Task<(double Seconds, double[] Latencies)> Measure(int total, int writers, Func<int, int, Task> append)
+{
+    var latencies = new double[total / writers * writers];
     var perWriter = total / writers;
     var sw = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
@@ -105,9 +218,7 @@ static async Task<Result> Measure(string name, int total, int writers, Func<int,
             latencies[w * perWriter + i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
         }
     }));
-    var result = new Result(perWriter * writers / sw.Elapsed.TotalSeconds, Pct(latencies, 50), Pct(latencies, 99));
-    Console.WriteLine($"{name,-20} {result.PerSecond,8:F0} appends/s   p50 {result.P50:F2} ms   p99 {result.P99:F2} ms");
-    return result;
+    return (sw.Elapsed.TotalSeconds, latencies);
 }
 
 static async Task PlainInsert(NpgsqlDataSource dataSource, string stream, long version, string data, string meta)
@@ -122,6 +233,8 @@ static async Task PlainInsert(NpgsqlDataSource dataSource, string stream, long v
     await command.ExecuteNonQueryAsync();
 }
 
+static async Task<long> Count(NpgsqlDataSource dataSource) => long.Parse(await Scalar(dataSource, "select count(*) from mt_events"));
+
 static double Pct(IEnumerable<double> values, int p)
 {
     var sorted = values.Order().ToArray();
@@ -134,5 +247,4 @@ static async Task<string> Scalar(NpgsqlDataSource dataSource, string sql)
     return (await command.ExecuteScalarAsync())?.ToString() ?? "";
 }
 
-internal sealed record Result(double PerSecond, double P50, double P99);
 internal sealed record Noted(string Text);

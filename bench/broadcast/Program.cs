@@ -17,7 +17,7 @@ using System.Text.RegularExpressions;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Database;
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web;
@@ -42,7 +42,7 @@ await using var pg = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptio
 {
     RootDirectory = root, Database = "bench", Fsync = false, Port = 55000 + Environment.ProcessId % 1000,
 });
-var app = HubApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
+var app = await HubApp.BuildAsync(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["ConnectionStrings:Hub"] = pg.ConnectionString,
@@ -57,9 +57,12 @@ await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 var commands = app.Services.GetRequiredService<ChatCommands>();
 var links = app.Services.GetRequiredService<ShareLinks>();
-var otherStore = new EventStore(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<EventTypeRegistry>(),
-    app.Services.GetServices<IInlineProjection>());
-var otherNode = new ChatCommands(otherStore, app.Services.GetRequiredService<ChatQueries>(), app.Services.GetRequiredService<ConstitutionQueries>());
+// A second node: a Marten store and commit hook of its own on the same database.
+var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+var otherCommits = new CommitAnnouncer(dataSource);
+using var otherStore = HubMarten.CreateStore(pg.ConnectionString, otherCommits);
+var otherNode = new ChatCommands(new EventStreams(otherStore, dataSource), app.Services.GetRequiredService<ChatQueries>(),
+    app.Services.GetRequiredService<ConstitutionQueries>());
 // When each marked batch committed, so the viewers can also report commit -> received: the broadcast's own part.
 var committed = new ConcurrentDictionary<string, long>();
 void HearCommit(IReadOnlyList<StoredEvent> events)
@@ -69,8 +72,8 @@ void HearCommit(IReadOnlyList<StoredEvent> events)
         if (e.Data is ReplyTokensAppended appended && Marker.Pattern().Match(appended.TextDelta) is { Success: true } m)
             committed.TryAdd($"{m.Groups[1].Value}{m.Groups[2].Value}", now);
 }
-using var hearLocal = app.Services.GetRequiredService<EventStore>().OnCommitted(HearCommit);
-using var hearOther = otherStore.OnCommitted(HearCommit);
+using var hearLocal = app.Services.GetRequiredService<CommitAnnouncer>().OnCommitted(HearCommit);
+using var hearOther = otherCommits.OnCommitted(HearCommit);
 // Let start-up work (read models, background services) settle so it is not billed to the first row.
 await Task.Delay(3000);
 var owner = new Actor("local:bench", "Bench");

@@ -1,18 +1,26 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
+using ConstitutionHub.Web.Features.Admin;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
+using JasperFx;
 
 namespace ConstitutionHub.Web;
 
 /// <summary>The composition root. Tests build the same app with their own settings (a database, a port).</summary>
 public static class HubApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>The JasperFx commands the app answers (see Program.cs); the first argument names one.</summary>
+    private static readonly HashSet<string> Commands =
+        ["db-apply", "db-assert", "db-dump", "db-list", "db-patch", "projections", "codegen", "describe", "check-env", "resources", "help"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -22,9 +30,18 @@ public static class HubApp
             ApplicationName = typeof(HubApp).Assembly.GetName().Name,
         });
         configure?.Invoke(builder);
+        builder.Host.ApplyJasperFxExtensions();
+
+        // The database first, before any registration: Marten's needs the connection string, and no service then
+        // waits for the database on first use.
+        using (var startupLogs = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole()))
+        {
+            var prepareSchema = !IsCommand(args) && builder.Configuration.GetValue("Database:ApplyChangesOnStart", true);
+            var database = await HubDatabase.StartAsync(builder.Configuration, startupLogs.CreateLogger<HubDatabase>(), prepareSchema);
+            builder.AddHubDatabase(database);
+        }
 
         builder.AddForwardedHeaders();
-        builder.AddHubDatabase();
         builder.AddDocuments();
         builder.AddChats();
         builder.AddAccounts();
@@ -49,6 +66,7 @@ public static class HubApp
 
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
+        app.MapHealth();
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
         app.MapChatEndpoints();

@@ -1,7 +1,7 @@
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.Streams;
 
 namespace ConstitutionHub.Core.Chats;
 
@@ -15,7 +15,7 @@ public sealed record StartChat(string Slug, int Revision, IReadOnlyDictionary<st
 /// applied once. Token batches, completion and failure come from the model runner on the server; posting and
 /// starting replies are limited to the chat's owner.
 /// </summary>
-public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats, ConstitutionQueries constitutions)
+public sealed class ChatCommands(EventStreams store, ChatQueries chats, ConstitutionQueries constitutions)
 {
     // Appends by the runner and by the owner (on another branch) may interleave; each retry re-decides on fresh state.
     private const int MaxRetries = 20;
@@ -57,7 +57,7 @@ public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats,
     {
         var chatId = DeriveId(commandId, 0);
         var started = ChatDecisions.Start(chatId, actor.Id, actor.Name, title, provenance);
-        await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, ExpectedVersion.NoStream,
+        await store.AppendAsync(ChatStream.Id(chatId), ExpectedVersion.NoStream,
             [new NewEvent(DeriveId(commandId, 1), started)], Metadata(actor, commandId), ct);
         return (await chats.ChatAsync(chatId, ct))!;
     }
@@ -107,7 +107,7 @@ public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats,
         }
         // Event ids continue after the message ids, so a retried copy derives the same ids and is applied once.
         var newEvents = events.Select((e, i) => new NewEvent(DeriveId(commandId, index + i), e)).ToList();
-        await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, ExpectedVersion.NoStream, newEvents, Metadata(actor, commandId), ct);
+        await store.AppendAsync(ChatStream.Id(chatId), ExpectedVersion.NoStream, newEvents, Metadata(actor, commandId), ct);
         return (await chats.ChatAsync(chatId, ct))!;
     }
 
@@ -165,7 +165,7 @@ public sealed class ChatCommands(EventStore.EventStore store, ChatQueries chats,
             var @event = decide(state);
             try
             {
-                await store.AppendAsync(ChatStream.Id(chatId), ChatStream.Type, state.Version, [new NewEvent(eventId, @event)],
+                await store.AppendAsync(ChatStream.Id(chatId), state.Version, [new NewEvent(eventId, @event)],
                     Metadata(actor, commandId), ct);
                 return result();
             }

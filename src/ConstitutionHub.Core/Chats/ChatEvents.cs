@@ -1,5 +1,3 @@
-using ConstitutionHub.Core.EventStore;
-
 namespace ConstitutionHub.Core.Chats;
 
 public enum ChatRole
@@ -99,12 +97,15 @@ public static class ChatStream
 
     public static string Id(Guid chatId) => $"chat-{chatId:N}";
 
-    public static EventTypeRegistry Register(EventTypeRegistry registry) => registry
-        .Register<ChatStarted>("chat_started")
-        .Register<UserMessagePosted>("user_message_posted")
-        .Register<ReplyStarted>("reply_started")
-        .Register<ReplyTokensAppended>("reply_tokens_appended")
-        .Register<ReplyCompleted>("reply_completed")
-        .Register<ReplyFailed>("reply_failed")
-        .Register<ReplyInterrupted>("reply_interrupted");
+    /// <summary>The stable name stored with each event (never the CLR name, so records can be renamed or moved).</summary>
+    public static readonly IReadOnlyList<(Type Type, string Alias)> Events =
+    [
+        (typeof(ChatStarted), "chat_started"),
+        (typeof(UserMessagePosted), "user_message_posted"),
+        (typeof(ReplyStarted), "reply_started"),
+        (typeof(ReplyTokensAppended), "reply_tokens_appended"),
+        (typeof(ReplyCompleted), "reply_completed"),
+        (typeof(ReplyFailed), "reply_failed"),
+        (typeof(ReplyInterrupted), "reply_interrupted"),
+    ];
 }

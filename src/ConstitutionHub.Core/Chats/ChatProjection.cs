@@ -1,108 +1,169 @@
 using System.Text.Json;
-using ConstitutionHub.Core.EventStore;
-using Npgsql;
-using NpgsqlTypes;
+using ConstitutionHub.Core.Streams;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace ConstitutionHub.Core.Chats;
 
-/// <summary>Keeps the chats / chat_messages tables in step with the chat streams, in the append's transaction.</summary>
-public sealed class ChatProjection : IInlineProjection
+/// <summary>Keeps the <c>chats</c> / <c>chat_messages</c> tables (the chat tree) in step with the chat streams,
+/// inline: in the append's transaction, so a reply's page reads what it just wrote.</summary>
+public sealed class ChatProjection : EventProjection
 {
-    public string StreamType => ChatStream.Type;
+    public const string ProjectionName = "chats";
 
-    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public ChatProjection()
     {
-        foreach (var e in events)
-        {
-            await (e.Data switch
-            {
-                ChatStarted x => Started(connection, e, x, ct),
-                UserMessagePosted x => Posted(connection, e, x, ct),
-                ReplyStarted x => ReplyStarted(connection, e, x, ct),
-                ReplyTokensAppended x => Appended(connection, e, x, ct),
-                ReplyCompleted x => Finished(connection, e, x.MessageId, "complete", ct,
-                    ("finish", x.FinishReason), ("prompt_tokens", x.PromptTokens), ("completion_tokens", x.CompletionTokens),
-                    ("ttft", x.TimeToFirstTokenMs), ("tps", x.TokensPerSecond)),
-                ReplyFailed x => Finished(connection, e, x.MessageId, "failed", ct, ("error", x.Error)),
-                ReplyInterrupted x => Finished(connection, e, x.MessageId, "interrupted", ct, ("error", x.Reason)),
-                _ => Touch(connection, e, ct),
-            });
-        }
+        Name = ProjectionName;
+        foreach (var table in Tables()) SchemaObjects.Add(table);
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.chat_messages");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.chats");
+        foreach (var (type, _) in ChatStream.Events) IncludeType(type);
     }
 
-    internal static Guid IdOf(StoredEvent e) => Guid.ParseExact(e.StreamId["chat-".Length..], "N");
+    // Inline, a projection is handed every event of the commit: the switch picks the chat events.
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        switch (e.Data)
+        {
+            case ChatStarted x: Started(operations, e, x); break;
+            case UserMessagePosted x: Posted(operations, e, x); break;
+            case ReplyStarted x: ReplyStarted(operations, e, x); break;
+            case ReplyTokensAppended x: Appended(operations, e, x); break;
+            case ReplyCompleted x:
+                Finished(operations, e, x.MessageId, "complete",
+                    "finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, time_to_first_token_ms = ?, tokens_per_second = ?",
+                    x.FinishReason, x.PromptTokens, x.CompletionTokens, (object?)x.TimeToFirstTokenMs ?? DBNull.Value, x.TokensPerSecond);
+                break;
+            case ReplyFailed x: Finished(operations, e, x.MessageId, "failed", "error = ?", x.Error); break;
+            case ReplyInterrupted x: Finished(operations, e, x.MessageId, "interrupted", "error = ?", x.Reason); break;
+        }
+        return ValueTask.CompletedTask;
+    }
 
-    private static Task Started(NpgsqlConnection c, StoredEvent e, ChatStarted x, CancellationToken ct) => Run(c, """
+    internal static Guid IdOf(IEvent e) => Guid.ParseExact(e.StreamKey!.AsSpan("chat-".Length), "N");
+
+    private static void Started(IDocumentOperations ops, IEvent e, ChatStarted x) => ops.QueueSqlCommand("""
         insert into chats (id, constitution_id, slug, revision, prompt_hash, model_id, owner_id, owner_name, title, created, updated,
                            status, provenance, stream_version)
-        values (@id, @constitution, @slug, @revision, @hash, @model, @owner, @owner_name, @title, @time, @time, 'idle', @provenance, @version)
-        """, ct,
-        ("id", x.ChatId), ("constitution", x.Provenance.ConstitutionId), ("slug", x.Provenance.Slug), ("revision", x.Provenance.Revision),
-        ("hash", x.Provenance.PromptHash), ("model", x.Provenance.Model.Id), ("owner", x.OwnerId), ("owner_name", x.OwnerName),
-        ("title", x.Title), ("time", e.Metadata.Time), ("provenance", Jsonb(x.Provenance)), ("version", e.Version));
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'idle', ?::jsonb, ?)
+        """,
+        x.ChatId, x.Provenance.ConstitutionId, x.Provenance.Slug, x.Provenance.Revision, x.Provenance.PromptHash, x.Provenance.Model.Id,
+        x.OwnerId, x.OwnerName, x.Title, e.Timestamp, e.Timestamp, Json(x.Provenance), e.Version);
 
-    private static Task Posted(NpgsqlConnection c, StoredEvent e, UserMessagePosted x, CancellationToken ct) => Run(c, $"""
-        insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name, created, updated)
-        values (@id, @message, @parent, 'user', @text, @length, 'complete', @version, @author, @author_name, @time, @time);
-        update chats set message_count = message_count + 1, {ChatColumnsAfter} where id = @id;
-        """, ct,
-        ("id", IdOf(e)), ("message", x.MessageId), ("parent", x.ParentMessageId), ("text", x.Text), ("length", x.Text.Length), ("version", e.Version),
-        ("author", e.Metadata.ActorId), ("author_name", e.Metadata.ActorName), ("time", e.Metadata.Time));
-
-    private static Task ReplyStarted(NpgsqlConnection c, StoredEvent e, ReplyStarted x, CancellationToken ct) => Run(c, $"""
-        insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name, node,
-                                   provenance, created, updated)
-        values (@id, @message, @parent, 'assistant', '', 0, 'streaming', @version, @author, @author_name, @node, @provenance, @time, @time);
-        update chats set message_count = message_count + 1, {ChatColumnsAfter} where id = @id;
-        """, ct,
-        ("id", IdOf(e)), ("message", x.MessageId), ("parent", x.ParentMessageId), ("version", e.Version), ("author", e.Metadata.ActorId),
-        ("author_name", e.Metadata.ActorName), ("node", x.Node), ("provenance", x.Provenance is null ? null : Jsonb(x.Provenance)),
-        ("time", e.Metadata.Time));
-
-    private static Task Appended(NpgsqlConnection c, StoredEvent e, ReplyTokensAppended x, CancellationToken ct) => Run(c, $"""
-        update chat_messages set text = text || @delta, text_length = text_length + @length, completion_tokens = @tokens, updated = @time
-        where chat_id = @id and message_id = @message;
-        update chats set {ChatColumnsAfter} where id = @id;
-        """, ct,
-        ("id", IdOf(e)), ("message", x.MessageId), ("delta", x.TextDelta), ("length", x.TextDelta.Length), ("tokens", x.CompletionTokens), ("time", e.Metadata.Time),
-        ("version", e.Version));
-
-    private static Task Finished(NpgsqlConnection c, StoredEvent e, Guid messageId, string status, CancellationToken ct,
-        params (string Name, object? Value)[] values)
+    private static void Posted(IDocumentOperations ops, IEvent e, UserMessagePosted x)
     {
-        var columns = new Dictionary<string, string>
-        {
-            ["finish"] = "finish_reason", ["prompt_tokens"] = "prompt_tokens", ["completion_tokens"] = "completion_tokens",
-            ["ttft"] = "time_to_first_token_ms", ["tps"] = "tokens_per_second", ["error"] = "error",
-        };
-        var sets = string.Concat(values.Select(v => $", {columns[v.Name]} = @{v.Name}"));
-        return Run(c, $"""
-            update chat_messages set status = @status, updated = @time{sets} where chat_id = @id and message_id = @message;
-            update chats set {ChatColumnsAfter} where id = @id;
-            """, ct,
-            [("id", IdOf(e)), ("message", messageId), ("status", status), ("time", e.Metadata.Time), ("version", e.Version), .. values]);
+        var id = IdOf(e);
+        ops.QueueSqlCommand("""
+            insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name,
+                                       created, updated)
+            values (?, ?, ?, 'user', ?, ?, 'complete', ?, ?, ?, ?, ?)
+            """,
+            id, x.MessageId, (object?)x.ParentMessageId ?? DBNull.Value, x.Text, x.Text.Length, e.Version, e.ActorId(), e.ActorName(),
+            e.Timestamp, e.Timestamp);
+        ChatAfter(ops, e, id, countMessage: true);
     }
 
-    private static Task Touch(NpgsqlConnection c, StoredEvent e, CancellationToken ct) => Run(c, $"update chats set {ChatColumnsAfter} where id = @id", ct,
-        ("id", IdOf(e)), ("time", e.Metadata.Time), ("version", e.Version));
-
-    // Runs after the message rows of this event are written, so the status sees them.
-    private const string ChatColumnsAfter = """
-        stream_version = @version, updated = @time,
-        status = case when exists (select 1 from chat_messages m where m.chat_id = @id and m.status = 'streaming') then 'streaming' else 'idle' end
-        """;
-
-    private static NpgsqlParameter Jsonb(object value) =>
-        new() { Value = JsonSerializer.Serialize(value, EventTypeRegistry.Json), NpgsqlDbType = NpgsqlDbType.Jsonb };
-
-    private static async Task Run(NpgsqlConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private static void ReplyStarted(IDocumentOperations ops, IEvent e, ReplyStarted x)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
+        var id = IdOf(e);
+        ops.QueueSqlCommand("""
+            insert into chat_messages (chat_id, message_id, parent_id, role, text, text_length, status, position, author_id, author_name,
+                                       node, provenance, created, updated)
+            values (?, ?, ?, 'assistant', '', 0, 'streaming', ?, ?, ?, ?, ?::jsonb, ?, ?)
+            """,
+            id, x.MessageId, x.ParentMessageId, e.Version, e.ActorId(), e.ActorName(), x.Node,
+            x.Provenance is null ? DBNull.Value : Json(x.Provenance), e.Timestamp, e.Timestamp);
+        ChatAfter(ops, e, id, countMessage: true);
+    }
+
+    private static void Appended(IDocumentOperations ops, IEvent e, ReplyTokensAppended x)
+    {
+        var id = IdOf(e);
+        ops.QueueSqlCommand("""
+            update chat_messages set text = text || ?, text_length = text_length + ?, completion_tokens = ?, updated = ?
+            where chat_id = ? and message_id = ?
+            """, x.TextDelta, x.TextDelta.Length, x.CompletionTokens, e.Timestamp, id, x.MessageId);
+        ChatAfter(ops, e, id, countMessage: false);
+    }
+
+    private static void Finished(IDocumentOperations ops, IEvent e, Guid messageId, string status, string sets, params object[] values)
+    {
+        var id = IdOf(e);
+        ops.QueueSqlCommand($"update chat_messages set status = ?, updated = ?, {sets} where chat_id = ? and message_id = ?",
+            [status, e.Timestamp, .. values, id, messageId]);
+        ChatAfter(ops, e, id, countMessage: false);
+    }
+
+    /// <summary>The chat row after an event. Queued after the message rows of the event, so the status sees them:
+    /// 'streaming' while any reply of the chat is being written, else 'idle'.</summary>
+    private static void ChatAfter(IDocumentOperations ops, IEvent e, Guid id, bool countMessage) => ops.QueueSqlCommand($"""
+        update chats set {(countMessage ? "message_count = message_count + 1, " : "")}stream_version = ?, updated = ?,
+            status = case when exists (select 1 from chat_messages m where m.chat_id = ? and m.status = 'streaming') then 'streaming' else 'idle' end
+        where id = ?
+        """, e.Version, e.Timestamp, id, id);
+
+    private static string Json(object value) => JsonSerializer.Serialize(value, HubJson.Options);
+
+    private static IEnumerable<Table> Tables()
+    {
+        var chats = new Table(HubMarten.Table("chats"));
+        chats.AddColumn("id", "uuid").AsPrimaryKey();
+        chats.AddColumn("constitution_id", "uuid").NotNull();
+        chats.AddColumn("slug", "text").NotNull();
+        chats.AddColumn("revision", "integer").NotNull();
+        chats.AddColumn("prompt_hash", "text").NotNull();
+        chats.AddColumn("model_id", "text").NotNull();
+        chats.AddColumn("owner_id", "text").NotNull();
+        chats.AddColumn("owner_name", "text").NotNull();
+        chats.AddColumn("title", "text").NotNull();
+        chats.AddColumn("created", "timestamp with time zone").NotNull();
+        chats.AddColumn("updated", "timestamp with time zone").NotNull();
+        chats.AddColumn("status", "text").NotNull();
+        chats.AddColumn("message_count", "integer").NotNull().DefaultValueByExpression("0");
+        chats.AddColumn("provenance", "jsonb").NotNull();
+        chats.AddColumn("stream_version", "bigint").NotNull();
+        // Listing per constitution, newest first, optionally narrowed by revision, model or author; and per owner.
+        chats.Indexes.Add(new IndexDefinition("chats_constitution_created") { Columns = ["constitution_id", "created", "id"] });
+        chats.Indexes.Add(new IndexDefinition("chats_constitution_revision") { Columns = ["constitution_id", "revision", "created"] });
+        chats.Indexes.Add(new IndexDefinition("chats_constitution_model") { Columns = ["constitution_id", "model_id", "created"] });
+        chats.Indexes.Add(new IndexDefinition("chats_constitution_owner") { Columns = ["constitution_id", "owner_id", "created"] });
+        chats.Indexes.Add(new IndexDefinition("chats_owner") { Columns = ["owner_id", "created"] });
+        yield return chats;
+
+        var messages = new Table(HubMarten.Table("chat_messages"));
+        messages.AddColumn("chat_id", "uuid").AsPrimaryKey();
+        messages.AddColumn("message_id", "uuid").AsPrimaryKey();
+        messages.AddColumn("parent_id", "uuid");
+        messages.AddColumn("role", "text").NotNull();
+        messages.AddColumn("text", "text").NotNull();
+        // Length of text in UTF-16 code units, as .NET counts it: the reply length limit reads it without the text.
+        messages.AddColumn("text_length", "integer").NotNull();
+        messages.AddColumn("status", "text").NotNull();
+        // Stream version of the event that created the message: creation order, also among siblings.
+        messages.AddColumn("position", "bigint").NotNull();
+        messages.AddColumn("author_id", "text").NotNull();
+        messages.AddColumn("author_name", "text").NotNull();
+        messages.AddColumn("node", "text");
+        messages.AddColumn("prompt_tokens", "integer");
+        messages.AddColumn("completion_tokens", "integer").NotNull().DefaultValueByExpression("0");
+        messages.AddColumn("time_to_first_token_ms", "double precision");
+        messages.AddColumn("tokens_per_second", "double precision");
+        messages.AddColumn("finish_reason", "text");
+        messages.AddColumn("error", "text");
+        // Set on a reply only when it ran with other settings than the chat started with.
+        messages.AddColumn("provenance", "jsonb");
+        messages.AddColumn("created", "timestamp with time zone").NotNull();
+        messages.AddColumn("updated", "timestamp with time zone").NotNull();
+        messages.ForeignKeys.Add(new ForeignKey("chat_messages_chat_fkey")
         {
-            if (value is NpgsqlParameter p) { p.ParameterName = name; command.Parameters.Add(p); }
-            else command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        await command.ExecuteNonQueryAsync(ct);
+            ColumnNames = ["chat_id"], LinkedNames = ["id"], LinkedTable = chats.Identifier,
+        });
+        messages.Indexes.Add(new IndexDefinition("chat_messages_order") { Columns = ["chat_id", "position"] });
+        // Start-up recovery looks for replies left streaming; few rows ever match.
+        messages.Indexes.Add(new IndexDefinition("chat_messages_streaming") { Columns = ["node"], Predicate = "status = 'streaming'" });
+        yield return messages;
     }
 }

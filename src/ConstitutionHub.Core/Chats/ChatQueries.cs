@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Chats;
@@ -273,7 +273,7 @@ public sealed class ChatQueries(NpgsqlDataSource dataSource)
     }
 
     internal static ChatProvenance Provenance(string json) =>
-        JsonSerializer.Deserialize<ChatProvenance>(json, EventTypeRegistry.Json) ?? throw new InvalidDataException("A chat has no provenance.");
+        JsonSerializer.Deserialize<ChatProvenance>(json, HubJson.Options) ?? throw new InvalidDataException("A chat has no provenance.");
 
     private static ChatRow ReadChat(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),

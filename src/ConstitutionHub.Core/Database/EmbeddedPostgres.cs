@@ -112,6 +112,45 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             ["stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60"], asServerUser: true, ct);
     }
 
+    /// <summary>
+    /// Stops the server and deletes <see cref="EmbeddedPostgresOptions.RootDirectory"/> once process
+    /// <paramref name="ownerPid"/> has ended, however it ends: a watchdog of its own (in its own session) waits for it,
+    /// so a test host that is killed, or dies on a failed test, leaves no server and no folder behind.
+    /// </summary>
+    public void RemoveWhenProcessExits(int ownerPid) => RemoveWhenProcessExits(options.RootDirectory, ownerPid, bin);
+
+    /// <summary>The same for a cluster someone else starts in <paramref name="rootDirectory"/> (the app, in a test).</summary>
+    public static void RemoveWhenProcessExits(string rootDirectory, int ownerPid, string? binDirectory = null)
+    {
+        var bin = FindBinDirectory(binDirectory);
+        var dataDirectory = Path.Combine(rootDirectory, "data");
+        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var asServerUser = IsRoot ? "setpriv --reuid=postgres --regid=postgres --init-groups -- " : "";
+        var script = $"exec </dev/null >/dev/null 2>&1; tail --pid={ownerPid} -f /dev/null; " +
+                     $"{asServerUser}{Quote(Path.Combine(bin, "pg_ctl"))} stop -D {Quote(dataDirectory)} -m immediate -w -t 60; " +
+                     $"rm -rf {Quote(rootDirectory)}";
+        var start = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in (string[])["sh", "-c", script]) start.ArgumentList.Add(a);
+        using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("Could not start the cleanup watchdog.");
+    }
+
+    /// <summary>Stops what <see cref="RemoveWhenProcessExits"/> would have, for a folder whose owner process is gone
+    /// (a run killed before its watchdog existed, or by a reboot of the watchdog).</summary>
+    public static async Task RemoveAbandonedAsync(string rootDirectory, string? binDirectory = null)
+    {
+        var bin = FindBinDirectory(binDirectory);
+        var data = Path.Combine(rootDirectory, "data");
+        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+            await TryRunAsync(Path.Combine(bin, "pg_ctl"), ["stop", "-D", data, "-m", "immediate", "-w", "-t", "60"], asServerUser: true, default);
+        try { Directory.Delete(rootDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Where the server binaries are (psql and pg_dump for tests and tools).</summary>
+    public string BinDirectory => bin;
+
     /// <summary>Starts the server again after <see cref="StopAsync"/> (used to test crash recovery).</summary>
     public Task RestartAsync(CancellationToken ct = default) => StartServerAsync(ct);
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.Streams;
 
 namespace ConstitutionHub.Core.Documents;
 
@@ -15,7 +15,7 @@ public sealed record SaveResult(int Revision, bool Merged, bool Unchanged, SaveD
 /// The write side of constitutions: loads state, asks <see cref="ConstitutionDecisions"/> what happens and appends
 /// the events with the expected version. A command id makes a retried request idempotent.
 /// </summary>
-public sealed class ConstitutionCommands(EventStore.EventStore store, ConstitutionQueries queries)
+public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries queries)
 {
     // Each retry merges against the newer text, so retrying is safe; the cap only bounds a pathological pile-up.
     private const int MaxRetries = 50;
@@ -125,17 +125,17 @@ public sealed class ConstitutionCommands(EventStore.EventStore store, Constituti
     }
 
     private Task<AppendResult> Append(Actor actor, ConstitutionState state, object[] events, Guid commandId, CancellationToken ct) =>
-        store.AppendAsync(ConstitutionStream.Id(state.Id), ConstitutionStream.Type, state.Version,
+        store.AppendAsync(ConstitutionStream.Id(state.Id), state.Version,
             events.Select((e, i) => new NewEvent(DeriveId(commandId, i + 1), e)).ToList(), Metadata(actor, commandId), ct);
 
     private async Task AppendNew(Actor actor, Guid id, object[] events, Guid commandId, CancellationToken ct)
     {
         try
         {
-            await store.AppendAsync(ConstitutionStream.Id(id), ConstitutionStream.Type, ExpectedVersion.NoStream,
+            await store.AppendAsync(ConstitutionStream.Id(id), ExpectedVersion.NoStream,
                 events.Select((e, i) => new NewEvent(DeriveId(commandId, i + 1), e)).ToList(), Metadata(actor, commandId), ct);
         }
-        catch (Npgsql.PostgresException e) when (e.SqlState == "23505" && e.ConstraintName == "constitutions_slug_key")
+        catch (Exception e) when (EventStreams.UniqueConstraintOf(e) == "constitutions_slug_key")
         {
             throw new ValidationException("slug", "That slug was just taken by someone else.");
         }

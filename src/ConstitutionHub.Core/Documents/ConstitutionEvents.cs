@@ -1,5 +1,4 @@
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
 
 namespace ConstitutionHub.Core.Documents;
 
@@ -39,10 +38,13 @@ public static class ConstitutionStream
 
     public static string Id(Guid constitutionId) => $"constitution-{constitutionId:N}";
 
-    public static EventTypeRegistry Register(EventTypeRegistry registry) => registry
-        .Register<ConstitutionCreated>("constitution_created")
-        .Register<RevisionCommitted>("revision_committed")
-        .Register<DetailsChanged>("details_changed")
-        .Register<LabelMoved>("label_moved")
-        .Register<LabelRemoved>("label_removed");
+    /// <summary>The stable name stored with each event (never the CLR name, so records can be renamed or moved).</summary>
+    public static readonly IReadOnlyList<(Type Type, string Alias)> Events =
+    [
+        (typeof(ConstitutionCreated), "constitution_created"),
+        (typeof(RevisionCommitted), "revision_committed"),
+        (typeof(DetailsChanged), "details_changed"),
+        (typeof(LabelMoved), "label_moved"),
+        (typeof(LabelRemoved), "label_removed"),
+    ];
 }

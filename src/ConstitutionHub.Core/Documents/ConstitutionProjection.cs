@@ -1,88 +1,157 @@
 using System.Text;
 using System.Text.Json;
-using ConstitutionHub.Core.EventStore;
-using Npgsql;
-using NpgsqlTypes;
+using ConstitutionHub.Core.Streams;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace ConstitutionHub.Core.Documents;
 
-/// <summary>Keeps the constitutions / revisions / labels tables in step with the streams, in the append's transaction.</summary>
-public sealed class ConstitutionProjection : IInlineProjection
+/// <summary>
+/// The read models of the constitution streams (tables <c>constitutions</c>, <c>revisions</c>, <c>labels</c>), run
+/// inline: written in the append's transaction, so a page reads its own write and events and read models never
+/// disagree. Plain tables rather than documents: the history list pages, sorts and counts with indexed SQL.
+/// </summary>
+public sealed class ConstitutionProjection : EventProjection
 {
-    public string StreamType => ConstitutionStream.Type;
+    public const string ProjectionName = "constitutions";
 
-    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public ConstitutionProjection()
     {
-        foreach (var e in events)
-        {
-            await (e.Data switch
-            {
-                ConstitutionCreated created => Created(connection, e, created, ct),
-                RevisionCommitted revision => Committed(connection, e, revision, ct),
-                DetailsChanged details => Changed(connection, e, details, ct),
-                LabelMoved moved => Moved(connection, e, moved, ct),
-                LabelRemoved removed => Removed(connection, e, removed, ct),
-                _ => Task.CompletedTask,
-            });
-        }
+        Name = ProjectionName;
+        foreach (var table in Tables()) SchemaObjects.Add(table);
+        // Children first: a rebuild empties the tables before replaying every constitution event.
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.labels");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.revisions");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.constitutions");
+        IncludeType<ConstitutionCreated>();
+        IncludeType<RevisionCommitted>();
+        IncludeType<DetailsChanged>();
+        IncludeType<LabelMoved>();
+        IncludeType<LabelRemoved>();
     }
 
-    private static Guid IdOf(StoredEvent e) => Guid.ParseExact(e.StreamId["constitution-".Length..], "N");
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        switch (e.Data)
+        {
+            case ConstitutionCreated x: Created(operations, e, x); break;
+            case RevisionCommitted x: Committed(operations, e, x); break;
+            case DetailsChanged x: Changed(operations, e, x); break;
+            case LabelMoved x: Moved(operations, e, x); break;
+            case LabelRemoved x: Removed(operations, e, x); break;
+        }
+        return ValueTask.CompletedTask;
+    }
 
-    private static Task Created(NpgsqlConnection c, StoredEvent e, ConstitutionCreated x, CancellationToken ct) => Run(c, """
+    internal static Guid IdOf(IEvent e) => Guid.ParseExact(e.StreamKey!.AsSpan("constitution-".Length), "N");
+
+    private static void Created(IDocumentOperations ops, IEvent e, ConstitutionCreated x) => ops.QueueSqlCommand("""
         insert into constitutions (id, slug, title, summary, visibility, owner_id, owner_name, forked_from_id, forked_from_slug,
                                    forked_from_revision, stream_version, created, updated, updated_by_name)
-        values (@id, @slug, @title, @summary, @visibility, @owner, @owner_name, @fork_id, @fork_slug, @fork_rev, @version, @time, @time, @owner_name)
-        """, ct,
-        ("id", x.ConstitutionId), ("slug", x.Slug), ("title", x.Title), ("summary", x.Summary), ("visibility", x.Visibility.ToString()),
-        ("owner", x.OwnerId), ("owner_name", e.Metadata.ActorName), ("fork_id", (object?)x.ForkedFrom?.ConstitutionId),
-        ("fork_slug", x.ForkedFrom?.Slug), ("fork_rev", x.ForkedFrom?.Revision), ("version", e.Version), ("time", e.Metadata.Time));
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        x.ConstitutionId, x.Slug, x.Title, x.Summary, x.Visibility.ToString(), x.OwnerId, e.ActorName(), Nullable(x.ForkedFrom?.ConstitutionId),
+        Nullable(x.ForkedFrom?.Slug), Nullable(x.ForkedFrom?.Revision), e.Version, e.Timestamp, e.Timestamp, e.ActorName());
 
-    private static Task Committed(NpgsqlConnection c, StoredEvent e, RevisionCommitted x, CancellationToken ct) => Run(c, """
-        insert into revisions (constitution_id, number, author_id, author_name, created, summary, size, size_delta, markdown, sections,
-                               base_revision, restored_from, merged)
-        values (@id, @number, @author, @author_name, @time, @summary, @size,
-                @size - coalesce((select size from revisions where constitution_id = @id and number = @number - 1), 0),
-                @markdown, @sections, @base, @restored, @merged);
-        update constitutions set head_revision = @number, stream_version = @version, updated = @time, updated_by_name = @author_name,
-            search = setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', summary), 'B')
-                  || setweight(to_tsvector('english', @markdown), 'C')
-        where id = @id;
-        """, ct,
-        ("id", IdOf(e)), ("number", x.Number), ("author", e.Metadata.ActorId), ("author_name", e.Metadata.ActorName),
-        ("time", e.Metadata.Time), ("summary", x.Summary), ("size", Encoding.UTF8.GetByteCount(x.Markdown)), ("markdown", x.Markdown),
-        ("sections", new NpgsqlParameter { Value = JsonSerializer.Serialize(x.Sections, EventTypeRegistry.Json), NpgsqlDbType = NpgsqlDbType.Jsonb }),
-        ("base", x.BaseRevision), ("restored", x.RestoredFrom), ("merged", x.Merged), ("version", e.Version));
-
-    private static Task Changed(NpgsqlConnection c, StoredEvent e, DetailsChanged x, CancellationToken ct) => Run(c, """
-        update constitutions set title = @title, summary = @summary, visibility = @visibility, stream_version = @version,
-            updated = @time, updated_by_name = @name
-        where id = @id
-        """, ct,
-        ("id", IdOf(e)), ("title", x.Title), ("summary", x.Summary), ("visibility", x.Visibility.ToString()),
-        ("version", e.Version), ("time", e.Metadata.Time), ("name", e.Metadata.ActorName));
-
-    private static Task Moved(NpgsqlConnection c, StoredEvent e, LabelMoved x, CancellationToken ct) => Run(c, """
-        insert into labels (constitution_id, name, revision, moved_by_name, moved_at) values (@id, @label, @revision, @name, @time)
-        on conflict (constitution_id, name) do update set revision = @revision, moved_by_name = @name, moved_at = @time;
-        update constitutions set stream_version = @version where id = @id;
-        """, ct,
-        ("id", IdOf(e)), ("label", x.Label), ("revision", x.Revision), ("name", e.Metadata.ActorName), ("time", e.Metadata.Time),
-        ("version", e.Version));
-
-    private static Task Removed(NpgsqlConnection c, StoredEvent e, LabelRemoved x, CancellationToken ct) => Run(c, """
-        delete from labels where constitution_id = @id and name = @label;
-        update constitutions set stream_version = @version where id = @id;
-        """, ct, ("id", IdOf(e)), ("label", x.Label), ("version", e.Version));
-
-    private static async Task Run(NpgsqlConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private static void Committed(IDocumentOperations ops, IEvent e, RevisionCommitted x)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
+        var id = IdOf(e);
+        var size = Encoding.UTF8.GetByteCount(x.Markdown);
+        ops.QueueSqlCommand("""
+            insert into revisions (constitution_id, number, author_id, author_name, created, summary, size, size_delta, markdown, sections,
+                                   base_revision, restored_from, merged)
+            values (?, ?, ?, ?, ?, ?, ?, ? - coalesce((select size from revisions where constitution_id = ? and number = ?), 0),
+                    ?, ?::jsonb, ?, ?, ?)
+            """,
+            id, x.Number, e.ActorId(), e.ActorName(), e.Timestamp, x.Summary, size, size, id, x.Number - 1, x.Markdown,
+            JsonSerializer.Serialize(x.Sections, HubJson.Options), x.BaseRevision, Nullable(x.RestoredFrom), x.Merged);
+        ops.QueueSqlCommand("update constitutions set head_revision = ?, stream_version = ?, updated = ?, updated_by_name = ? where id = ?",
+            x.Number, e.Version, e.Timestamp, e.ActorName(), id);
+    }
+
+    private static void Changed(IDocumentOperations ops, IEvent e, DetailsChanged x) => ops.QueueSqlCommand("""
+        update constitutions set title = ?, summary = ?, visibility = ?, stream_version = ?, updated = ?, updated_by_name = ? where id = ?
+        """, x.Title, x.Summary, x.Visibility.ToString(), e.Version, e.Timestamp, e.ActorName(), IdOf(e));
+
+    private static void Moved(IDocumentOperations ops, IEvent e, LabelMoved x)
+    {
+        var id = IdOf(e);
+        ops.QueueSqlCommand("""
+            insert into labels (constitution_id, name, revision, moved_by_name, moved_at) values (?, ?, ?, ?, ?)
+            on conflict (constitution_id, name) do update set revision = excluded.revision, moved_by_name = excluded.moved_by_name,
+                moved_at = excluded.moved_at
+            """, id, x.Label, x.Revision, e.ActorName(), e.Timestamp);
+        ops.QueueSqlCommand("update constitutions set stream_version = ? where id = ?", e.Version, id);
+    }
+
+    private static void Removed(IDocumentOperations ops, IEvent e, LabelRemoved x)
+    {
+        var id = IdOf(e);
+        ops.QueueSqlCommand("delete from labels where constitution_id = ? and name = ?", id, x.Label);
+        ops.QueueSqlCommand("update constitutions set stream_version = ? where id = ?", e.Version, id);
+    }
+
+    private static object Nullable(object? value) => value ?? DBNull.Value;
+
+    private static IEnumerable<Table> Tables()
+    {
+        var constitutions = new Table(HubMarten.Table("constitutions"));
+        constitutions.AddColumn("id", "uuid").AsPrimaryKey();
+        constitutions.AddColumn("slug", "text").NotNull();
+        constitutions.AddColumn("title", "text").NotNull();
+        constitutions.AddColumn("summary", "text").NotNull();
+        constitutions.AddColumn("visibility", "text").NotNull();
+        constitutions.AddColumn("owner_id", "text").NotNull();
+        constitutions.AddColumn("owner_name", "text").NotNull();
+        constitutions.AddColumn("forked_from_id", "uuid");
+        constitutions.AddColumn("forked_from_slug", "text");
+        constitutions.AddColumn("forked_from_revision", "integer");
+        constitutions.AddColumn("head_revision", "integer").NotNull().DefaultValueByExpression("0");
+        constitutions.AddColumn("stream_version", "bigint").NotNull();
+        constitutions.AddColumn("created", "timestamp with time zone").NotNull();
+        constitutions.AddColumn("updated", "timestamp with time zone").NotNull();
+        constitutions.AddColumn("updated_by_name", "text").NotNull();
+        constitutions.Indexes.Add(new IndexDefinition("constitutions_slug_key") { Columns = ["slug"], IsUnique = true });
+        constitutions.Indexes.Add(new IndexDefinition("constitutions_updated") { Columns = ["updated"] });
+        constitutions.Indexes.Add(new IndexDefinition("constitutions_forked_from") { Columns = ["forked_from_id"] });
+        yield return constitutions;
+
+        var revisions = new Table(HubMarten.Table("revisions"));
+        revisions.AddColumn("constitution_id", "uuid").AsPrimaryKey();
+        revisions.AddColumn("number", "integer").AsPrimaryKey();
+        revisions.AddColumn("author_id", "text").NotNull();
+        revisions.AddColumn("author_name", "text").NotNull();
+        revisions.AddColumn("created", "timestamp with time zone").NotNull();
+        revisions.AddColumn("summary", "text").NotNull();
+        revisions.AddColumn("size", "integer").NotNull();
+        revisions.AddColumn("size_delta", "integer").NotNull();
+        revisions.AddColumn("markdown", "text").NotNull();
+        revisions.AddColumn("sections", "jsonb").NotNull();
+        revisions.AddColumn("base_revision", "integer").NotNull();
+        revisions.AddColumn("restored_from", "integer");
+        revisions.AddColumn("merged", "boolean").NotNull().DefaultValueByExpression("false");
+        revisions.ForeignKeys.Add(new ForeignKey("revisions_constitution_fkey")
         {
-            if (value is NpgsqlParameter p) { p.ParameterName = name; command.Parameters.Add(p); }
-            else command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        await command.ExecuteNonQueryAsync(ct);
+            ColumnNames = ["constitution_id"], LinkedNames = ["id"], LinkedTable = constitutions.Identifier,
+        });
+        // History pages filter and sort by author and time besides the number.
+        revisions.Indexes.Add(new IndexDefinition("revisions_author") { Columns = ["constitution_id", "author_id", "number"] });
+        revisions.Indexes.Add(new IndexDefinition("revisions_created") { Columns = ["constitution_id", "created"] });
+        yield return revisions;
+
+        var labels = new Table(HubMarten.Table("labels"));
+        labels.AddColumn("constitution_id", "uuid").AsPrimaryKey();
+        labels.AddColumn("name", "text").AsPrimaryKey();
+        labels.AddColumn("revision", "integer").NotNull();
+        labels.AddColumn("moved_by_name", "text").NotNull();
+        labels.AddColumn("moved_at", "timestamp with time zone").NotNull();
+        labels.ForeignKeys.Add(new ForeignKey("labels_constitution_fkey")
+        {
+            ColumnNames = ["constitution_id"], LinkedNames = ["id"], LinkedTable = constitutions.Identifier,
+        });
+        yield return labels;
     }
 }

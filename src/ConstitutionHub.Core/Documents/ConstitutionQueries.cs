@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Documents;
@@ -19,6 +19,10 @@ public sealed record Revision(RevisionRow Info, string Markdown, IReadOnlyList<S
 public sealed record LabelRow(string Name, int Revision, string MovedByName, DateTimeOffset MovedAt);
 
 public sealed record SearchHit(ConstitutionRow Constitution, string Snippet);
+
+/// <summary>Counts kept by <see cref="ConstitutionStatsProjection"/> (async: may lag a moment).</summary>
+public sealed record ConstitutionStats(int Revisions, int Merges, int Restores, int LabelMoves, int Chats, int Replies, long CompletionTokens,
+    DateTimeOffset LastActivity);
 
 /// <summary>Reads of the constitution read models. Visibility filtering for lists lives here; per-document checks in <see cref="DocumentAccess"/>.</summary>
 public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
@@ -51,7 +55,8 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
         return await ReadConstitutions(command, ct);
     }
 
-    /// <summary>Full-text search over titles, summaries and current text, with a highlighted snippet (markers « and »).</summary>
+    /// <summary>Full-text search over titles, summaries and current text, with a highlighted snippet (markers « and »).
+    /// Titles match at once; the text index is an async projection (<see cref="SearchIndexProjection"/>), a moment behind.</summary>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, string? viewerId, int limit = 30, CancellationToken ct = default)
     {
         query = query.Trim();
@@ -62,10 +67,11 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
             select {ConstitutionColumns},
                    ts_headline('english', r.markdown, q.query, 'StartSel=«, StopSel=», MaxWords=30, MinWords=12, MaxFragments=1') as snippet
             from constitutions c
-            join revisions r on r.constitution_id = c.id and r.number = c.head_revision, q
+            join revisions r on r.constitution_id = c.id and r.number = c.head_revision
+            left join search_index s on s.constitution_id = c.id, q
             where (c.visibility = 'Public' or c.owner_id = @viewer)
-              and (c.search @@ q.query or c.title ilike '%' || @like || '%' escape '\')
-            order by (c.title ilike '%' || @like || '%' escape '\') desc, ts_rank(c.search, q.query) desc, c.updated desc
+              and (s.search @@ q.query or c.title ilike '%' || @like || '%' escape '\')
+            order by (c.title ilike '%' || @like || '%' escape '\') desc, coalesce(ts_rank(s.search, q.query), 0) desc, c.updated desc
             limit @limit
             """);
         command.Parameters.AddWithValue("q", query);
@@ -100,7 +106,7 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new Revision(ReadRevision(reader), reader.GetString(10),
-            JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(11), EventTypeRegistry.Json) ?? []);
+            JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(11), HubJson.Options) ?? []);
     }
 
     /// <summary>A page of history, newest first; <paramref name="before"/> is the keyset cursor (a revision number).</summary>
@@ -140,6 +146,19 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
         var labels = await LabelsAsync(row.Id, ct);
         return new ConstitutionState(row.Id, row.Slug, row.Title, row.Summary, row.Visibility, row.OwnerId, row.HeadRevision,
             head?.Markdown ?? "", head?.Sections ?? [], labels.ToDictionary(l => l.Name, l => l.Revision), row.StreamVersion);
+    }
+
+    public async Task<ConstitutionStats?> StatsAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select revisions, merges, restores, label_moves, chats, replies, completion_tokens, last_activity
+            from constitution_stats where constitution_id = @id
+            """);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new ConstitutionStats(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
+            reader.GetInt32(5), reader.GetInt64(6), reader.GetFieldValue<DateTimeOffset>(7));
     }
 
     public async Task<int> CountAsync(CancellationToken ct = default)

@@ -1,4 +1,6 @@
 using Npgsql;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace ConstitutionHub.Core.People;
 
@@ -9,6 +11,7 @@ public sealed record Actor(string Id, string Name)
     public static readonly Actor System = new("system", "ConstitutionHub");
 }
 
+/// <summary>People who signed in (not event-sourced: a sign-in is not history anyone reads).</summary>
 public sealed class Users(NpgsqlDataSource dataSource)
 {
     public async Task RememberAsync(Actor actor, string provider, CancellationToken ct = default)
@@ -21,5 +24,17 @@ public sealed class Users(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("name", actor.Name);
         command.Parameters.AddWithValue("provider", provider);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The table, created and migrated by Marten with its own objects.</summary>
+    internal static Table Table()
+    {
+        var users = new Table(Streams.HubMarten.Table("users"));
+        users.AddColumn("id", "text").AsPrimaryKey();
+        users.AddColumn("display_name", "text").NotNull();
+        users.AddColumn("provider", "text").NotNull();
+        users.AddColumn("created", "timestamp with time zone").NotNull().DefaultValueByExpression("now()");
+        users.AddColumn("last_seen", "timestamp with time zone").NotNull().DefaultValueByExpression("now()");
+        return users;
     }
 }

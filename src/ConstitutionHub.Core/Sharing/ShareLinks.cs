@@ -3,6 +3,7 @@ using System.Text;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.Streams;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Sharing;
@@ -38,11 +39,11 @@ public sealed record CreatedShare(string Token, ShareLinkRow Link);
 public sealed record SharedChat(ResolvedShare Share, ChatThread Thread);
 
 /// <summary>
-/// Public links to a chat. The token is 256 random bits in base64url; the table keeps only its SHA-256, so a
-/// leaked backup or read replica opens nothing. Unknown, revoked and expired tokens answer alike (null), so a
+/// Public links to a chat, a stream each (<see cref="ShareLinkStream"/>). The token is 256 random bits in base64url;
+/// events and table keep only its SHA-256, so a leaked backup or read replica opens nothing. Unknown, revoked and expired tokens answer alike (null), so a
 /// caller learns nothing about which links exist.
 /// </summary>
-public sealed class ShareLinks(NpgsqlDataSource dataSource, ChatQueries chats, TimeProvider? clock = null)
+public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource, ChatQueries chats, TimeProvider? clock = null)
 {
     public const int TokenBytes = 32;
     /// <summary>43 base64url characters encode 32 bytes.</summary>
@@ -84,22 +85,9 @@ public sealed class ShareLinks(NpgsqlDataSource dataSource, ChatQueries chats, T
 
         var token = NewToken();
         var shareId = Guid.CreateVersion7(now);
-        await using var command = dataSource.CreateCommand("""
-            insert into share_links (id, token_hash, chat_id, mode, snapshot_message_id, hide_system_prompt, expires, created,
-                                     created_by_id, created_by_name)
-            values (@id, @hash, @chat, @mode, @snapshot, @hide, @expires, @now, @actor, @actor_name)
-            """);
-        command.Parameters.AddWithValue("id", shareId);
-        command.Parameters.AddWithValue("hash", Hash(token));
-        command.Parameters.AddWithValue("chat", chatId);
-        command.Parameters.AddWithValue("mode", ModeText(mode));
-        command.Parameters.AddWithValue("snapshot", (object?)snapshot ?? DBNull.Value);
-        command.Parameters.AddWithValue("hide", hideSystemPrompt);
-        command.Parameters.AddWithValue("expires", (object?)expires ?? DBNull.Value);
-        command.Parameters.AddWithValue("now", now);
-        command.Parameters.AddWithValue("actor", actor.Id);
-        command.Parameters.AddWithValue("actor_name", actor.Name);
-        await command.ExecuteNonQueryAsync(ct);
+        var created = new ShareLinkCreated(shareId, Hash(token), chatId, mode, snapshot, hideSystemPrompt, expires);
+        await streams.AppendAsync(ShareLinkStream.Id(shareId), ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), created)],
+            new EventMetadata(actor.Id, actor.Name, now, Guid.NewGuid()), ct);
         return new CreatedShare(token, (await LinkAsync(shareId, ct))!);
     }
 
@@ -142,14 +130,17 @@ public sealed class ShareLinks(NpgsqlDataSource dataSource, ChatQueries chats, T
     {
         var link = await LinkAsync(shareId, ct);
         if (link is null || link.CreatedById != actor.Id) throw new NotFoundException("No such share link.");
-        await using var command = dataSource.CreateCommand("""
-            update share_links set revoked = @now, revoked_by_id = @actor, revoked_by_name = @actor_name where id = @id and revoked is null
-            """);
-        command.Parameters.AddWithValue("id", shareId);
-        command.Parameters.AddWithValue("now", time.GetUtcNow());
-        command.Parameters.AddWithValue("actor", actor.Id);
-        command.Parameters.AddWithValue("actor_name", actor.Name);
-        await command.ExecuteNonQueryAsync(ct);
+        if (link.Revoked is not null) return;
+        try
+        {
+            // Version 1 is the link's creation: only one revocation can follow it.
+            await streams.AppendAsync(ShareLinkStream.Id(shareId), 1, [new NewEvent(Guid.NewGuid(), new ShareLinkRevoked(shareId))],
+                new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), Guid.NewGuid()), ct);
+        }
+        catch (WrongExpectedVersionException)
+        {
+            // Revoked at the same moment by another request: ended either way.
+        }
     }
 
     /// <summary>Links a person created, newest first, with whether each is active, expired or revoked.</summary>
@@ -182,8 +173,6 @@ public sealed class ShareLinks(NpgsqlDataSource dataSource, ChatQueries chats, T
 
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string ModeText(ShareMode mode) => mode == ShareMode.Live ? "live" : "snapshot";
 
     private static ChatThread HidePrompts(ChatThread thread)
     {

@@ -1,26 +1,38 @@
 using ConstitutionHub.Core.Database;
+using ConstitutionHub.Core.Streams;
+using JasperFx.Events.Daemon;
+using Marten;
 using Npgsql;
 
 namespace ConstitutionHub.Web.Infrastructure;
 
 /// <summary>
 /// The app's PostgreSQL: the server named by <c>ConnectionStrings:Hub</c>, or, when none is configured, a private
-/// cluster of its own (<see cref="EmbeddedPostgres"/>) under <c>Database:DataDirectory</c>. Migrations run at start.
+/// cluster of its own (<see cref="EmbeddedPostgres"/>) under <c>Database:DataDirectory</c>. Started, migrated and
+/// (once) imported from the pre-Marten store before the host is built, so every service can take its dependencies
+/// in its constructor; stopped with the host.
 /// </summary>
-public sealed class HubDatabase(IConfiguration configuration, ILogger<HubDatabase> logger) : IHostedService
+public sealed class HubDatabase : IHostedService, IAsyncDisposable
 {
-    private readonly TaskCompletionSource<string> connectionString = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EmbeddedPostgres? embedded;
+    private readonly EmbeddedPostgres? embedded;
 
-    public string ConnectionString => connectionString.Task.IsCompletedSuccessfully
-        ? connectionString.Task.Result
-        : throw new InvalidOperationException("The database is not started yet.");
+    private HubDatabase(string connectionString, EmbeddedPostgres? embedded)
+    {
+        ConnectionString = connectionString;
+        this.embedded = embedded;
+    }
+
+    public string ConnectionString { get; }
 
     public bool IsEmbedded => embedded is not null;
 
-    public async Task StartAsync(CancellationToken ct)
+    /// <param name="prepareSchema">Create or update Marten's objects and import a pre-Marten database. Off when the app
+    /// runs one of the JasperFx commands (<c>db-patch</c> must see the difference it reports) and with
+    /// <c>Database:ApplyChangesOnStart=false</c> (production, where <c>db-apply</c> does it).</param>
+    public static async Task<HubDatabase> StartAsync(IConfiguration configuration, ILogger logger, bool prepareSchema, CancellationToken ct = default)
     {
         var configured = configuration.GetConnectionString("Hub");
+        EmbeddedPostgres? embedded = null;
         string cs;
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -39,15 +51,34 @@ public sealed class HubDatabase(IConfiguration configuration, ILogger<HubDatabas
             cs = embedded.ConnectionString;
         }
 
-        await using (var dataSource = NpgsqlDataSource.Create(cs))
+        var database = new HubDatabase(cs, embedded);
+        try
         {
-            var applied = await Migrator.ApplyAsync(dataSource, ct);
-            if (applied > 0) logger.LogInformation("Applied {Count} database migrations", applied);
+            if (prepareSchema) await database.PrepareAsync(logger, ct);
+            return database;
         }
-        connectionString.SetResult(cs);
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task StopAsync(CancellationToken ct)
+    private async Task PrepareAsync(ILogger logger, CancellationToken ct)
+    {
+        await using var store = HubMarten.CreateStore(ConnectionString);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        var import = await LegacyImport.RunAsync(store, dataSource, ct: ct);
+        if (import.Outcome == LegacyImportOutcome.Imported)
+            logger.LogWarning("Imported {Streams} streams ({Events} events) from the pre-Marten event store into Marten", import.Streams, import.Events);
+    }
+
+    public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken ct) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
     {
         if (embedded is not null) await embedded.DisposeAsync();
     }
@@ -55,12 +86,27 @@ public sealed class HubDatabase(IConfiguration configuration, ILogger<HubDatabas
 
 public static class HubDatabaseSetup
 {
-    public static WebApplicationBuilder AddHubDatabase(this WebApplicationBuilder builder)
+    /// <summary>Marten on the started database: lightweight sessions, the commit hook feeding the live fan-out, and the
+    /// async daemon in HotCold mode (one node runs the async projections; another takes over if it dies).</summary>
+    public static WebApplicationBuilder AddHubDatabase(this WebApplicationBuilder builder, HubDatabase database)
     {
-        builder.Services.AddSingleton<HubDatabase>();
-        // Registered first so the database is up and migrated before anything else starts.
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HubDatabase>());
-        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<HubDatabase>().ConnectionString).Build());
+        var services = builder.Services;
+        // Registered first, so it stops last: the embedded cluster outlives every service that talks to it.
+        services.AddSingleton(database);
+        services.AddHostedService(sp => sp.GetRequiredService<HubDatabase>());
+        services.AddSingleton(_ => NpgsqlDataSource.Create(HubMarten.WithSearchPath(database.ConnectionString)));
+        services.AddSingleton<CommitAnnouncer>();
+        services.AddSingleton<EventStreams>();
+        services.AddSingleton<ProjectionHealth>();
+        var createSchema = builder.Configuration.GetValue("Database:ApplyChangesOnStart", true);
+        services.AddMarten(sp =>
+            {
+                var options = HubMarten.Configure(new StoreOptions(), database.ConnectionString, createSchema);
+                options.Listeners.Add(sp.GetRequiredService<CommitAnnouncer>());
+                return options;
+            })
+            .UseLightweightSessions()
+            .AddAsyncDaemon(DaemonMode.HotCold);
         return builder;
     }
 }

@@ -14,7 +14,7 @@ public sealed class ChatCopyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         host = await ChatTestHost.CreateAsync(nameof(ChatCopyTests));
-        shares = new ShareLinks(host.DataSource, host.Queries);
+        shares = new ShareLinks(host.Store, host.DataSource, host.Queries);
     }
 
     public async Task DisposeAsync() => await host.DisposeAsync();

@@ -1,6 +1,6 @@
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Testing;
 using Npgsql;
@@ -39,7 +39,8 @@ public sealed class ChatTestHost : IAsyncDisposable
     public static readonly SamplingRecord Sampling = new(0.7, 40, 0.95, 0.05, 1.1, 256, 42, ["</s>", "User:"]);
 
     public required NpgsqlDataSource DataSource { get; init; }
-    public required Core.EventStore.EventStore Store { get; init; }
+    public required TestStore Test { get; init; }
+    public EventStreams Store => Test.Streams;
     public required ConstitutionCommands Constitutions { get; init; }
     public required ConstitutionQueries ConstitutionQueries { get; init; }
     public required ChatCommands Commands { get; init; }
@@ -48,9 +49,8 @@ public sealed class ChatTestHost : IAsyncDisposable
 
     public static async Task<ChatTestHost> CreateAsync(string name)
     {
-        var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync(name));
-        var types = ChatStream.Register(ConstitutionStream.Register(new EventTypeRegistry()));
-        var store = new Core.EventStore.EventStore(dataSource, types, [new ConstitutionProjection(), new ChatProjection()]);
+        var test = await TestStore.CreateAsync(name);
+        var (dataSource, store) = (test.DataSource, test.Streams);
         var constitutionQueries = new ConstitutionQueries(dataSource);
         var constitutions = new ConstitutionCommands(store, constitutionQueries);
         var constitution = await constitutions.CreateAsync(Ada,
@@ -58,7 +58,7 @@ public sealed class ChatTestHost : IAsyncDisposable
         var chatQueries = new ChatQueries(dataSource);
         return new ChatTestHost
         {
-            DataSource = dataSource, Store = store, Constitutions = constitutions, ConstitutionQueries = constitutionQueries,
+            DataSource = dataSource, Test = test, Constitutions = constitutions, ConstitutionQueries = constitutionQueries,
             Commands = new ChatCommands(store, chatQueries, constitutionQueries), Queries = chatQueries, Constitution = constitution,
         };
     }
@@ -83,5 +83,5 @@ public sealed class ChatTestHost : IAsyncDisposable
         return (user, reply);
     }
 
-    public async ValueTask DisposeAsync() => await DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Test.DisposeAsync();
 }

@@ -1,5 +1,5 @@
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Testing;
 using Npgsql;
@@ -9,26 +9,29 @@ namespace ConstitutionHub.Core.Tests.Documents;
 /// <summary>The write side against a real PostgreSQL: many writers at once, idempotent retries, read models in step.</summary>
 public sealed class ConstitutionCommandsTests : IAsyncLifetime
 {
+    private TestStore test = null!;
     private NpgsqlDataSource dataSource = null!;
     private ConstitutionCommands commands = null!;
     private ConstitutionQueries queries = null!;
 
     public async Task InitializeAsync()
     {
-        dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync(nameof(ConstitutionCommandsTests)));
-        var store = new Core.EventStore.EventStore(dataSource, ConstitutionStream.Register(new EventTypeRegistry()), [new ConstitutionProjection()]);
+        test = await TestStore.CreateAsync(nameof(ConstitutionCommandsTests));
+        dataSource = test.DataSource;
         queries = new ConstitutionQueries(dataSource);
-        commands = new ConstitutionCommands(store, queries);
+        commands = new ConstitutionCommands(test.Streams, queries);
     }
 
-    public async Task DisposeAsync() => await dataSource.DisposeAsync();
+    public async Task DisposeAsync() => await test.DisposeAsync();
 
-    [Fact]
-    public async Task Many_writers_editing_different_sections_from_stale_revisions_lose_no_edit()
+    [Theory]
+    [InlineData(6, 5)]
+    [InlineData(64, 1)]
+    public async Task Many_writers_editing_different_sections_from_stale_revisions_lose_no_edit(int writers, int rounds)
     {
-        const int writers = 6, rounds = 5;
+        var slug = $"shared-{writers}";
         var initial = "# Shared\n\n" + string.Concat(Enumerable.Range(0, writers).Select(w => $"## Section {w}\n\nwriter {w} round 0\n\n"));
-        await commands.CreateAsync(new Actor("local:setup", "Setup"), new CreateConstitution("shared", "Shared", "", Visibility.Public, initial, ""), Guid.NewGuid());
+        await commands.CreateAsync(new Actor("local:setup", "Setup"), new CreateConstitution(slug, "Shared", "", Visibility.Public, initial, ""), Guid.NewGuid());
 
         async Task Writer(int w)
         {
@@ -36,22 +39,36 @@ public sealed class ConstitutionCommandsTests : IAsyncLifetime
             for (var round = 1; round <= rounds; round++)
             {
                 // Every writer starts from whatever it read, which is usually stale by the time it saves.
-                var state = await queries.StateAsync("shared");
+                var state = await queries.StateAsync(slug);
                 var text = state!.HeadMarkdown.Replace($"writer {w} round {round - 1}", $"writer {w} round {round}", StringComparison.Ordinal);
                 await Task.Yield();
-                var result = await commands.SaveAsync(actor, "shared", text, $"w{w} r{round}", state.Head, Guid.NewGuid());
+                var result = await commands.SaveAsync(actor, slug, text, $"w{w} r{round}", state.Head, Guid.NewGuid());
                 Assert.False(result.IsConflict, $"writer {w} round {round} hit a conflict");
             }
         }
 
         await Task.WhenAll(Enumerable.Range(0, writers).Select(Writer));
 
-        var final = await queries.StateAsync("shared");
+        var final = await queries.StateAsync(slug);
         for (var w = 0; w < writers; w++)
             Assert.Contains($"writer {w} round {rounds}", final!.HeadMarkdown, StringComparison.Ordinal);
         Assert.Equal(1 + writers * rounds, final!.Head);
         var history = await queries.HistoryAsync(final.Id, limit: 500);
         Assert.Equal(Enumerable.Range(1, final.Head).Reverse(), history.Select(r => r.Number));
+    }
+
+    [Fact]
+    public async Task Racing_retries_of_one_save_commit_it_once()
+    {
+        var actor = new Actor("local:ada", "Ada");
+        await commands.CreateAsync(actor, new CreateConstitution("race", "Race", "", Visibility.Public, "# R\n\nOne.\n", ""), Guid.NewGuid());
+        var command = Guid.NewGuid();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => commands.SaveAsync(actor, "race", "# R\n\nTwo.\n", "", 1, command)));
+
+        Assert.All(results, r => Assert.Equal(2, r.Revision));
+        Assert.Equal(2, (await queries.BySlugAsync("race"))!.HeadRevision);
+        Assert.Equal(3L, await new EventStreams(test.Store, dataSource).VersionAsync(ConstitutionStream.Id((await queries.BySlugAsync("race"))!.Id)));
     }
 
     [Fact]
@@ -96,6 +113,9 @@ public sealed class ConstitutionCommandsTests : IAsyncLifetime
         var row = await queries.BySlugAsync("sizes");
         var history = await queries.HistoryAsync(row!.Id);
         Assert.Equal(history[1].Size + history[0].SizeDelta, history[0].Size);
+        // The text index is an async projection: titles match at once, text once the daemon has caught up.
+        Assert.Contains(await queries.SearchAsync("Sizes", null), h => h.Constitution.Slug == "sizes");
+        await test.CatchUpAsync();
         Assert.Contains(await queries.SearchAsync("quokka", null), h => h.Constitution.Slug == "sizes");
         Assert.DoesNotContain(await queries.SearchAsync("wombat", null), h => h.Constitution.Slug == "sizes");
     }

@@ -19,7 +19,7 @@ public sealed class ShareLinksTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         host = await ChatTestHost.CreateAsync(nameof(ShareLinksTests));
-        shares = new ShareLinks(host.DataSource, host.Queries, clock);
+        shares = new ShareLinks(host.Store, host.DataSource, host.Queries, clock);
         chat = await host.StartAsync(title: "Shared chat");
         (q1, a1) = await host.TurnAsync(chat.Id, null, "First question", "First answer");
     }
@@ -56,7 +56,7 @@ public sealed class ShareLinksTests : IAsyncLifetime
         }
         // Nor in any other table (events, read models).
         await using (var command = host.DataSource.CreateCommand("""
-            select (select count(*) from events e where e::text like '%' || @token || '%')
+            select (select count(*) from mt_events e where e::text like '%' || @token || '%')
                  + (select count(*) from chats c where c::text like '%' || @token || '%')
                  + (select count(*) from chat_messages m where m::text like '%' || @token || '%')
             """))
@@ -208,7 +208,7 @@ public sealed class ShareLinksBranchTests : IAsyncLifetime
     [Fact]
     public async Task Given_an_older_branch_when_it_is_shared_as_a_snapshot_then_the_link_shows_that_branch_only()
     {
-        var shares = new ShareLinks(host.DataSource, host.Queries);
+        var shares = new ShareLinks(host.Store, host.DataSource, host.Queries);
         var chat = await host.StartAsync();
         var (q1, a1) = await host.TurnAsync(chat.Id, null, "Original", "Reply to original");
         var (q1b, a1b) = await host.TurnAsync(chat.Id, null, "Edited", "Reply to edit");

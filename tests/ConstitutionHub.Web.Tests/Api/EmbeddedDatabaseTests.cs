@@ -12,6 +12,8 @@ public sealed class EmbeddedDatabaseTests
     {
         var root = Path.Combine(Path.GetTempPath(), $"chub-embedded-{Guid.NewGuid():N}");
         var config = new Dictionary<string, string?> { ["Database:DataDirectory"] = root, ["Logging:LogLevel:Default"] = "Warning" };
+        // Also when this test process is killed: no cluster and no folder left behind.
+        Core.Database.EmbeddedPostgres.RemoveWhenProcessExits(root, Environment.ProcessId);
         try
         {
             await using (var first = await HubServer.StartWithAsync(config))

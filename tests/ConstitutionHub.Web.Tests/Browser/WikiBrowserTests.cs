@@ -181,6 +181,8 @@ public sealed class WikiBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Searching_finds_a_constitution_by_its_text()
     {
+        // The text index is an async projection: search by text once the daemon has indexed the baseline.
+        await server.AsyncProjectionsCaughtUpAsync();
         var page = await Chromium.NewPageAsync(server.Address);
         await page.GotoAsync("/");
         await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search constitutions" }).FillAsync("diplomatically");

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
+using ConstitutionHub.Web.Infrastructure;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Tests.Support;
@@ -20,6 +21,7 @@ public sealed class ShareBroadcastTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private HubServer server = null!;
+    private readonly List<Marten.DocumentStore> otherStores = [];
     private SharedChats chats = null!;
 
     public async Task InitializeAsync()
@@ -28,7 +30,11 @@ public sealed class ShareBroadcastTests : IAsyncLifetime
         chats = new SharedChats(server);
     }
 
-    public async Task DisposeAsync() => await server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var store in otherStores) store.Dispose();
+        await server.DisposeAsync();
+    }
 
     [Fact]
     public async Task Each_local_batch_reaches_a_viewer_once_in_version_order_though_it_is_also_announced_by_the_database()
@@ -62,7 +68,7 @@ public sealed class ShareBroadcastTests : IAsyncLifetime
         var otherNode = OtherNode(server);
 
         // One batch too large for a notification to carry: that one is read from the stream.
-        var batches = Enumerable.Range(1, 15).Select(i => i == 8 ? new string('z', EventStore.MaxNotificationBytes) + " " : $"far{i} ").ToList();
+        var batches = Enumerable.Range(1, 15).Select(i => i == 8 ? new string('z', CommitAnnouncer.MaxNotificationBytes) + " " : $"far{i} ").ToList();
         var tokens = 0;
         foreach (var batch in batches)
             await otherNode.AppendTokensAsync(Core.People.Actor.System, chat.Id, reply, batch, tokens += 2, Guid.NewGuid());
@@ -88,15 +94,18 @@ public sealed class ShareBroadcastTests : IAsyncLifetime
         Assert.DoesNotContain(viewer.Updates, u => u.Messages.Any(m => m.Id == second));
     }
 
-    /// <summary>Appends through an event store of its own over the same database, as a second web node would: this
-    /// server's broadcaster is not handed its commits and hears of them only from PostgreSQL.</summary>
-    private static ChatCommands OtherNode(HubServer server)
+    /// <summary>Appends through a Marten store and commit hook of its own over the same database, as a second web node
+    /// would: this server's broadcaster is not handed its commits and hears of them only from PostgreSQL.</summary>
+    private ChatCommands OtherNode(HubServer server)
     {
         var services = server.Services;
-        var store = new EventStore(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<EventTypeRegistry>(),
-            services.GetServices<IInlineProjection>());
-        Assert.NotSame(services.GetRequiredService<EventStore>(), store);
-        return new ChatCommands(store, services.GetRequiredService<ChatQueries>(), services.GetRequiredService<ConstitutionQueries>());
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        var commits = new CommitAnnouncer(dataSource);
+        Assert.NotSame(services.GetRequiredService<CommitAnnouncer>(), commits);
+        var store = Core.Streams.HubMarten.CreateStore(services.GetRequiredService<HubDatabase>().ConnectionString, commits);
+        otherStores.Add(store);
+        return new ChatCommands(new EventStreams(store, dataSource), services.GetRequiredService<ChatQueries>(),
+            services.GetRequiredService<ConstitutionQueries>());
     }
 
     /// <summary>An anonymous viewer on the share hub, keeping every update in arrival order.</summary>

@@ -36,7 +36,7 @@ public sealed class HubServer : IAsyncDisposable
     public static async Task<HubServer> StartWithAsync(IDictionary<string, string?> config, string environment = "Development",
         Action<WebApplicationBuilder>? configure = null)
     {
-        var app = HubApp.Build(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
+        var app = await HubApp.BuildAsync(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
             configure?.Invoke(builder);
@@ -45,6 +45,11 @@ public sealed class HubServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubServer(app, new Uri(address));
     }
+
+    /// <summary>Waits until the async daemon (HotCold: this node, or another on the same database) has applied every
+    /// event committed so far to the async projections (search index, activity, statistics).</summary>
+    public Task AsyncProjectionsCaughtUpAsync() =>
+        Marten.Events.TestingExtensions.WaitForNonStaleProjectionDataAsync(Services.GetRequiredService<Marten.IDocumentStore>(), TimeSpan.FromSeconds(90));
 
     public HttpClient Client(bool cookies = true) =>
         new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = cookies, AllowAutoRedirect = false })

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Web.Features.Accounts;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,8 +31,28 @@ public static class ConstitutionsApi
         api.MapGet("{slug}/revisions/{number:int}", GetRevision);
         api.MapGet("{slug}/sections", Sections);
         api.MapGet("{slug}/prompt", Prompt);
+        api.MapGet("{slug}/stats", Stats);
+        app.MapGet("/api/activity", Activity);
         return app;
     }
+
+    /// <summary>Counts from the async statistics projection: a moment behind the newest save.</summary>
+    private static async Task<IResult> Stats(HttpContext http, ConstitutionQueries queries, string slug) => await Guarded(async () =>
+    {
+        var row = DocumentAccess.EnsureRead(await queries.BySlugAsync(slug), AccountsSetup.ToActor(http.User));
+        var stats = await queries.StatsAsync(row.Id);
+        return Results.Ok(stats ?? new ConstitutionStats(0, 0, 0, 0, 0, 0, 0, row.Created));
+    });
+
+    /// <summary>The activity feed (async projection), newest first; <c>before</c> is the cursor of the next page.</summary>
+    private static async Task<IResult> Activity(HttpContext http, Core.Activity.ActivityQueries activity, ConstitutionQueries queries,
+        string? slug, long? before, int? limit) => await Guarded(async () =>
+    {
+        var viewer = AccountsSetup.ToActor(http.User);
+        Guid? constitutionId = null;
+        if (!string.IsNullOrWhiteSpace(slug)) constitutionId = DocumentAccess.EnsureRead(await queries.BySlugAsync(slug), viewer).Id;
+        return Results.Ok(await activity.RecentAsync(viewer?.Id, constitutionId, before, limit ?? 50));
+    });
 
     private static async Task<IResult> List(HttpContext http, ConstitutionQueries queries, string? q)
     {
@@ -145,7 +165,7 @@ public static class ConstitutionsApi
             throw new ValidationException("Content-Type", "Send JSON with Content-Type: application/json.");
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, EventTypeRegistry.Json)
+            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, HubJson.Options)
                 ?? throw new ValidationException("body", "The body is empty.");
         }
         catch (JsonException e)

@@ -1,8 +1,6 @@
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.Sharing;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConstitutionHub.Web.Features.Chats;
 
@@ -11,11 +9,6 @@ public static class ChatsSetup
     public static WebApplicationBuilder AddChats(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        // One registry knows every stream's aliases: replace the documents-only one rather than adding a second,
-        // so whichever registration wins, constitution events stay readable.
-        services.RemoveAll<EventTypeRegistry>();
-        services.AddSingleton(_ => ChatStream.Register(ConstitutionStream.Register(new EventTypeRegistry())));
-        services.AddSingleton<IInlineProjection, ChatProjection>();
         services.AddSingleton<ChatQueries>();
         services.AddSingleton<ChatCommands>();
         services.AddSingleton<ChatRecovery>();
@@ -30,7 +23,7 @@ public static class ChatsSetup
         services.AddSingleton<ChatMarkdown>();
         services.AddScoped<ChatAccessLoader>();
         services.AddSingleton<ChatRunner>();
-        // After the database (registered first) and before nothing else needs it: recovery runs once migrated.
+        // Before the app takes requests: replies this node left streaming become interrupted.
         services.AddHostedService<ChatMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<ChatRunner>());
         return builder;
@@ -41,11 +34,8 @@ public static class ChatsSetup
 /// Cleans up after crashes: at start, the replies this node was writing when it stopped become interrupted; now and
 /// then, those of any node that went quiet for good (a node that never restarts cannot clean up after itself).
 /// </summary>
-public sealed class ChatMaintenance(IServiceProvider services, NodeIdentity node, ILogger<ChatMaintenance> logger) : BackgroundService
+public sealed class ChatMaintenance(ChatRecovery recovery, NodeIdentity node, ILogger<ChatMaintenance> logger) : BackgroundService
 {
-    // Resolved on use: hosted services are built before the database (started by an earlier one) is up.
-    private ChatRecovery recovery => services.GetRequiredService<ChatRecovery>();
-
     /// <summary>Well above a batch interval plus the longest queue wait before a reply's first tokens.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan StaleCheckEvery = TimeSpan.FromMinutes(1);

@@ -4,9 +4,8 @@ using ConstitutionHub.Core.People;
 namespace ConstitutionHub.Web.Features.Constitutions;
 
 /// <summary>On a fresh database, adds the baseline constitution so a new user has something real to explore.</summary>
-/// <remarks>Services are resolved in StartAsync: the host builds every hosted service before starting the first one,
-/// and the data source exists only once <see cref="Infrastructure.HubDatabase"/> has started.</remarks>
-public sealed class BaselineSeeder(IServiceProvider services, IConfiguration configuration, ILogger<BaselineSeeder> logger) : IHostedService
+public sealed class BaselineSeeder(ConstitutionQueries queries, ConstitutionCommands commands, IConfiguration configuration,
+    ILogger<BaselineSeeder> logger) : IHostedService
 {
     public const string Slug = "baseline";
 
@@ -16,8 +15,6 @@ public sealed class BaselineSeeder(IServiceProvider services, IConfiguration con
     public async Task StartAsync(CancellationToken ct)
     {
         if (!configuration.GetValue("Hub:SeedBaseline", true)) return;
-        var queries = services.GetRequiredService<ConstitutionQueries>();
-        var commands = services.GetRequiredService<ConstitutionCommands>();
         if (await queries.CountAsync(ct) > 0) return;
         try
         {

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Web.Infrastructure;
 using Npgsql;
 
 namespace ConstitutionHub.Web.Features.Constitutions;
 
 /// <summary>
-/// Hears PostgreSQL's post-commit notifications and tells live pages on this node which stream changed. Because
+/// Hears PostgreSQL's post-commit notifications (sent by <see cref="CommitAnnouncer"/>, Marten's commit hook) and tells live pages on this node which stream changed. Because
 /// the notification comes from the database, pages learn of saves made through any web node sharing it.
 /// The same connection listens on the other channels features declare (<see cref="ListenChannel"/>), so a node
 /// holds one listening connection however many features talk across nodes.
@@ -45,7 +45,7 @@ public sealed class ChangeFeed(HubDatabase database, IEnumerable<ListenChannel> 
                 await using var connection = new NpgsqlConnection(database.ConnectionString);
                 await connection.OpenAsync(stoppingToken);
                 connection.Notification += (_, e) => Route(e.Channel, e.Payload);
-                foreach (var channel in extraChannels.Prepend(EventStore.NotificationChannel))
+                foreach (var channel in extraChannels.Prepend(CommitAnnouncer.Channel))
                 {
                     // Channel names are identifiers fixed in code, never input: LISTEN takes no parameters.
                     await using var listen = new NpgsqlCommand($"listen {channel}", connection);
@@ -67,7 +67,7 @@ public sealed class ChangeFeed(HubDatabase database, IEnumerable<ListenChannel> 
 
     private void Route(string channel, string payload)
     {
-        if (channel == EventStore.NotificationChannel)
+        if (channel == CommitAnnouncer.Channel)
         {
             Dispatch(payload);
             return;

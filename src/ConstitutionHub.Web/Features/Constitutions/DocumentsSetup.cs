@@ -1,5 +1,4 @@
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.People;
 
 namespace ConstitutionHub.Web.Features.Constitutions;
@@ -9,10 +8,8 @@ public static class DocumentsSetup
     public static WebApplicationBuilder AddDocuments(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(_ => ConstitutionStream.Register(new EventTypeRegistry()));
-        services.AddSingleton<IInlineProjection, ConstitutionProjection>();
-        services.AddSingleton<EventStore>();
         services.AddSingleton<ConstitutionQueries>();
+        services.AddSingleton<Core.Activity.ActivityQueries>();
         services.AddSingleton<ConstitutionCommands>();
         services.AddSingleton<Users>();
         services.AddSingleton<RenderCache>();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ConstitutionHub.Core.Chats;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
@@ -27,8 +27,8 @@ public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelt
 /// <see cref="ChangeFeed"/>), which carries small appends' events; larger ones, and any version this node missed, are
 /// read from the stream since the last version sent. Either
 /// way the events are applied to what this node last sent for the chat (<see cref="ShareChatFeed"/>), once each and
-/// in version order, and every viewing group gets the same delta. Revocation travels as a notification naming the
-/// share, and a sweep checks open links against the database for revokes and expiries made by any other path.
+/// in version order, and every viewing group gets the same delta. Revocation travels as the commit notice of the link's
+/// stream (its revocation event), and a sweep checks open links against the database for expiries and missed notices.
 /// The viewer count covers every node: each node tells the others its own count per link through
 /// <see cref="ChatControl"/> when it changes and every heartbeat, and adds theirs (<see cref="RemoteShareViewers"/>).
 /// </summary>
@@ -37,9 +37,9 @@ public sealed class ShareBroadcaster : IDisposable
     private readonly IHubContext<ShareHub> hub;
     private readonly ChangeFeed feed;
     private readonly ChatQueries chats;
-    private readonly EventStore store;
+    private readonly EventStreams store;
+    private readonly CommitAnnouncer commits;
     private readonly ShareLinks links;
-    private readonly HubDatabase database;
     private readonly IOptions<SharingOptions> options;
     private readonly ILogger<ShareBroadcaster> logger;
     private readonly ChatControl control;
@@ -51,12 +51,12 @@ public sealed class ShareBroadcaster : IDisposable
     private readonly Dictionary<Guid, ShareChatFeed> feeds = [];
 
     public ShareBroadcaster(
-        IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, EventStore store, ShareLinks links, HubDatabase database,
+        IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, EventStreams store, CommitAnnouncer commits, ShareLinks links,
         IOptions<SharingOptions> options, ChatControl control, ILogger<ShareBroadcaster> logger)
     {
-        (this.hub, this.feed, this.chats, this.store, this.links, this.database, this.options, this.control, this.logger) =
-            (hub, feed, chats, store, links, database, options, control, logger);
-        localCommits = store.OnCommitted(OnCommitted);
+        (this.hub, this.feed, this.chats, this.store, this.commits, this.links, this.options, this.control, this.logger) =
+            (hub, feed, chats, store, commits, links, options, control, logger);
+        localCommits = commits.OnCommitted(OnCommitted);
         control.Received += OnSignal;
     }
 
@@ -67,7 +67,7 @@ public sealed class ShareBroadcaster : IDisposable
     }
 
     public static string GroupName(Guid shareId) => $"share-{shareId:N}";
-    public static string RevocationStream(Guid shareId) => $"share-{shareId:N}";
+    public static string RevocationStream(Guid shareId) => ShareLinkStream.Id(shareId);
 
     public async Task<ShareUpdate> JoinAsync(HubCallerContext context, ResolvedShare share)
     {
@@ -183,17 +183,6 @@ public sealed class ShareBroadcaster : IDisposable
         }
     }
 
-    /// <summary>Tells every node that a link ended, through the same channel appends use.</summary>
-    public async Task AnnounceRevokedAsync(Guid shareId, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
-        command.Parameters.AddWithValue("channel", EventStore.NotificationChannel);
-        command.Parameters.AddWithValue("payload", JsonSerializer.Serialize(new StreamChanged(RevocationStream(shareId), "share_revoked", 0)));
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
     /// <summary>Tells the viewers of a link it is gone and drops their connections: a revoked link shows nothing more.</summary>
     public async Task EndAsync(Guid shareId)
     {
@@ -245,7 +234,7 @@ public sealed class ShareBroadcaster : IDisposable
         ShareChatFeed? chatFeed;
         lock (gate) feeds.TryGetValue(chatId, out chatFeed);
         if (chatFeed is null) return Task.CompletedTask;
-        if (changed.Version > chatFeed.Version && store.EventsOf(changed) is { } events) chatFeed.Offer(events);
+        if (changed.Version > chatFeed.Version && commits.EventsOf(changed) is { } events) chatFeed.Offer(events);
         chatFeed.Announce(changed.Version);
         return PublishAsync(chatFeed);
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using ConstitutionHub.Core.Chats;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
 
 namespace ConstitutionHub.Web.Features.Sharing;
 

@@ -168,9 +168,8 @@ public static class ShareEndpoints
         {
             return Results.NotFound(new { error = "No such share link of yours." });
         }
-        // Viewers on this node lose the link at once; other nodes hear of it through the notification.
+        // Viewers on this node lose the link at once; other nodes hear of it through the revocation event's commit notice.
         await broadcaster.EndAsync(id);
-        await broadcaster.AnnounceRevokedAsync(id, context.RequestAborted);
         return context.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal)
             ? Results.NoContent()
             : Results.Redirect("/shares?revoked=1");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using ConstitutionHub.Core.Chats;
-using ConstitutionHub.Core.EventStore;
 using ConstitutionHub.Core.Sharing;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;

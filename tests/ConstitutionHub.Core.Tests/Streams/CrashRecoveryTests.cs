@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using ConstitutionHub.Core.Database;
-using ConstitutionHub.Core.EventStore;
+using ConstitutionHub.Core.Streams;
+using ConstitutionHub.Testing;
 using Npgsql;
 
-namespace ConstitutionHub.Core.Tests.EventStore;
+namespace ConstitutionHub.Core.Tests.Streams;
 
 /// <summary>Runs its own cluster, because it crashes it.</summary>
 public sealed class CrashRecoveryTests
@@ -14,31 +15,34 @@ public sealed class CrashRecoveryTests
         var root = Path.Combine(Path.GetTempPath(), $"chub-crash-{Guid.NewGuid():N}");
         // fsync stays on as in production, though a process crash (not a power cut) is what we simulate.
         await using var pg = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { RootDirectory = root, Database = "crash" });
+        pg.RemoveWhenProcessExits(Environment.ProcessId);
         try
         {
             var acknowledged = new ConcurrentBag<(string Stream, long Version, Guid First, Guid Second)>();
-            await using (var dataSource = NpgsqlDataSource.Create(pg.ConnectionString))
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var crashing = false;
+            await using (var test = TestStore.For(pg.ConnectionString, EventStreamsTests.TestEvents))
             {
-                await Migrator.ApplyAsync(dataSource);
-                var store = new Core.EventStore.EventStore(dataSource, EventStoreTests.Registry(), []);
+                await test.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                var store = test.Streams;
                 var meta = new EventMetadata("local:crash", "Crash", DateTimeOffset.UtcNow, Guid.NewGuid());
-                using var stop = new CancellationTokenSource();
 
                 async Task Writer(int w)
                 {
                     var stream = $"crash-{w}";
                     long version = 0;
-                    while (!stop.IsCancellationRequested)
+                    while (!Volatile.Read(ref crashing))
                     {
                         // Two events per append: after recovery we must find both or neither.
                         var pair = new[] { new NewEvent(Guid.NewGuid(), new Noted("a")), new NewEvent(Guid.NewGuid(), new Noted("b")) };
                         try
                         {
-                            var result = await store.AppendAsync(stream, "test", version, pair, meta);
+                            var result = await store.AppendAsync(stream, version, pair, meta);
                             version = result.Version;
                             acknowledged.Add((stream, version, pair[0].Id, pair[1].Id));
+                            if (acknowledged.Count >= 200) enough.TrySetResult();
                         }
-                        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+                        catch (Exception) when (Volatile.Read(ref crashing))
                         {
                             return; // The server went away mid-append: not acknowledged.
                         }
@@ -46,9 +50,9 @@ public sealed class CrashRecoveryTests
                 }
 
                 var writers = Enumerable.Range(0, 4).Select(Writer).ToArray();
-                while (acknowledged.Count < 200) await Task.Delay(10);
+                await enough.Task.WaitAsync(TimeSpan.FromMinutes(2));
+                Volatile.Write(ref crashing, true);
                 await pg.StopAsync(immediate: true);
-                stop.Cancel();
                 await Task.WhenAll(writers);
             }
 
@@ -56,7 +60,7 @@ public sealed class CrashRecoveryTests
             await using var recovered = NpgsqlDataSource.Create(pg.ConnectionString);
             var stored = new HashSet<Guid>();
             var perStream = new Dictionary<string, List<long>>();
-            await using (var command = recovered.CreateCommand("select id, stream_id, version from events order by stream_id, version"))
+            await using (var command = recovered.CreateCommand("select id, stream_id, version from hub.mt_events order by stream_id, version"))
             await using (var reader = await command.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync())
@@ -76,7 +80,7 @@ public sealed class CrashRecoveryTests
                 Assert.Equal(Enumerable.Range(1, versions.Count).Select(i => (long)i), versions);
             }
             await using var streamVersions = recovered.CreateCommand(
-                "select count(*) from streams s where s.version <> (select coalesce(max(version), 0) from events e where e.stream_id = s.id)");
+                "select count(*) from hub.mt_streams s where s.version <> (select coalesce(max(version), 0) from hub.mt_events e where e.stream_id = s.id)");
             Assert.Equal(0L, await streamVersions.ExecuteScalarAsync());
         }
         finally

@@ -1,6 +1,9 @@
-namespace ConstitutionHub.Core.EventStore;
+using System.Text.Json;
 
-/// <summary>Who did something, when, and as part of which request. Stored with every event.</summary>
+namespace ConstitutionHub.Core.Streams;
+
+/// <summary>Who did something, when, and as part of which request. Stored with every event through Marten's
+/// metadata: the actor id as its user name, the display name as a header, the command id as correlation id.</summary>
 public sealed record EventMetadata(
     string ActorId,
     string ActorName,
@@ -14,7 +17,7 @@ public sealed record EventMetadata(
 /// </summary>
 public sealed record NewEvent(Guid Id, object Data);
 
-/// <summary>An event as stored: its place in its stream, in the global log, and in commit order.</summary>
+/// <summary>An event as stored: its place in its stream and in the global log (Marten's sequence).</summary>
 public sealed record StoredEvent(
     long Sequence,
     Guid Id,
@@ -22,37 +25,21 @@ public sealed record StoredEvent(
     long Version,
     string Type,
     object Data,
-    EventMetadata Metadata,
-    DateTimeOffset Created,
-    ulong TransactionId)
-{
-    public GlobalPosition Position => new(TransactionId, Sequence);
-}
-
-/// <summary>
-/// A position in the global log. Sequences are taken before commit, so a lower sequence can become visible
-/// after a higher one; ordering by (transaction id, sequence) and reading only transactions older than every
-/// running one makes the log gap-safe (see <see cref="EventStore.ReadAllAsync"/>).
-/// </summary>
-public readonly record struct GlobalPosition(ulong TransactionId, long Sequence)
-{
-    public static readonly GlobalPosition Start = new(0, 0);
-}
+    EventMetadata Metadata);
 
 public static class ExpectedVersion
 {
     /// <summary>The stream must not exist yet.</summary>
     public const long NoStream = 0;
-
-    /// <summary>Append whatever the current version is (only for streams with no concurrent writers that matter).</summary>
-    public const long Any = -1;
 }
 
 public sealed record AppendResult(string StreamId, long Version, long LastSequence, bool AlreadyApplied);
 
 /// <summary>The stream was not at the version the caller based its decision on.</summary>
 public sealed class WrongExpectedVersionException(string streamId, long expected, long actual)
-    : Exception($"Stream '{streamId}' is at version {actual}, not the expected {expected}.")
+    : Exception(expected == ExpectedVersion.NoStream
+        ? $"Stream '{streamId}' already exists (at version {actual}); it was expected to be new."
+        : $"Stream '{streamId}' is at version {actual}, not the expected {expected}: someone else wrote to it in between.")
 {
     public string StreamId { get; } = streamId;
     public long Expected { get; } = expected;
@@ -61,3 +48,10 @@ public sealed class WrongExpectedVersionException(string streamId, long expected
 
 /// <summary>Some of the event ids are stored already, but not as this same append: a client reused an id.</summary>
 public sealed class IdempotencyConflictException(string message) : Exception(message);
+
+/// <summary>Payload of the post-commit notification on <see cref="CommitAnnouncer.Channel"/>. <paramref name="Events"/>:
+/// the commit's events of this stream when they fit in a notification, else null (read the stream).</summary>
+public sealed record StreamChanged(string Stream, string Type, long Version, IReadOnlyList<AnnouncedEvent>? Events = null);
+
+/// <summary>An event as carried in a notification; <see cref="CommitAnnouncer.EventsOf"/> turns it back into a stored event.</summary>
+public sealed record AnnouncedEvent(long Sequence, Guid Id, long Version, string Type, JsonElement Data, EventMetadata Metadata);

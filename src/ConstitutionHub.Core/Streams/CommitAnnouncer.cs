@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+using JasperFx.Events;
+using Marten;
+using Marten.Services;
+using Npgsql;
+
+namespace ConstitutionHub.Core.Streams;
+
+/// <summary>
+/// Marten's commit hook, and the one place that tells the live fan-out what was written: right after a session
+/// commits events, the in-process listeners (<see cref="OnCommitted"/>) get them, then a PostgreSQL NOTIFY on
+/// <see cref="Channel"/> per stream tells every node (this one included).
+/// </summary>
+/// <param name="moreEvents">Aliases of events beyond ours (tests), to read them back from a notification.</param>
+public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null) : DocumentSessionListenerBase
+{
+    /// <summary>Channel of the notification sent after each commit; payload is <see cref="StreamChanged"/> as JSON.</summary>
+    public const string Channel = "hub_events";
+
+    /// <summary>PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a commit whose events would not fit is
+    /// announced without them, and listeners read the stream instead.</summary>
+    public const int MaxNotificationBytes = 7900;
+
+    private readonly Lock listenersGate = new();
+    private ImmutableArray<Action<IReadOnlyList<StoredEvent>>> committedListeners = [];
+
+    /// <summary>
+    /// Hands the events of every commit on this node (one stream at a time) to <paramref name="listener"/> right
+    /// after commit, before the notification goes out: a live view on this node need not wait for the database to
+    /// echo its own write. Other nodes still learn only from the notification, so a listener must treat both as the
+    /// same news (by stream version). The listener runs on the committing caller's path: it must return at once.
+    /// </summary>
+    public IDisposable OnCommitted(Action<IReadOnlyList<StoredEvent>> listener)
+    {
+        lock (listenersGate) committedListeners = committedListeners.Add(listener);
+        return new Unsubscriber(() =>
+        {
+            lock (listenersGate) committedListeners = committedListeners.Remove(listener);
+        });
+    }
+
+    public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    {
+        var streams = commit.GetEvents().GroupBy(e => e.StreamKey!).ToList();
+        if (streams.Count == 0) return;
+        var payloads = new List<string>(streams.Count);
+        foreach (var stream in streams)
+        {
+            var stored = stream.OrderBy(e => e.Version).Select(e => e.ToStored()).ToList();
+            TellCommitted(stored);
+            payloads.Add(Announcement(stream.Key, stored));
+        }
+        await NotifyAsync(payloads, token);
+    }
+
+    private void TellCommitted(IReadOnlyList<StoredEvent> stored)
+    {
+        foreach (var listener in committedListeners)
+        {
+            // The commit has happened: a listener's failure is its own and must not make the caller retry it.
+            try { listener(stored); }
+            catch (Exception) { }
+        }
+    }
+
+    /// <summary>
+    /// Sent after the commit, in its own tiny transaction rather than inside the append's: a NOTIFY in a
+    /// transaction takes a database-wide lock until commit, which would queue every append behind every other
+    /// append's disk flush. A process that dies between commit and notify costs listeners one wake-up; the
+    /// stream itself is the source of truth.
+    /// </summary>
+    private async Task NotifyAsync(List<string> payloads, CancellationToken ct)
+    {
+        await using var batch = dataSource.CreateBatch();
+        foreach (var payload in payloads)
+        {
+            var command = new NpgsqlBatchCommand("select pg_notify($1, $2)");
+            command.Parameters.Add(new NpgsqlParameter { Value = Channel });
+            command.Parameters.Add(new NpgsqlParameter { Value = payload });
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The notification of a commit to one stream, carrying its events when they are small (a token batch
+    /// is), so a listening node can act on them without a query.</summary>
+    private static string Announcement(string streamId, IReadOnlyList<StoredEvent> stored)
+    {
+        var type = StreamTypeOf(streamId);
+        var events = stored.Select(e => new AnnouncedEvent(e.Sequence, e.Id, e.Version, e.Type,
+            JsonSerializer.SerializeToElement(e.Data, e.Data.GetType(), HubJson.Options), e.Metadata)).ToList();
+        var full = JsonSerializer.Serialize(new StreamChanged(streamId, type, stored[^1].Version, events));
+        return Encoding.UTF8.GetByteCount(full) <= MaxNotificationBytes
+            ? full
+            : JsonSerializer.Serialize(new StreamChanged(streamId, type, stored[^1].Version));
+    }
+
+    /// <summary>"chat" for "chat-…": stream ids start with their kind.</summary>
+    private static string StreamTypeOf(string streamId) => streamId[..Math.Max(0, streamId.IndexOf('-', StringComparison.Ordinal))];
+
+    /// <summary>The events a notification carries, typed as a read would return them; null when it carries none
+    /// (too large) and the stream must be read.</summary>
+    public IReadOnlyList<StoredEvent>? EventsOf(StreamChanged changed) =>
+        changed.Events?.Select(e => new StoredEvent(e.Sequence, e.Id, changed.Stream, e.Version, e.Type,
+            e.Data.Deserialize(EventType(e.Type), HubJson.Options)!, e.Metadata)).ToList();
+
+    private Type EventType(string alias) => moreEvents?.TryGetValue(alias, out var type) == true ? type : HubMarten.EventType(alias);
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}
