@@ -7,6 +7,8 @@ WORKDIR /src
 COPY . .
 RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
 RUN tools/fetch-onnxruntime.sh
+# The publish output is the only production path: it holds the static web assets manifest, Blazor's own script and
+# MudBlazor's files (a bin/ build serves _framework/* only in Development), all fingerprinted and precompressed.
 RUN dotnet publish src/ConstitutionHub.Web -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
@@ -14,7 +16,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update && apt-get install -y --no-install-recommends librsvg2-bin fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
-COPY --from=build /src/wwwroot ./wwwroot
 COPY --from=build /src/models ./models
 COPY --from=build /src/.cache/onnxruntime ./.cache/onnxruntime
 ENV ASPNETCORE_URLS=http://+:8080 \
