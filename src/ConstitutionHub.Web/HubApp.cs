@@ -6,6 +6,7 @@ using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
+using MudBlazor.Services;
 
 namespace ConstitutionHub.Web;
 
@@ -35,6 +36,13 @@ public static class HubApp
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
             .AddHubOptions(options => options.MaximumReceiveMessageSize = 3 * 1024 * 1024);
         builder.Services.AddProblemDetails();
+        builder.Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            options.SnackbarConfiguration.PreventDuplicates = false;
+            options.SnackbarConfiguration.VisibleStateDuration = 5000;
+            options.SnackbarConfiguration.ShowCloseIcon = true;
+        });
 
         var app = builder.Build();
         app.UseHubForwardedHeaders();
