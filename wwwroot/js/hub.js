@@ -5,6 +5,12 @@ export function rememberTheme(choice) {
   document.cookie = `hub.theme=${encodeURIComponent(choice)}; path=/; max-age=31536000; samesite=lax`;
 }
 
+/** Tells the parts outside MudBlazor (the CodeMirror editor, pages' own styles) whether the page is dark. */
+export function applyTheme(dark) {
+  document.documentElement.dataset.bsTheme = dark ? "dark" : "light";
+  window.dispatchEvent(new Event("hub-theme"));
+}
+
 /**
  * Single-key shortcuts outside text fields: "?" opens the shortcut help, "/" focuses search, "n" starts a new
  * constitution. Returns a handle whose dispose() removes the listener.
