@@ -10,3 +10,5 @@ if [ -x bench/inference/run.sh ]; then
 fi
 echo "== live share broadcast"
 bench/broadcast/run.sh "$@"
+echo "== web pages"
+bench/web/run.sh "$@"

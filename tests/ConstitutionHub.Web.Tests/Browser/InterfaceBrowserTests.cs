@@ -89,7 +89,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
             foreach (var v in await AxeAsync(page)) failures.Add($"{name} ({theme}): {v}");
             foreach (var unreachable in await UnreachableByKeyboardAsync(page)) failures.Add($"{name} ({theme}): not reachable with Tab: {unreachable}");
             failures.AddRange(csp.Select(c => $"{name} ({theme}): CSP: {c}"));
-            if (Screenshots.Contains(name)) await SaveScreenshotAsync(page, $"{name}-{theme}");
+            // The share page is ShareHtml's own markup, not yet themed: one picture of it, in light.
+            if (Screenshots.Contains(name) && (name != "share" || theme == "light")) await SaveScreenshotAsync(page, $"{name}-{theme}");
         }
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
@@ -242,6 +243,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         var folder = Path.Combine(HubPaths.RepositoryRoot()!, "docs", "screenshots");
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, $"{name}.png");
+        // The Tab walk leaves the page scrolled and a control focused: a picture from the top, nothing focused.
+        await page.EvaluateAsync("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file });
         output.WriteLine($"screenshot: {file}");
     }
