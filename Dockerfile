@@ -10,6 +10,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && r
 WORKDIR /src
 COPY . .
 RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
+# The publish output is the only production path: it holds the static web assets manifest, Blazor's own script and
+# MudBlazor's files (a bin/ build serves _framework/* only in Development), all fingerprinted and precompressed.
 RUN dotnet publish src/ConstitutionHub.Web -c Release -r linux-x64 --self-contained false -p:OnnxRuntimePackage=$ONNXRUNTIME -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
@@ -17,7 +19,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update && apt-get install -y --no-install-recommends librsvg2-bin fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
-COPY --from=build /src/wwwroot ./wwwroot
 COPY --from=build /src/models ./models
 ENV ASPNETCORE_URLS=http://+:8080 \
     CONSTITUTIONHUB_WEBROOT=/app/wwwroot \

@@ -12,3 +12,5 @@ echo "== GPU (skips without a CUDA device)"
 bench/gpu/run.sh
 echo "== live share broadcast"
 bench/broadcast/run.sh "$@"
+echo "== web pages"
+bench/web/run.sh "$@"

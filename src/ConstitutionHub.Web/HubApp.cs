@@ -8,6 +8,7 @@ using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
 using JasperFx;
+using MudBlazor.Services;
 
 namespace ConstitutionHub.Web;
 
@@ -52,6 +53,13 @@ public static class HubApp
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
             .AddHubOptions(options => options.MaximumReceiveMessageSize = 3 * 1024 * 1024);
         builder.Services.AddProblemDetails();
+        builder.Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            options.SnackbarConfiguration.PreventDuplicates = false;
+            options.SnackbarConfiguration.VisibleStateDuration = 5000;
+            options.SnackbarConfiguration.ShowCloseIcon = true;
+        });
 
         var app = builder.Build();
         app.UseHubForwardedHeaders();
@@ -59,11 +67,13 @@ public static class HubApp
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
-        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
 
+        // Blazor's script, MudBlazor's files and our own, from the build's static web assets manifest: fingerprinted
+        // URLs cached for a year, precompressed bodies, ETags.
+        app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapConstitutionsApi();
         app.MapHealth();

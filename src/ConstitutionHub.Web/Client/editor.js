@@ -1,7 +1,8 @@
 // The constitution editor: CodeMirror 6 with Markdown highlighting, bridged to a Blazor component.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from "@codemirror/view";
 import { EditorState, Compartment } from "@codemirror/state";
-import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+// No indentWithTab: Tab must move focus out of the editor (keyboard users would otherwise be trapped in it).
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import { markdown } from "@codemirror/lang-markdown";
 import { syntaxHighlighting, defaultHighlightStyle, HighlightStyle } from "@codemirror/language";
@@ -36,7 +37,7 @@ export function createEditor(host, text, bridge, debounceMs = 300) {
         EditorView.lineWrapping,
         markdown(),
         themeSlot.of(themeFor(isDark())),
-        keymap.of([{ key: "Mod-s", run: save, preventDefault: true }, indentWithTab, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+        keymap.of([{ key: "Mod-s", run: save, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
         EditorView.contentAttributes.of({ "aria-label": "Constitution Markdown", "data-testid": "editor" }),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;

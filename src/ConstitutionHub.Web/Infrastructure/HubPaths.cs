@@ -14,8 +14,15 @@ public static class HubPaths
         return null;
     }
 
-    /// <summary>The top-level wwwroot of the repository, or wwwroot beside the binaries when published.</summary>
-    public static string WebRoot() =>
-        Environment.GetEnvironmentVariable("CONSTITUTIONHUB_WEBROOT")
-        ?? (RepositoryRoot() is { } root ? Path.Combine(root, "wwwroot") : Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+    /// <summary>
+    /// wwwroot beside the binaries when published (it then holds Blazor's script and MudBlazor's files too), else the
+    /// top-level wwwroot of the repository (a build run in Development, where static web assets fill in the rest).
+    /// </summary>
+    public static string WebRoot()
+    {
+        if (Environment.GetEnvironmentVariable("CONSTITUTIONHUB_WEBROOT") is { Length: > 0 } configured) return configured;
+        var published = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (Directory.Exists(Path.Combine(published, "_framework"))) return published;
+        return RepositoryRoot() is { } root ? Path.Combine(root, "wwwroot") : published;
+    }
 }

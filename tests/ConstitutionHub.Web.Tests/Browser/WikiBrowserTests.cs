@@ -30,7 +30,7 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         await Chromium.SignInAsync(page, "Ada Lovelace");
         await Assertions.Expect(page.GetByTestId("signed-in-as")).ToHaveTextAsync("Ada Lovelace");
 
-        await page.GotoAsync("/new");
+        await Chromium.GotoLiveAsync(page, "/new");
         await page.GetByLabel("Title").FillAsync("Browser constitution");
         await page.GetByLabel("Address").FillAsync("browser-doc");
         await page.GetByLabel("First text").FillAsync("# Browser\n\n## Honesty\n\nTell the truth.\n");
@@ -46,9 +46,10 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         await page.Keyboard.PressAsync("Control+s");
         await Assertions.Expect(page.GetByTestId("save-status")).ToContainTextAsync("Saved revision 2");
 
-        await page.GotoAsync("/c/browser-doc/history");
-        await Assertions.Expect(page.Locator("[data-testid=history] tbody tr")).ToHaveCountAsync(2);
-        await Assertions.Expect(page.Locator("tr[data-revision='2']")).ToContainTextAsync("Add curiosity");
+        await Chromium.GotoLiveAsync(page, "/c/browser-doc/history");
+        var rows = page.GetByTestId("history").Locator("tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = "r2", Exact = true }) })).ToContainTextAsync("Add curiosity");
         await page.GetByRole(AriaRole.Button, new() { Name = "Compare selected revisions" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/diff\\?(?=.*from=1)(?=.*to=2)"));
         await Assertions.Expect(page.Locator("ins.word").First).ToBeVisibleAsync();
@@ -56,13 +57,16 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Link, new() { Name = "Inline" }).ClickAsync();
         await Assertions.Expect(page.Locator(".inline-diff del").First).ToBeVisibleAsync();
 
-        await page.GotoAsync("/c/browser-doc/r/1");
+        await Chromium.GotoLiveAsync(page, "/c/browser-doc/r/1");
         await Assertions.Expect(page.GetByTestId("old-revision")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore this revision" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Restore", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/c/browser-doc/r/3");
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Restored revision 1 as revision 3");
         await Assertions.Expect(page.GetByTestId("document")).Not.ToContainTextAsync("Ask good questions.");
 
-        await page.GetByLabel("Put a label on revision 3").FillAsync("published");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Label this revision" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByLabel("Label name").FillAsync("published");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set label" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("label")).ToHaveTextAsync("published");
 
@@ -161,15 +165,17 @@ public sealed class WikiBrowserTests : IAsyncLifetime
     {
         var page = await Chromium.NewPageAsync(server.Address);
         await Chromium.SignInAsync(page, "Owner");
-        await page.GotoAsync("/new");
+        await Chromium.GotoLiveAsync(page, "/new");
         await page.GetByLabel("Title").FillAsync("Settings doc");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await page.WaitForURLAsync("**/c/settings-doc");
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Settings" }).ClickAsync();
         await page.GetByLabel("Title").FillAsync("Renamed doc");
-        await page.GetByLabel("Who can see it").SelectOptionAsync("Private");
+        await page.GetByLabel("Who can see it").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Private" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Make private" }).ClickAsync();
         await page.WaitForURLAsync("**/c/settings-doc");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 }).First).ToHaveTextAsync("Renamed doc");
 
@@ -184,8 +190,8 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         // The text index is an async projection: search by text once the daemon has indexed the baseline.
         await server.AsyncProjectionsCaughtUpAsync();
         var page = await Chromium.NewPageAsync(server.Address);
-        await page.GotoAsync("/");
-        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search constitutions" }).FillAsync("diplomatically");
+        await Chromium.GotoLiveAsync(page, "/");
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Search constitutions" }).FillAsync("diplomatically");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/search\\?q=diplomatically$"));
         await Assertions.Expect(page.GetByTestId("search-results")).ToContainTextAsync("Baseline constitution");

@@ -227,7 +227,7 @@ public sealed class ShareHttpTests : IAsyncLifetime
         var link = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live);
         var revoke = await other.PostAsync($"/shares/{link.Link.Id}/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(other, "/shares"),
+            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(other),
         }));
         Assert.Equal(HttpStatusCode.NotFound, revoke.StatusCode);
         Assert.Equal(ShareState.Active, (await chats.Links.LinkAsync(link.Link.Id))!.State);
@@ -237,7 +237,7 @@ public sealed class ShareHttpTests : IAsyncLifetime
     private static async Task<HttpResponseMessage> SendBadForm(HttpClient client, Guid chatId, string expires) =>
         await client.PostAsync("/shares/create", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(client, "/shares"),
+            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(client),
             ["chatId"] = chatId.ToString(), ["mode"] = "live", ["expires"] = expires,
         }));
 

@@ -52,7 +52,7 @@ public sealed class SharedChats(HubServer server)
     {
         var form = new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(signedIn, "/shares"),
+            ["__RequestVerificationToken"] = await HubServer.AntiforgeryTokenAsync(signedIn),
             ["chatId"] = chatId.ToString(), ["mode"] = mode, ["expires"] = expires,
         };
         if (hide) form["hideSystemPrompt"] = "on";

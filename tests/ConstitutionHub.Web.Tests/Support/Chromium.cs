@@ -36,9 +36,12 @@ public static class Chromium
         }
     }
 
-    public static async Task<IPage> NewPageAsync(Uri baseAddress)
+    public static async Task<IPage> NewPageAsync(Uri baseAddress, ViewportSize? viewport = null)
     {
-        var context = await (await SharedAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
+        var context = await (await SharedAsync()).NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(), ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 800 },
+        });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.Error.WriteLine($"[browser {m.Type}] {m.Text}"); };
@@ -54,6 +57,19 @@ public static class Chromium
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).PathAndQuery == returnTo);
     }
+
+    /// <summary>
+    /// Opens a page and waits until its circuit is connected and has rendered (the layout marks main with
+    /// data-interactive="true"): typing into a prerendered field before that would be overwritten.
+    /// </summary>
+    public static async Task GotoLiveAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await WaitForLiveAsync(page);
+    }
+
+    public static async Task WaitForLiveAsync(IPage page) =>
+        await Assertions.Expect(page.Locator("main[data-interactive]")).ToHaveAttributeAsync("data-interactive", "true");
 
     /// <summary>Waits until the Blazor circuit of an interactive page is connected and rendered.</summary>
     public static async Task WaitForEditorAsync(IPage page)
