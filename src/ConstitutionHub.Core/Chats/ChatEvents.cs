@@ -37,6 +37,8 @@ public sealed record SamplingRecord(
 /// </summary>
 public sealed record ModelRecord(string Id, string FileSha256, string ExecutionProvider, string? Endpoint = null, string? RemoteModel = null)
 {
+    // Derived, so never stored: events and read models keep the shape they had before remote models recorded more.
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsRemote => Endpoint is not null;
 }
 
