@@ -284,6 +284,9 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         return results;
     }
 
+    /// <summary>Starts timing every decode pass phase by phase (the benchmark's --profile) and returns the running totals.</summary>
+    internal PassProfile StartProfile() => _engine.Profile = new PassProfile();
+
     /// <summary>The most sequences one forward pass has run (batching at work).</summary>
     public int LargestBatch => _engine.LargestBatch;
 
