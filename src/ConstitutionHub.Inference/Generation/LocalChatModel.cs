@@ -207,12 +207,12 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     private async IAsyncEnumerable<GenerationUpdate> Stream(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos,
         [EnumeratorCancellation] CancellationToken cancellationToken, Extras? extras = null)
     {
-        // The batch engine runs on its own thread and hands updates over a channel. If the reader stops early (disposes
-        // the enumerator), the linked token takes the sequence out of the batch at the next pass.
+        // The batch engine runs on its own thread and hands updates over a channel, a few at a time (UpdateRelay). If the
+        // reader stops early (disposes the enumerator), the linked token takes the sequence out of the batch at the next pass.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        Submit(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), error => channel.Writer.TryComplete(error), stop.Token,
-            extras: extras);
+        var relay = new UpdateRelay(channel.Writer);
+        Submit(promptIds, sampling, ignoreEos, relay.Report, relay.Complete, stop.Token, extras: extras);
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
