@@ -41,9 +41,15 @@ public static class HubMarten
     /// <summary>The name of one of our read-model tables, in <see cref="Schema"/>.</summary>
     public static PostgresqlObjectName Table(string name) => new(Schema, name, SchemaUtils.IdentifierUsage.General);
 
-    /// <summary>Our own SQL names read-model tables without a schema: connections search <see cref="Schema"/> only.</summary>
+    /// <summary>
+    /// The connection settings of every connection we and Marten open: our own SQL names read-model tables without a
+    /// schema (connections search <see cref="Schema"/> only); and a pooled connection goes back to the pool as it
+    /// is, without the <c>DISCARD ALL</c> Npgsql would send before its next use: none of our code leaves session
+    /// state behind (Marten's daemon takes its HotCold lock per transaction, and the LISTEN connections are never
+    /// returned), and the reset was a statement per append (see README, "Figures").
+    /// </summary>
     public static string WithSearchPath(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = Schema }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = Schema, NoResetOnClose = true }.ConnectionString;
 
     /// <param name="createSchema">Create or update schema objects on first use. Off in production when the DDL is
     /// applied with <c>db-apply</c> (or reviewed with <c>db-patch</c>) instead.</param>
