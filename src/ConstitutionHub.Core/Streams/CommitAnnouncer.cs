@@ -4,6 +4,7 @@ using System.Text.Json;
 using JasperFx.Events;
 using Marten;
 using Marten.Services;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Streams;
@@ -14,7 +15,9 @@ namespace ConstitutionHub.Core.Streams;
 /// <see cref="Channel"/> per stream tells every node (this one included).
 /// </summary>
 /// <param name="moreEvents">Aliases of events beyond ours (tests), to read them back from a notification.</param>
-public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null) : DocumentSessionListenerBase
+/// <param name="logger">Where a failing in-process listener is reported.</param>
+public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null,
+    ILogger<CommitAnnouncer>? logger = null) : DocumentSessionListenerBase
 {
     /// <summary>Channel of the notification sent after each commit; payload is <see cref="StreamChanged"/> as JSON.</summary>
     public const string Channel = "hub_events";
@@ -59,30 +62,20 @@ public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictio
     {
         foreach (var listener in committedListeners)
         {
-            // The commit has happened: a listener's failure is its own and must not make the caller retry it.
+            // The commit has happened: a listener's failure is its own and must not make the caller retry it. The
+            // listeners are the live fan-out's, which log their own failures; this one only keeps the commit whole.
             try { listener(stored); }
-            catch (Exception) { }
+            catch (Exception e) { logger?.LogWarning(e, "A commit listener failed on stream {Stream}", stored[0].StreamId); }
         }
     }
 
     /// <summary>
-    /// Sent after the commit, in its own tiny transaction rather than inside the append's: a NOTIFY in a
-    /// transaction takes a database-wide lock until commit, which would queue every append behind every other
-    /// append's disk flush. A process that dies between commit and notify costs listeners one wake-up; the
-    /// stream itself is the source of truth.
+    /// Sent after the commit, in its own tiny transaction rather than inside the append's (see <see cref="PgNotify"/>):
+    /// otherwise every append would queue behind every other append's disk flush. A process that dies between commit
+    /// and notify costs listeners one wake-up; the stream itself is the source of truth.
     /// </summary>
-    private async Task NotifyAsync(List<string> payloads, CancellationToken ct)
-    {
-        await using var batch = dataSource.CreateBatch();
-        foreach (var payload in payloads)
-        {
-            var command = new NpgsqlBatchCommand("select pg_notify($1, $2)");
-            command.Parameters.Add(new NpgsqlParameter { Value = Channel });
-            command.Parameters.Add(new NpgsqlParameter { Value = payload });
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(ct);
-    }
+    private Task NotifyAsync(List<string> payloads, CancellationToken ct) =>
+        PgNotify.SendAsync(dataSource, payloads.Select(p => (Channel, p)).ToList(), ct);
 
     /// <summary>The notification of a commit to one stream, carrying its events when they are small (a token batch
     /// is), so a listening node can act on them without a query.</summary>
