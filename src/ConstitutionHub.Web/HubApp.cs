@@ -7,6 +7,7 @@ using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using JasperFx;
 using MudBlazor.Services;
 
@@ -43,6 +44,7 @@ public static class HubApp
         }
 
         builder.AddForwardedHeaders();
+        builder.AddNodes();
         builder.AddDocuments();
         builder.AddChats();
         builder.AddAccounts();
