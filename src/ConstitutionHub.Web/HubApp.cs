@@ -69,6 +69,7 @@ public static class HubApp
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
+        app.UseBadRequestAnswers();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -81,7 +81,8 @@ public static class HubMarten
         options.Projections.Add(new SearchIndexProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ActivityProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ConstitutionStatsProjection(), ProjectionLifecycle.Async);
-        options.Storage.ExtendedSchemaObjects.Add(Users.Table());
+        options.Storage.ExtendedSchemaObjects.Add(PeopleDirectory.Table());
+        options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
         return options;
     }
 
