@@ -59,8 +59,9 @@ public static class ReanchoringCorpus
         ("Relationship to these guidelines", "be honest, be helpful, and avoid serious harm"),
     ];
 
-    public static string Baseline { get; } = TextLines.NormaliseLineEndings(
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Annotations", "baseline-constitution.md")));
+    /// <summary>The seeded document, next to the test (or benchmark) assembly.</summary>
+    public static string Baseline { get; } =
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Annotations", "baseline-constitution.md")).Replace("\r\n", "\n");
 
     public static IReadOnlyList<AnchoringCase> Cases() =>
         Quotes.SelectMany(q =>
@@ -146,7 +147,8 @@ public static class ReanchoringCorpus
 
     private static string Insert(string m, int at, string text) => m.Insert(at, text);
 
-    private static string Replace(string m, string quote, string with) => m.Replace($"{Open}{quote}{Close}", $"{Open}{with}{Close}");
+    /// <summary>The marked quote replaced by other text, unmarked: nothing is the right place any more.</summary>
+    private static string Replace(string m, string quote, string with) => m.Replace($"{Open}{quote}{Close}", with);
 
     private static int LineStart0(string m) => m.LastIndexOf('\n', m.IndexOf(Open)) + 1;
 
