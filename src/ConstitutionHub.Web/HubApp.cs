@@ -1,6 +1,7 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Admin;
+using ConstitutionHub.Web.Features.Annotations;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
@@ -50,6 +51,7 @@ public static class HubApp
         builder.AddAccounts();
         builder.AddInference();
         builder.AddSharing();
+        builder.AddAnnotations();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -83,6 +85,7 @@ public static class HubApp
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
         app.MapChatEndpoints();
+        app.MapAnnotationsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
