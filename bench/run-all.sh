@@ -14,3 +14,5 @@ echo "== live share broadcast"
 bench/broadcast/run.sh "$@"
 echo "== web pages"
 bench/web/run.sh "$@"
+echo "== experiment statistics"
+dotnet run -c Release --no-build --project bench/experiments
