@@ -221,6 +221,73 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.Equal(outputs[0].Seed, outputs[1].Seed);
     }
 
+    /// <summary>Arm B's outputs are recognisably B's; a fair judge prefers them wherever they are shown.</summary>
+    private static ScriptedModels JudgingModels(string agreeableness, Func<string, string> judge)
+    {
+        var models = new ScriptedModels();
+        models.Client.Script = (m, o, ct) =>
+        {
+            if (o?.AdditionalProperties?.TryGetValue(ScriptedModels.FixedChoiceKey, out var choices) == true)
+            {
+                Assert.Equal(ExperimentJudge.Choices, (string[])choices!);
+                return Task.FromResult(judge(m[^1].Text));
+            }
+            if (m[^1].Text == ExperimentJudge.RationaleRequest) return Task.FromResult($"{agreeableness}: B - more direct\nnot-a-section: A - ignored");
+            var style = m[0].Text.Contains("does not soften disagreement", StringComparison.Ordinal) ? "DIRECT" : "WARM";
+            return Task.FromResult($"{style} answer to {m[^1].Text}");
+        };
+        return models;
+    }
+
+    private static string FairJudge(string prompt)
+    {
+        var a = prompt[prompt.IndexOf("Reply A:", StringComparison.Ordinal)..prompt.IndexOf("Reply B:", StringComparison.Ordinal)];
+        return a.Contains("DIRECT", StringComparison.Ordinal) ? "A" : "B";
+    }
+
+    [Fact]
+    public async Task A_fair_judge_is_asked_both_orders_and_its_verdicts_rank_the_arms_with_the_judge_recorded()
+    {
+        var experiment = await ExperimentAsync(items: 3, samples: 2, judge: new JudgeSettings(null, OnlyVariedSections: true));
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var node = Node("node-a", JudgingModels(agreeableness, FairJudge), concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var results = new ExperimentResults(host.DataSource, queries);
+        var judgments = await results.JudgmentsAsync(experiment.Id);
+        Assert.Equal(6, judgments.Count);
+        Assert.All(judgments, j => Assert.Equal(("B", "B", "B"), (j.FirstOrder, j.SecondOrder, j.Verdict)));
+        Assert.All(judgments, j => Assert.Equal(("scripted", "builtin", 1), (j.JudgeModel, j.Template, j.TemplateRevision)));
+        Assert.All(judgments, j => Assert.Equal([(agreeableness, "B")], j.Sections.Select(s => (s.SectionId, s.Verdict))));
+        Assert.Equal(0.5, ExperimentResults.Bias(judgments).FirstShare);
+        var ratings = await results.JudgeRatingsAsync(experiment.Id);
+        Assert.Equal("B", ratings.Leaderboard[0].Letter);
+        Assert.Equal(1.0, ratings.Leaderboard[0].WinRate);
+        Assert.True(ratings.Leaderboard[0].Rating.Lower > ratings.Leaderboard[1].Rating.Upper);
+    }
+
+    [Fact]
+    public async Task A_judge_that_answers_off_format_is_retried_with_the_reason_and_nothing_is_lost()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1, judge: new JudgeSettings(null, OnlyVariedSections: false));
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var offFormat = true;
+        var node = Node("node-a", JudgingModels(agreeableness, p => offFormat ? "Sure! Reply A is better." : FairJudge(p)), concurrency: 1,
+            judge: true, maxAttempts: 1);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var failure = Assert.Single(await queries.FailuresAsync(experiment.Id));
+        Assert.Equal(("judge", "failed"), (failure.Kind, failure.State));
+        Assert.Contains("The judge answered 'Sure! Reply A is better.', not one of A, B, tie", failure.Error);
+        Assert.Equal(2, (await queries.OutputsAsync(experiment.Id)).Count);
+
+        offFormat = false;
+        await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id);
+        while (await node.StepAsync(CancellationToken.None)) { }
+        Assert.Equal("B", Assert.Single(await new ExperimentResults(host.DataSource, queries).JudgmentsAsync(experiment.Id)).Verdict);
+        Assert.Equal(2, await RecordedAsync(experiment.Id));
+    }
+
     [Fact]
     public async Task A_bad_experiment_is_refused_with_a_reason_and_creates_nothing()
     {
