@@ -42,6 +42,25 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
         return rows;
     }
 
+    /// <summary>Everything a training export reads, for one experiment.</summary>
+    public async Task<TrainingSource> TrainingSourceAsync(Guid experimentId, PromptSets.PromptSets promptSets, Documents.ConstitutionQueries constitutions,
+        CancellationToken ct = default)
+    {
+        var experiment = await experiments.ExperimentAsync(experimentId, ct) ?? throw new Documents.NotFoundException("No such experiment.");
+        var definition = experiment.Definition;
+        var set = await promptSets.ReadAsync(definition.PromptSetId, definition.PromptSetVersion, ct)
+            ?? throw new InvalidOperationException("The experiment's prompt set version is gone.");
+        var prompts = new Dictionary<string, Documents.Text.CompiledPrompt>();
+        foreach (var arm in definition.Arms)
+        {
+            var revision = await constitutions.RevisionAsync(arm.ConstitutionId, arm.Revision, ct)
+                ?? throw new InvalidOperationException($"Arm {arm.Letter}: the revision is gone.");
+            prompts[arm.Letter] = Documents.Text.PromptCompiler.Compile(revision.Markdown, revision.Sections, arm.Recipe);
+        }
+        return new TrainingSource(definition, set.State.Items.ToDictionary(i => i.Id), prompts, await experiments.OutputsAsync(experimentId, ct),
+            await JudgmentsAsync(experimentId, ct));
+    }
+
     public static PositionBias Bias(IReadOnlyList<JudgmentRow> judgments)
     {
         int decisive = 0, first = 0;
