@@ -4,6 +4,7 @@ using ConstitutionHub.Web.Features.Admin;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
@@ -48,6 +49,7 @@ public static class HubApp
         builder.AddAccounts();
         builder.AddInference();
         builder.AddSharing();
+        builder.AddExperiments();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -80,6 +82,7 @@ public static class HubApp
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
         app.MapChatEndpoints();
+        app.MapExperimentsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -104,7 +104,7 @@ public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    internal async Task<string?> ConstitutionSlugAsync(Guid constitutionId, CancellationToken ct)
+    public async Task<string?> ConstitutionSlugAsync(Guid constitutionId, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("select slug from constitutions where id = @id");
         command.Parameters.AddWithValue("id", constitutionId);

@@ -89,12 +89,19 @@ public sealed class ExperimentWorker(
         return true;
     }
 
+    /// <summary>An idle node looks for work less and less often (up to <see cref="MaxIdlePoll"/>), and at once again after work.</summary>
     private async Task LoopAsync(CancellationToken ct)
     {
+        var idle = options.Poll;
         while (!ct.IsCancellationRequested)
-            if (!await StepAsync(ct))
-                await Task.Delay(options.Poll, time, ct);
+        {
+            if (await StepAsync(ct)) { idle = options.Poll; continue; }
+            await Task.Delay(idle, time, ct);
+            idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, Math.Max(MaxIdlePoll.Ticks, options.Poll.Ticks)));
+        }
     }
+
+    public static readonly TimeSpan MaxIdlePoll = TimeSpan.FromSeconds(2);
 
     private async Task HeartbeatAsync(CancellationToken ct)
     {
