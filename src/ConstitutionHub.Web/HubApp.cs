@@ -5,6 +5,7 @@ using ConstitutionHub.Web.Features.Annotations;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
@@ -52,6 +53,7 @@ public static class HubApp
         builder.AddInference();
         builder.AddSharing();
         builder.AddAnnotations();
+        builder.AddExperiments();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -86,6 +88,7 @@ public static class HubApp
         app.MapSharing();
         app.MapChatEndpoints();
         app.MapAnnotationsApi();
+        app.MapExperimentsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
