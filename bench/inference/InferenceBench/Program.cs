@@ -38,6 +38,12 @@ if (options.TryGetValue("write-prompt-ids", out var idsFile))
     return;
 }
 
+if (options.GetValueOrDefault("pass-costs") == "1")
+{
+    PassCosts.Run(Path.Combine(modelDir, weights), intra, Path.GetRelativePath(root, modelDir), dtype);
+    return;
+}
+
 if (options.TryGetValue("concurrent", out var concurrentText))
 {
     await Batched.Run(model, promptIds, sampling, int.Parse(concurrentText), runs, Path.GetRelativePath(root, modelDir), dtype, intra,

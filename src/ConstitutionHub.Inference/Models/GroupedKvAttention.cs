@@ -28,8 +28,9 @@ internal static class GroupedKvAttention
         {
             return Rewrite(model);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException or KeyNotFoundException)
         {
+            // A graph this reader cannot follow loads as it is: the rewrite is a speed-up, never a condition.
             return null;
         }
     }
@@ -64,6 +65,7 @@ internal static class GroupedKvAttention
                 targets.AddRange(readers);
             }
         }
+        targets = [.. targets.DistinctBy(t => t.MatMul.Start)];
         if (targets.Count == 0) return null;
 
         var replaced = targets.ToDictionary(t => t.MatMul.Start);
