@@ -6,6 +6,7 @@ using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
+using ConstitutionHub.Web.Features.Tokens;
 using ConstitutionHub.Web.Infrastructure;
 using JasperFx;
 using MudBlazor.Services;
@@ -46,6 +47,7 @@ public static class HubApp
         builder.AddDocuments();
         builder.AddChats();
         builder.AddAccounts();
+        builder.AddTokens();
         builder.AddInference();
         builder.AddSharing();
         builder.Services.AddRazorComponents()
@@ -69,6 +71,7 @@ public static class HubApp
         app.UseSecurityHeaders();
         app.UseBadRequestAnswers();
         app.UseAuthentication();
+        app.UseTokens();
         app.UseAuthorization();
         app.UseAntiforgery();
 
@@ -76,6 +79,7 @@ public static class HubApp
         // URLs cached for a year, precompressed bodies, ETags.
         app.MapStaticAssets();
         app.MapAccountEndpoints();
+        app.MapTokens();
         app.MapConstitutionsApi();
         app.MapHealth();
         app.MapOpenAiCompatibleApi();
