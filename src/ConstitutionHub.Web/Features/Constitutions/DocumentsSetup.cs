@@ -12,8 +12,6 @@ public static class DocumentsSetup
         services.AddSingleton<ConstitutionCommands>();
         services.AddSingleton<RenderCache>();
         services.AddScoped<ConstitutionPages>();
-        services.AddSingleton<ChangeFeed>();
-        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
         services.AddHostedService<BaselineSeeder>();
         services.AddMemoryCache();
         return builder;
