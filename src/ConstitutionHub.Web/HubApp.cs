@@ -8,6 +8,7 @@ using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
+using ConstitutionHub.Web.Features.Tokens;
 using ConstitutionHub.Web.Infrastructure;
 using ConstitutionHub.Web.Infrastructure.Nodes;
 using JasperFx;
@@ -50,6 +51,7 @@ public static class HubApp
         builder.AddDocuments();
         builder.AddChats();
         builder.AddAccounts();
+        builder.AddTokens();
         builder.AddInference();
         builder.AddSharing();
         builder.AddAnnotations();
@@ -75,6 +77,7 @@ public static class HubApp
         app.UseSecurityHeaders();
         app.UseBadRequestAnswers();
         app.UseAuthentication();
+        app.UseTokens();
         app.UseAuthorization();
         app.UseAntiforgery();
 
@@ -82,6 +85,7 @@ public static class HubApp
         // URLs cached for a year, precompressed bodies, ETags.
         app.MapStaticAssets();
         app.MapAccountEndpoints();
+        app.MapTokens();
         app.MapConstitutionsApi();
         app.MapHealth();
         app.MapOpenAiCompatibleApi();

@@ -58,6 +58,17 @@ public static class DocumentAccess
     /// <summary>Change visibility and whether edits are restricted: the owner (and site admins).</summary>
     public static bool CanChangeVisibility(ConstitutionRow c, Actor? viewer) => viewer is not null && RoleOf(c, viewer) == DocumentRole.Owner;
 
+    /// <summary>Only the three names (any case): <c>Enum.TryParse</c> would also take "99" or "1" and store a value no
+    /// check knows.</summary>
+    public static bool TryParseVisibility(string? text, out Visibility visibility)
+    {
+        visibility = Visibility.Public;
+        var found = Enum.GetValues<Visibility>().Where(v => string.Equals(v.ToString(), text, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (found.Count != 1) return false;
+        visibility = found[0];
+        return true;
+    }
+
     /// <summary>A private document answers like a missing one, so its existence does not leak.</summary>
     public static ConstitutionRow EnsureRead(ConstitutionRow? c, Actor? viewer) =>
         c is not null && CanRead(c, viewer) ? c : throw new NotFoundException("No such constitution.");

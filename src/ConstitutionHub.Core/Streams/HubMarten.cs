@@ -92,6 +92,7 @@ public static class HubMarten
         options.Projections.Add(new ConstitutionStatsProjection(), ProjectionLifecycle.Async);
         options.Storage.ExtendedSchemaObjects.Add(PeopleDirectory.Table());
         options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
+        options.Storage.ExtendedSchemaObjects.Add(AccessTokens.Table());
         return options;
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ConstitutionHub.Core.People;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace ConstitutionHub.Web.Features.Accounts;
@@ -57,6 +58,7 @@ public static class OidcSignIn
             if (oidc.Audience is { Length: > 0 } audience) context.ProtocolMessage.SetParameter("audience", audience);
             return Task.CompletedTask;
         };
+        options.Events.OnTokenValidated = RefuseUnsignedTokens;
         options.Events.OnTicketReceived = context => TicketReceivedAsync(context, settings);
         options.Events.OnRemoteFailure = RemoteFailure;
         options.Events.OnAccessDenied = context =>
@@ -90,6 +92,18 @@ public static class OidcSignIn
         // Access and refresh tokens are of no use to us and would only grow the cookie.
         properties.StoreTokens(idToken is null ? [] : [new AuthenticationToken { Name = "id_token", Value = idToken }]);
         context.ReturnUri = ReturnUrls.Safe(context.ReturnUri);
+    }
+
+    /// <summary>The handler lets an ID token from the token endpoint through without a signature (the spec allows
+    /// trusting TLS there); we do not: a token with <c>alg: none</c> or no signature fails the sign-in.</summary>
+    private static Task RefuseUnsignedTokens(TokenValidatedContext context)
+    {
+        var raw = context.TokenEndpointResponse?.IdToken ?? context.ProtocolMessage.IdToken;
+        var token = raw is null ? null : new JsonWebToken(raw);
+        if (token is null || string.IsNullOrEmpty(token.Alg) || token.Alg.Equals("none", StringComparison.OrdinalIgnoreCase)
+            || string.IsNullOrEmpty(token.EncodedSignature))
+            context.Fail("The identity provider's ID token is not signed.");
+        return Task.CompletedTask;
     }
 
     private static Task RemoteFailure(RemoteFailureContext context)

@@ -120,7 +120,7 @@ public static class ConstitutionsApi
     {
         var actor = RequireActor(http);
         var body = await ReadJson<ConstitutionPost>(http);
-        if (!Enum.TryParse<Visibility>(body.Visibility ?? "Public", ignoreCase: true, out var visibility))
+        if (!DocumentAccess.TryParseVisibility(body.Visibility ?? "public", out var visibility))
             throw new ValidationException("visibility", "visibility is one of public, unlisted, private.");
         var row = await commands.CreateAsync(actor, new CreateConstitution(body.Slug ?? "", body.Title ?? "", body.Summary ?? "", visibility,
             body.Markdown ?? "", "Created"), body.CommandId ?? Guid.NewGuid());

@@ -76,6 +76,8 @@ public static class OpenAiApi
     /// <summary>The fairness key: the signed-in person's id, or the API key's name.</summary>
     private static string Authenticate(HttpContext http, ApiKeyRing keys)
     {
+        // A personal access token was checked (and its chat or read scope) by the token gate before this endpoint.
+        if (http.User.HasClaim(c => c.Type == Tokens.TokenAuthentication.TokenClaim)) return http.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
         var header = http.Request.Headers.Authorization.ToString();
         if (header.Length > 0)
         {
