@@ -197,4 +197,21 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("search-results")).ToContainTextAsync("Baseline constitution");
         await Assertions.Expect(page.Locator("[data-testid=search-results] mark").First).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task Sign_out_from_the_user_menu_ends_the_session()
+    {
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Grace Hopper");
+        await Chromium.WaitForLiveAsync(page);
+        await page.GetByTestId("signed-in-as").ClickAsync();
+        await page.GetByTestId("menu-signout").ClickAsync();
+        await page.WaitForURLAsync("**/signout");
+        await page.GetByTestId("signout-here").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("signed-in-as")).ToHaveCountAsync(0);
+        await page.GotoAsync("/signout");
+        await Assertions.Expect(page.GetByTestId("signed-out")).ToBeVisibleAsync();
+    }
 }
