@@ -95,7 +95,7 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
     {
         var state = await LoadEditable(actor, slug, ct);
         var row = await queries.BySlugAsync(slug, ct);
-        if (visibility != state.Visibility && !DocumentAccess.CanManage(row!, actor))
+        if (visibility != state.Visibility && !DocumentAccess.CanChangeVisibility(row!, actor))
             throw new ForbiddenException("Only the owner can change who sees this constitution.");
         await Append(actor, state, [ConstitutionDecisions.ChangeDetails(state, title, summary, visibility)], commandId, ct);
     }

@@ -8,7 +8,14 @@ namespace ConstitutionHub.Core.Documents;
 public sealed record ConstitutionRow(
     Guid Id, string Slug, string Title, string Summary, Visibility Visibility, string OwnerId, string OwnerName,
     Guid? ForkedFromId, string? ForkedFromSlug, int? ForkedFromRevision, int HeadRevision, long StreamVersion,
-    DateTimeOffset Created, DateTimeOffset Updated, string UpdatedByName);
+    DateTimeOffset Created, DateTimeOffset Updated, string UpdatedByName)
+{
+    /// <summary>People given a role on this constitution (by actor id); the owner is not listed. See <see cref="DocumentAccess"/>.</summary>
+    public IReadOnlyDictionary<string, DocumentRole> Members { get; init; } = new Dictionary<string, DocumentRole>();
+
+    /// <summary>Only members with the editor role or higher may edit, even when the constitution is public.</summary>
+    public bool EditsRestricted { get; init; }
+}
 
 public sealed record RevisionRow(
     int Number, string AuthorId, string AuthorName, DateTimeOffset Created, string Summary, int Size, int SizeDelta,

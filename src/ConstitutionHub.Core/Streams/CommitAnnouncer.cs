@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using JasperFx.Events;
 using Marten;
 using Marten.Services;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Streams;
@@ -15,8 +16,9 @@ namespace ConstitutionHub.Core.Streams;
 /// <see cref="Channel"/> per stream tells every node (this one included).
 /// </summary>
 /// <param name="moreEvents">Aliases of events beyond ours (tests), to read them back from a notification.</param>
-public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null)
-    : DocumentSessionListenerBase, IAsyncDisposable
+/// <param name="logger">Where a failing in-process listener or notification is reported.</param>
+public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null,
+    ILogger<CommitAnnouncer>? logger = null) : DocumentSessionListenerBase, IAsyncDisposable
 {
     /// <summary>Channel of the notification sent after each commit; payload is <see cref="StreamChanged"/> as JSON.</summary>
     public const string Channel = "hub_events";
@@ -70,9 +72,10 @@ public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictio
     {
         foreach (var listener in committedListeners)
         {
-            // The commit has happened: a listener's failure is its own and must not make the caller retry it.
+            // The commit has happened: a listener's failure is its own and must not make the caller retry it. The
+            // listeners are the live fan-out's, which log their own failures; this one only keeps the commit whole.
             try { listener(stored); }
-            catch (Exception) { }
+            catch (Exception e) { logger?.LogWarning(e, "A commit listener failed on stream {Stream}", stored[0].StreamId); }
         }
     }
 
@@ -103,26 +106,17 @@ public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictio
                     payloads.Add(Announcement(stored[0].StreamId, stored));
                 await NotifyAsync(payloads);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // Whatever went wrong (the database away, the data source disposed), the sender must live on.
                 Interlocked.Add(ref failedNotifications, Math.Max(1, payloads.Count));
+                logger?.LogWarning(e, "{Count} commit notifications could not be sent", payloads.Count);
             }
         }
     }
 
-    private async Task NotifyAsync(List<string> payloads)
-    {
-        await using var batch = dataSource.CreateBatch();
-        foreach (var payload in payloads)
-        {
-            var command = new NpgsqlBatchCommand("select pg_notify($1, $2)");
-            command.Parameters.Add(new NpgsqlParameter { Value = Channel });
-            command.Parameters.Add(new NpgsqlParameter { Value = payload });
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync();
-    }
+    private Task NotifyAsync(List<string> payloads) =>
+        PgNotify.SendAsync(dataSource, payloads.Select(p => (Channel, p)).ToList());
 
     /// <summary>Sends what is still waiting, then stops the sender.</summary>
     public async ValueTask DisposeAsync()

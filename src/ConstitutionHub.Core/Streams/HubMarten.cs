@@ -1,7 +1,10 @@
 using ConstitutionHub.Core.Activity;
+using ConstitutionHub.Core.Annotations;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Sharing;
 using JasperFx;
 using JasperFx.Events;
@@ -29,10 +32,13 @@ public static class HubMarten
 
     /// <summary>Every projection, inline and async: what <c>projections --rebuild</c> rebuilds.</summary>
     public static readonly IReadOnlyList<string> AllProjections =
-        [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, .. AsyncProjections];
+        [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, AnnotationProjection.ProjectionName,
+         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, .. AsyncProjections];
 
     private static readonly Dictionary<string, Type> TypesByAlias =
-        ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).ToDictionary(e => e.Alias, e => e.Type);
+        ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(AnnotationStream.Events)
+            .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events)
+            .ToDictionary(e => e.Alias, e => e.Type);
 
     /// <summary>The event record stored under <paramref name="alias"/>.</summary>
     public static Type EventType(string alias) =>
@@ -77,11 +83,15 @@ public static class HubMarten
         options.Projections.Add(new ConstitutionProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ChatProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ShareLinkProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new AnnotationProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new PromptSetProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new ExperimentProjection(), ProjectionLifecycle.Inline);
         // What may lag a moment: run by the async daemon (HotCold: one node at a time), rebuilt with `projections --rebuild`.
         options.Projections.Add(new SearchIndexProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ActivityProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ConstitutionStatsProjection(), ProjectionLifecycle.Async);
-        options.Storage.ExtendedSchemaObjects.Add(Users.Table());
+        options.Storage.ExtendedSchemaObjects.Add(PeopleDirectory.Table());
+        options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
         return options;
     }
 
