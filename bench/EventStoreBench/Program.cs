@@ -75,42 +75,48 @@ try
     });
 
     // Interleaved rounds, so a change in the machine's load falls on every side alike.
-    var sides = new (string Name, Func<int, int, int, Task> Append)[]
+    // Each writer appends to a stream of its own (the i-th append expects version i).
+    var sides = new (string Name, Func<string, int, Task> Append)[]
     {
-        ("Marten Quick append", (round, w, i) => quickStreams.AppendAsync($"q{round}-{w}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
-        ("Marten Rich append", (round, w, i) => richStreams.AppendAsync($"r{round}-{w}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
-        ("plain INSERT", (round, w, i) => PlainInsert(dataSource, $"p{round}-{w}", i + 1, dataJson, metaJson)),
+        ("Marten Quick append", (stream, i) => quickStreams.AppendAsync($"q{stream}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
+        ("Marten Rich append", (stream, i) => richStreams.AppendAsync($"r{stream}", i, [new NewEvent(Guid.NewGuid(), payload)], meta)),
+        ("plain INSERT", (stream, i) => PlainInsert(dataSource, $"p{stream}", i + 1, dataJson, metaJson)),
     };
+    // With several writers our appends go to Marten in groups (EventStreams' group commit); one writer shows the
+    // cost of a single append alone, where no grouping is possible.
     const int rounds = 4;
-    var latencies = sides.ToDictionary(s => s.Name, _ => new List<double>());
-    var elapsed = sides.ToDictionary(s => s.Name, _ => 0.0);
-    // Where the time goes: CPU of this process (the client: Marten, Npgsql, our code) and of every PostgreSQL
-    // process, per append; on a 2-core machine both come out of the same budget.
-    var clientCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
-    var serverCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
-    for (var round = 0; round < rounds; round++)
+    foreach (var writerCount in new[] { writers, 1 }.Distinct())
     {
-        foreach (var (name, append) in sides)
+        var latencies = sides.ToDictionary(s => s.Name, _ => new List<double>());
+        var elapsed = sides.ToDictionary(s => s.Name, _ => 0.0);
+        // Where the time goes: CPU of this process (the client: Marten, Npgsql, our code) and of every PostgreSQL
+        // process, per append; on a 2-core machine both come out of the same budget.
+        var clientCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
+        var serverCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
+        for (var round = 0; round < rounds; round++)
         {
-            var client = Process.GetCurrentProcess().TotalProcessorTime;
-            var server = ServerCpuSeconds(pg.DataDirectory);
-            var (seconds, ms) = await Measure(appends / rounds, writers, (w, i) => append(round, w, i));
-            clientCpu[name] += (Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds;
-            serverCpu[name] += ServerCpuSeconds(pg.DataDirectory) - server;
-            elapsed[name] += seconds;
-            latencies[name].AddRange(ms);
+            foreach (var (name, append) in sides)
+            {
+                var client = Process.GetCurrentProcess().TotalProcessorTime;
+                var server = ServerCpuSeconds(pg.DataDirectory);
+                var (seconds, ms) = await Measure(appends / rounds, writerCount, (w, i) => append($"{writerCount}w{round}-{w}", i));
+                clientCpu[name] += (Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds;
+                serverCpu[name] += ServerCpuSeconds(pg.DataDirectory) - server;
+                elapsed[name] += seconds;
+                latencies[name].AddRange(ms);
+            }
         }
-    }
-    var results = sides.Select(s => (s.Name, PerSecond: latencies[s.Name].Count / elapsed[s.Name], P50: Pct(latencies[s.Name], 50), P99: Pct(latencies[s.Name], 99)))
-        .ToDictionary(r => r.Name);
-    foreach (var r in results.Values)
-        Console.WriteLine($"{r.Name,-22} {r.PerSecond,8:F0} appends/s   p50 {r.P50:F2} ms   p99 {r.P99:F2} ms   CPU per append: client " +
-                          $"{1e6 * clientCpu[r.Name] / latencies[r.Name].Count:F0} us, PostgreSQL {1e6 * serverCpu[r.Name] / latencies[r.Name].Count:F0} us");
-    var plain = results["plain INSERT"];
-    foreach (var name in new[] { "Marten Quick append", "Marten Rich append" })
-    {
-        var r = results[name];
-        Console.WriteLine($"ratio ({name} / plain INSERT): throughput {r.PerSecond / plain.PerSecond:F2}x, p50 {r.P50 / plain.P50:F2}x, p99 {r.P99 / plain.P99:F2}x");
+        var results = sides.Select(s => (s.Name, PerSecond: latencies[s.Name].Count / elapsed[s.Name], P50: Pct(latencies[s.Name], 50), P99: Pct(latencies[s.Name], 99)))
+            .ToDictionary(r => r.Name);
+        foreach (var r in results.Values)
+            Console.WriteLine($"{writerCount} writer(s) {r.Name,-22} {r.PerSecond,8:F0} appends/s   p50 {r.P50:F2} ms   p99 {r.P99:F2} ms   CPU per append: client " +
+                              $"{1e6 * clientCpu[r.Name] / latencies[r.Name].Count:F0} us, PostgreSQL {1e6 * serverCpu[r.Name] / latencies[r.Name].Count:F0} us");
+        var plain = results["plain INSERT"];
+        foreach (var name in new[] { "Marten Quick append", "Marten Rich append" })
+        {
+            var r = results[name];
+            Console.WriteLine($"{writerCount} writer(s) ratio ({name} / plain INSERT): throughput {r.PerSecond / plain.PerSecond:F2}x, p50 {r.P50 / plain.P50:F2}x, p99 {r.P99 / plain.P99:F2}x");
+        }
     }
 
     // A constitution with many revisions, saved through the full command path (Quick mode, as the app runs).
@@ -128,6 +134,19 @@ try
         await commands.SaveAsync(actor, "long", text, $"r{r}", r - 1, Guid.NewGuid(), mergeIfStale: false);
     }
     Console.WriteLine($"wrote {revisions:N0} revisions in {fill.Elapsed.TotalSeconds:F1} s ({revisions / fill.Elapsed.TotalSeconds:F0} saves/s through the full command path)");
+
+    // What of a save is the domain's own work, not the event store's: deciding on the final, longest text.
+    var finalState = (await queries.StateAsync("long"))!;
+    var decide = new List<double>();
+    for (var i = 0; i < 50; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        ConstitutionDecisions.Save(finalState, finalState.HeadMarkdown + $"\n\nmore {i}", "d", finalState.Head, finalState.HeadMarkdown,
+            ConstitutionCommands.NewSectionId);
+        decide.Add(sw.Elapsed.TotalMilliseconds);
+    }
+    Console.WriteLine($"  of which deciding (validate, parse sections, assign ids) on the final {finalState.HeadMarkdown.Length / 1000} KB text: " +
+                      $"p50 {Pct(decide, 50):F2} ms per save");
 
     var open = new List<double>();
     var history = new List<double>();
@@ -219,29 +238,37 @@ static async Task TraceAsync(EmbeddedPostgres pg, NpgsqlDataSource dataSource, s
         Console.WriteLine("  " + line[(line.IndexOf("LOG:  ", StringComparison.Ordinal) + 6)..][..Math.Min(160, line.Length - line.IndexOf("LOG:  ", StringComparison.Ordinal) - 6)]);
 }
 
+// Chats until the log holds about `events` more events: each chat a question and a reply streamed as 1,000 token
+// batches (a reply is capped at 32,768 new tokens and the batcher sends several tokens per event, so real replies
+// have fewer). One endless reply would measure something else: each batch appends to the reply's text, so a reply
+// of n batches costs n^2 to project, which no real reply reaches.
 static async Task FillForRebuildAsync(EventStreams streams, int events, EventMetadata meta)
 {
-    if (events <= 0) return;
-    var chatId = Guid.NewGuid();
+    const int BatchesPerReply = 1000;
     var provenance = new ConstitutionHub.Core.Chats.ChatProvenance(Guid.NewGuid(), "long", 1, new Dictionary<string, string>(), "prompt", "sha256:x",
         new ConstitutionHub.Core.Chats.ModelRecord("m", new string('a', 64), "cpu"),
         new ConstitutionHub.Core.Chats.SamplingRecord(0.7, 40, 0.9, 0.05, 1.1, 128, 1, []));
-    var messageId = Guid.NewGuid();
-    var start = new List<NewEvent>
+    for (var written = 0; written < events; written += 4 + BatchesPerReply)
     {
-        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ChatStarted(chatId, provenance, "bench", "Bench", "Rebuild")),
-        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.UserMessagePosted(messageId, null, "Go on.")),
-        new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyStarted(Guid.NewGuid(), messageId, null, "bench")),
-    };
-    var stream = ConstitutionHub.Core.Chats.ChatStream.Id(chatId);
-    await streams.AppendAsync(stream, ExpectedVersion.NoStream, start, meta);
-    var replyId = ((ConstitutionHub.Core.Chats.ReplyStarted)start[2].Data).MessageId;
-    long version = 3;
-    for (var written = 3; written < events; written += 100)
-    {
-        var batch = Enumerable.Range(0, Math.Min(100, events - written))
-            .Select(i => new NewEvent(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyTokensAppended(replyId, "token ", written + i))).ToList();
-        version = (await streams.AppendAsync(stream, version, batch, meta)).Version;
+        var chatId = Guid.NewGuid();
+        var messageId = Guid.NewGuid();
+        var replyId = Guid.NewGuid();
+        var stream = ConstitutionHub.Core.Chats.ChatStream.Id(chatId);
+        await streams.AppendAsync(stream, ExpectedVersion.NoStream,
+        [
+            new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ChatStarted(chatId, provenance, "bench", "Bench", "Rebuild")),
+            new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.UserMessagePosted(messageId, null, "Go on.")),
+            new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyStarted(replyId, messageId, null, "bench")),
+        ], meta);
+        long version = 3;
+        for (var batch = 0; batch < BatchesPerReply; batch += 100)
+        {
+            var tokens = Enumerable.Range(batch, 100)
+                .Select(i => new NewEvent(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyTokensAppended(replyId, "token ", i + 1))).ToList();
+            version = (await streams.AppendAsync(stream, version, tokens, meta)).Version;
+        }
+        await streams.AppendAsync(stream, version,
+            [new(Guid.NewGuid(), new ConstitutionHub.Core.Chats.ReplyCompleted(replyId, "stop", 10, BatchesPerReply, 100, 50))], meta);
     }
 }
 

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 STARTS=${1:-6}
-DLL="$ROOT/src/ConstitutionHub.Web/bin/Release/net10.0/ConstitutionHub.Web.dll"
+# HUB_STARTUP_DLL measures another build (an older version, for a before/after pair).
+DLL=${HUB_STARTUP_DLL:-"$ROOT/src/ConstitutionHub.Web/bin/Release/net10.0/ConstitutionHub.Web.dll"}
 [ -f "$DLL" ] || { echo "build Release first: $DLL is missing" >&2; exit 1; }
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 

@@ -26,6 +26,10 @@ public sealed class HubDatabase : IHostedService, IAsyncDisposable
 
     public bool IsEmbedded => embedded is not null;
 
+    /// <summary>Marten's objects were created or updated at this start (<see cref="PrepareAsync"/>): the store the app
+    /// then runs on need not check them again on first use.</summary>
+    public bool SchemaPrepared { get; private set; }
+
     /// <param name="prepareSchema">Create or update Marten's objects and import a pre-Marten database. Off when the app
     /// runs one of the JasperFx commands (<c>db-patch</c> must see the difference it reports) and with
     /// <c>Database:ApplyChangesOnStart=false</c> (production, where <c>db-apply</c> does it).</param>
@@ -72,6 +76,7 @@ public sealed class HubDatabase : IHostedService, IAsyncDisposable
         var import = await LegacyImport.RunAsync(store, dataSource, ct: ct);
         if (import.Outcome == LegacyImportOutcome.Imported)
             logger.LogWarning("Imported {Streams} streams ({Events} events) from the pre-Marten event store into Marten", import.Streams, import.Events);
+        SchemaPrepared = true;
     }
 
     public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
@@ -98,7 +103,9 @@ public static class HubDatabaseSetup
         services.AddSingleton<CommitAnnouncer>();
         services.AddSingleton<EventStreams>();
         services.AddSingleton<ProjectionHealth>();
-        var createSchema = builder.Configuration.GetValue("Database:ApplyChangesOnStart", true);
+        // Once the start has applied every change, Marten's check of each table on first use only costs start-up time
+        // (about a round trip per object); the JasperFx commands keep the setting as configured.
+        var createSchema = builder.Configuration.GetValue("Database:ApplyChangesOnStart", true) && !database.SchemaPrepared;
         services.AddMarten(sp =>
             {
                 var options = HubMarten.Configure(new StoreOptions(), database.ConnectionString, createSchema);
