@@ -1,7 +1,6 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Admin;
-using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Inference;
