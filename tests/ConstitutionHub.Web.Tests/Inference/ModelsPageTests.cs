@@ -44,7 +44,7 @@ public sealed class ModelsPageTests(ServingFixture fixture)
         waiting.Dispose();
         client.Dispose();
         var scheduler = fixture.Server.Services.GetRequiredService<GenerationScheduler>();
-        for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
+        await Eventually.TrueAsync(() => scheduler.Load(StandInLocalModel.Id).Running == 0, "the scheduler to let go of the cancelled run");
         Assert.Equal(0, scheduler.Load(StandInLocalModel.Id).Running);
     }
 

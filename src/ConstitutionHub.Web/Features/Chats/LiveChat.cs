@@ -4,6 +4,7 @@ using ConstitutionHub.Core.Documents.Text;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 
 namespace ConstitutionHub.Web.Features.Chats;
 
@@ -14,7 +15,7 @@ namespace ConstitutionHub.Web.Features.Chats;
 /// <c>invoke</c> (the component's dispatcher) and ends with <c>render</c>.
 /// </summary>
 public sealed class LiveChat(
-    ChatQueries queries, ConstitutionQueries constitutions, ChangeFeed changes, ChatRunner runner, ChatPresence presence,
+    ChatQueries queries, ConstitutionQueries constitutions, NodeBus changes, ChatRunner runner, NodePresence presence,
     Guid chatId, Func<Func<Task>, Task> invoke, Action render) : IDisposable
 {
     private readonly List<IDisposable> subscriptions = [];
@@ -38,10 +39,10 @@ public sealed class LiveChat(
         if (live)
         {
             subscriptions.Add(changes.Subscribe(ChatStream.Id(chatId), _ => invoke(RefreshAsync)));
-            runner.ProgressChanged += OnProgress;
-            presence.Changed += OnPresence;
-            subscriptions.Add(presence.Join(chatId, viewer));
-            Watchers = presence.Of(chatId);
+            subscriptions.Add(runner.WatchProgress(chatId, OnProgress));
+            subscriptions.Add(presence.Watch(ChatControl.PresenceTopic(chatId), OnPresence));
+            subscriptions.Add(presence.Join(ChatControl.PresenceTopic(chatId), viewer));
+            Watchers = presence.Of(ChatControl.PresenceTopic(chatId));
         }
         Constitution = constitution;
         Thread = await queries.ThreadAsync(chatId, leafId);
@@ -137,11 +138,8 @@ public sealed class LiveChat(
         if (p.ChatId == chatId) _ = invoke(() => { render(); return Task.CompletedTask; });
     }
 
-    private void OnPresence(Guid id)
-    {
-        if (id != chatId) return;
-        _ = invoke(() => { Watchers = presence.Of(chatId); render(); return Task.CompletedTask; });
-    }
+    private void OnPresence(Watchers now) =>
+        _ = invoke(() => { Watchers = now; render(); return Task.CompletedTask; });
 
     /// <summary>The recipe with section headings where the revision is readable (a recipe stores section ids).</summary>
     public string RecipeText(ChatProvenance p)
@@ -167,8 +165,6 @@ public sealed class LiveChat(
 
     public void Dispose()
     {
-        runner.ProgressChanged -= OnProgress;
-        presence.Changed -= OnPresence;
         foreach (var s in subscriptions) s.Dispose();
         subscriptions.Clear();
     }
