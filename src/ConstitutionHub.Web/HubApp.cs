@@ -2,7 +2,6 @@ using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Admin;
 using ConstitutionHub.Web.Features.Annotations;
-using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Experiments;

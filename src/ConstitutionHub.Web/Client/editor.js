@@ -9,6 +9,8 @@ import { syntaxHighlighting, defaultHighlightStyle, HighlightStyle } from "@code
 import { oneDark } from "@codemirror/theme-one-dark";
 
 const themeSlot = new Compartment();
+// The page's Content-Security-Policy allows script-written style elements only with this response's nonce.
+const styleNonce = document.querySelector('meta[name="hub-style-nonce"]')?.content;
 const isDark = () => document.documentElement.getAttribute("data-theme") === "dark";
 const themeFor = (dark) => (dark ? oneDark : syntaxHighlighting(defaultHighlightStyle, { fallback: true }));
 
@@ -36,6 +38,7 @@ export function createEditor(host, text, bridge, debounceMs = 300) {
         highlightSelectionMatches(),
         EditorView.lineWrapping,
         markdown(),
+        ...(styleNonce ? [EditorView.cspNonce.of(styleNonce)] : []),
         themeSlot.of(themeFor(isDark())),
         keymap.of([{ key: "Mod-s", run: save, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
         // tabindex: axe-core counts the scroller as keyboard-reachable only through a focusable descendant.

@@ -102,9 +102,33 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task Only_the_theme_styles_are_allowed_inline_and_any_other_style_element_is_reported()
+    {
+        // Blazor adds a policy of its own (frame-ancestors); ours is the one with style-src.
+        var policy = (await server.Client().GetAsync("/")).Headers.GetValues("Content-Security-Policy").Single(p => p.Contains("style-src", StringComparison.Ordinal));
+        var styleSrc = policy.Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("style-src ", StringComparison.Ordinal));
+        Assert.DoesNotContain("'unsafe-inline'", styleSrc, StringComparison.Ordinal);
+        Assert.Contains("'sha256-", styleSrc, StringComparison.Ordinal);
+        Assert.Contains("style-src-attr 'unsafe-inline'", policy, StringComparison.Ordinal);
+
+        var page = await OpenAsync("light", signedIn: false, width: 1280, height: 800);
+        var csp = CollectCspReports(page);
+        await GotoAsync(page, "/");
+        Assert.Empty(csp);
+        // A style block the theme did not write (as injected markup would be) is refused, and Chromium says so.
+        var refused = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal)) refused.TrySetResult(m.Text); };
+        await page.EvaluateAsync("() => { const s = document.createElement('style'); s.textContent = 'body { outline: 9px solid red }'; document.head.append(s); }");
+        Assert.Contains("style-src", await refused.Task.WaitAsync(TimeSpan.FromSeconds(15)), StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("body")).Not.ToHaveCSSAsync("outline-width", "9px");
+    }
+
+    [Fact]
     public async Task The_theme_menu_switches_to_dark_and_the_choice_survives_a_reload()
     {
         var page = await OpenAsync(null, signedIn: false, width: 1280, height: 800);
+        // The theme provider rewrites its style element on the switch: the policy's hash of the dark one must allow it.
+        var csp = CollectCspReports(page);
         await GotoAsync(page, "/");
         var before = await BackgroundAsync(page);
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Theme") }).ClickAsync();
@@ -115,6 +139,7 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
 
         await page.ReloadAsync();
         Assert.NotEqual(before, await BackgroundAsync(page));
+        Assert.Empty(csp);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using ConstitutionHub.Core.Annotations;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Web.Features.Accounts;
-using static ConstitutionHub.Web.Features.Api.ConstitutionsApi;
+using static ConstitutionHub.Web.Features.Constitutions.ConstitutionsApi;
 
 namespace ConstitutionHub.Web.Features.Annotations;
 

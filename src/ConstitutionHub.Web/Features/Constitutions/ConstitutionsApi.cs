@@ -7,7 +7,7 @@ using ConstitutionHub.Core.People;
 using ConstitutionHub.Web.Features.Accounts;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace ConstitutionHub.Web.Features.Api;
+namespace ConstitutionHub.Web.Features.Constitutions;
 
 public sealed record RevisionPost(string? Markdown, string? Summary, Guid? CommandId);
 public sealed record ConstitutionPost(string? Slug, string? Title, string? Summary, string? Visibility, string? Markdown, Guid? CommandId);

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ConstitutionHub.Web.Tests.Support;
 
-namespace ConstitutionHub.Web.Tests.Api;
+namespace ConstitutionHub.Web.Tests.Constitutions;
 
 public sealed class ConstitutionsApiTests : IAsyncLifetime
 {
