@@ -54,7 +54,7 @@ public sealed class ModelsPageTests(ServingFixture fixture)
         fixture.Model.ResetWaits();
         var page = await Chromium.NewPageAsync(fixture.Server.Address);
         await page.GotoAsync("/models");
-        await page.Locator("table[data-live=yes]").WaitForAsync();
+        await page.Locator("[data-testid=models][data-live=yes]").WaitForAsync();
         var running = page.Locator($"tr[data-model='{StandInLocalModel.Id}'] [data-testid=running]");
         await Assertions.Expect(running).ToHaveTextAsync("0");
 
