@@ -9,16 +9,16 @@ namespace ConstitutionHub.Core.Annotations;
 public sealed class RevisionTexts(ConstitutionQueries constitutions)
 {
     private const int Capacity = 256;
-    private readonly ConcurrentDictionary<(Guid, int), (Revision Revision, AnchorDocument Document)> _cache = new();
+    private readonly ConcurrentDictionary<(Guid, int), (Revision Revision, AnchorDocument Document)> cache = new();
 
     public async Task<(Revision Revision, AnchorDocument Document)?> GetAsync(Guid constitutionId, int number, CancellationToken ct = default)
     {
-        if (_cache.TryGetValue((constitutionId, number), out var hit)) return hit;
+        if (cache.TryGetValue((constitutionId, number), out var hit)) return hit;
         var revision = await constitutions.RevisionAsync(constitutionId, number, ct);
         if (revision is null) return null;
         var entry = (revision, ReadingText.Document(revision.Markdown, revision.Sections));
-        if (_cache.Count >= Capacity) _cache.Clear(); // revisions are cheap to read again; a bound matters more than hit rate
-        _cache[(constitutionId, number)] = entry;
+        if (cache.Count >= Capacity) cache.Clear(); // revisions are cheap to read again; a bound matters more than hit rate
+        cache[(constitutionId, number)] = entry;
         return entry;
     }
 }

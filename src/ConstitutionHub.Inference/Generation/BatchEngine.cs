@@ -17,24 +17,24 @@ namespace ConstitutionHub.Inference.Generation;
 /// </remarks>
 internal sealed class BatchEngine : IDisposable
 {
-    private readonly OnnxSession _session;
-    private readonly DecoderGraph _graph;
-    private readonly KvCacheOps _ops;
+    private readonly OnnxSession session;
+    private readonly DecoderGraph graph;
+    private readonly KvCacheOps ops;
     // Groups, so sequences submitted together (n choices of one request, a benchmark's burst) always share a prefill.
-    private readonly Channel<Sequence[]> _incoming = Channel.CreateUnbounded<Sequence[]>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Thread _worker;
-    private readonly List<Sequence> _waiting = [];
-    private volatile bool _stopping;
-    private DecoderBatch? _batch;
+    private readonly Channel<Sequence[]> incoming = Channel.CreateUnbounded<Sequence[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread worker;
+    private readonly List<Sequence> waiting = [];
+    private volatile bool stopping;
+    private DecoderBatch? batch;
 
     public BatchEngine(OnnxSession session, DecoderGraph graph, SessionSettings settings, int maxBatch, string name)
     {
-        _session = session;
-        _graph = graph;
+        this.session = session;
+        this.graph = graph;
         MaxBatch = Math.Max(1, maxBatch);
-        _ops = new KvCacheOps(graph.KvType, settings with { ExecutionProvider = session.ExecutionProvider }, session.DeviceMemory);
-        _worker = new Thread(Run) { IsBackground = true, Name = $"generation {name}" };
-        _worker.Start();
+        ops = new KvCacheOps(graph.KvType, settings with { ExecutionProvider = session.ExecutionProvider }, session.DeviceMemory);
+        this.worker = new Thread(Run) { IsBackground = true, Name = $"generation {name}" };
+        this.worker.Start();
     }
 
     public int MaxBatch { get; }
@@ -50,27 +50,27 @@ internal sealed class BatchEngine : IDisposable
 
     public void Submit(params Sequence[] sequences)
     {
-        if (_incoming.Writer.TryWrite(sequences)) return;
+        if (incoming.Writer.TryWrite(sequences)) return;
         foreach (var s in sequences) s.Fail(new ObjectDisposedException(nameof(BatchEngine), "The model is shutting down."));
     }
 
     private void Run()
     {
-        using var batch = new DecoderBatch(_session, _graph, _ops);
-        _batch = batch;
+        using var batch = new DecoderBatch(this.session, this.graph, ops);
+        this.batch = batch;
         var active = new List<Sequence>();
         while (true)
         {
-            if (active.Count == 0 && _waiting.Count == 0)
+            if (active.Count == 0 && this.waiting.Count == 0)
             {
                 // Nothing to do: sleep until something arrives (or the model is disposed).
-                if (!_incoming.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
+                if (!incoming.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
             }
-            while (_incoming.Reader.TryRead(out var arrived)) _waiting.AddRange(arrived);
-            if (_stopping) break;
+            while (incoming.Reader.TryRead(out var arrived)) this.waiting.AddRange(arrived);
+            if (stopping) break;
             Turn(batch, active);
         }
-        foreach (var s in active.Concat(_waiting)) s.Fail(new ObjectDisposedException(nameof(BatchEngine), "The model is shutting down."));
+        foreach (var s in active.Concat(this.waiting)) s.Fail(new ObjectDisposedException(nameof(BatchEngine), "The model is shutting down."));
     }
 
     private void Turn(DecoderBatch batch, List<Sequence> active)
@@ -141,10 +141,10 @@ internal sealed class BatchEngine : IDisposable
     private List<Sequence> TakeWaiting(int room)
     {
         var taken = new List<Sequence>();
-        for (int i = 0; i < _waiting.Count && taken.Count < room;)
+        for (int i = 0; i < this.waiting.Count && taken.Count < room;)
         {
-            var s = _waiting[i];
-            _waiting.RemoveAt(i);
+            var s = this.waiting[i];
+            this.waiting.RemoveAt(i);
             if (s.CancellationToken.IsCancellationRequested) s.Cancel();
             else taken.Add(s);
         }
@@ -153,10 +153,10 @@ internal sealed class BatchEngine : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        _batch?.Terminate();
-        _incoming.Writer.TryComplete();
-        _worker.Join();
-        _ops.Dispose();
+        stopping = true;
+        this.batch?.Terminate();
+        incoming.Writer.TryComplete();
+        this.worker.Join();
+        ops.Dispose();
     }
 }

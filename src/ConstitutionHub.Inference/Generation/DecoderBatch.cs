@@ -19,49 +19,49 @@ namespace ConstitutionHub.Inference.Generation;
 /// </remarks>
 internal sealed class DecoderBatch : IDisposable
 {
-    private readonly OnnxSession _session;
-    private readonly DecoderGraph _graph;
-    private readonly KvCacheOps _ops;
-    private readonly string[] _past;
-    private readonly string[] _present;
-    private readonly RunOptions _run = new();
-    private readonly OrtIoBinding _binding;
-    private readonly List<int> _lengths = [];
-    private OrtValue[]? _cache;
-    private long[] _ids = [];
-    private long[] _positions = [];
-    private long[] _mask = [];
-    private byte[] _rawLogits = [];
-    private float[] _logits = [];
+    private readonly OnnxSession session;
+    private readonly DecoderGraph graph;
+    private readonly KvCacheOps ops;
+    private readonly string[] past;
+    private readonly string[] present;
+    private readonly RunOptions run = new();
+    private readonly OrtIoBinding binding;
+    private readonly List<int> lengths = [];
+    private OrtValue[]? cache;
+    private long[] ids = [];
+    private long[] positions = [];
+    private long[] mask = [];
+    private byte[] rawLogits = [];
+    private float[] logits = [];
 
     public DecoderBatch(OnnxSession session, DecoderGraph graph, KvCacheOps ops)
     {
-        _session = session;
-        _graph = graph;
-        _ops = ops;
-        _binding = session.Session.CreateIoBinding();
-        _past = new string[graph.Layers * 2];
-        _present = new string[graph.Layers * 2];
+        this.session = session;
+        this.graph = graph;
+        this.ops = ops;
+        this.binding = session.Session.CreateIoBinding();
+        this.past = new string[graph.Layers * 2];
+        this.present = new string[graph.Layers * 2];
         for (int layer = 0; layer < graph.Layers; layer++)
         {
-            _past[2 * layer] = $"past_key_values.{layer}.key";
-            _past[2 * layer + 1] = $"past_key_values.{layer}.value";
-            _present[2 * layer] = $"present.{layer}.key";
-            _present[2 * layer + 1] = $"present.{layer}.value";
+            this.past[2 * layer] = $"past_key_values.{layer}.key";
+            this.past[2 * layer + 1] = $"past_key_values.{layer}.value";
+            this.present[2 * layer] = $"present.{layer}.key";
+            this.present[2 * layer + 1] = $"present.{layer}.value";
         }
     }
 
     /// <summary>Sequences in the batch.</summary>
-    public int Count => _lengths.Count;
+    public int Count => this.lengths.Count;
 
     /// <summary>Positions in the cache: the longest row's length.</summary>
     public int CacheLength { get; private set; }
 
     /// <summary>Real tokens of a row (prompt and generated so far).</summary>
-    public int Length(int row) => _lengths[row];
+    public int Length(int row) => this.lengths[row];
 
     /// <summary>The next-token logits of a row, valid until the next call that changes the batch.</summary>
-    public ReadOnlySpan<float> Logits(int row) => _logits.AsSpan(row * _graph.VocabSize, _graph.VocabSize);
+    public ReadOnlySpan<float> Logits(int row) => this.logits.AsSpan(row * this.graph.VocabSize, this.graph.VocabSize);
 
     /// <summary>
     /// Prefills <paramref name="prompts"/> together in one pass and appends them as the last rows; their logits are then
@@ -70,9 +70,9 @@ internal sealed class DecoderBatch : IDisposable
     public void Add(IReadOnlyList<int[]> prompts)
     {
         int n = prompts.Count, width = prompts.Max(p => p.Length), first = Count;
-        Grow(ref _ids, n * width);
-        Grow(ref _positions, n * width);
-        Grow(ref _mask, n * width);
+        Grow(ref this.ids, n * width);
+        Grow(ref this.positions, n * width);
+        Grow(ref this.mask, n * width);
         for (int b = 0; b < n; b++)
         {
             int[] prompt = prompts[b];
@@ -80,28 +80,28 @@ internal sealed class DecoderBatch : IDisposable
             for (int j = 0; j < width; j++)
             {
                 bool real = j >= pad;
-                _ids[at + j] = real ? prompt[j - pad] : 0;
-                _mask[at + j] = real ? 1 : 0;
-                _positions[at + j] = real ? j - pad : 0;
+                this.ids[at + j] = real ? prompt[j - pad] : 0;
+                this.mask[at + j] = real ? 1 : 0;
+                this.positions[at + j] = real ? j - pad : 0;
             }
         }
         var binding = Bind();
-        using var ids = Tensor(_ids, n * width, [n, width]);
-        using var mask = Tensor(_mask, n * width, [n, width]);
-        using var positions = Tensor(_positions, n * width, [n, width]);
-        using var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _graph.KvType, [n, _graph.KvHeads, 0, _graph.HeadDim]);
+        using var ids = Tensor(this.ids, n * width, [n, width]);
+        using var mask = Tensor(this.mask, n * width, [n, width]);
+        using var positions = Tensor(this.positions, n * width, [n, width]);
+        using var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, this.graph.KvType, [n, this.graph.KvHeads, 0, this.graph.HeadDim]);
         BindInputs(binding, ids, mask, positions, i => empty);
         // Prefill logits are [n, positions, vocab] ([n, 1, vocab] after LastPositionLogits); the runtime allocates them
         // in CPU memory and only each row's last position is read.
         binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
-        foreach (var name in _present) binding.BindOutputToDevice(name, _session.DeviceMemory);
-        _session.Session.RunWithBinding(_run, binding);
+        foreach (var name in this.present) binding.BindOutputToDevice(name, this.session.DeviceMemory);
+        this.session.Session.RunWithBinding(run, binding);
         var outputs = BoundOutputs.Take(binding);
         using (var logits = outputs[0])
         {
             long rows = logits.GetTensorTypeAndShape().Shape[1];
             var raw = logits.GetTensorMutableRawData();
-            int rowBytes = _graph.VocabSize * ElementSize(_graph.LogitsType);
+            int rowBytes = this.graph.VocabSize * ElementSize(this.graph.LogitsType);
             GrowLogits(first + n);
             for (int b = 0; b < n; b++)
             {
@@ -109,9 +109,9 @@ internal sealed class DecoderBatch : IDisposable
             }
         }
         var present = outputs[1..];
-        if (_cache is null)
+        if (this.cache is null)
         {
-            _cache = present;
+            this.cache = present;
             CacheLength = width;
         }
         else
@@ -119,15 +119,15 @@ internal sealed class DecoderBatch : IDisposable
             int length = Math.Max(CacheLength, width);
             var old = Enumerable.Range(0, first).Select(i => (long)i).ToArray();
             var fresh = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
-            for (int i = 0; i < _cache.Length; i++)
+            for (int i = 0; i < this.cache.Length; i++)
             {
-                using var a = Reshape(ref _cache[i], old, 0, length - CacheLength);
+                using var a = Reshape(ref this.cache[i], old, 0, length - CacheLength);
                 using var b = Reshape(ref present[i], fresh, 0, length - width);
-                _cache[i] = _ops.Concat(a, b);
+                this.cache[i] = this.ops.Concat(a, b);
             }
             CacheLength = length;
         }
-        _lengths.AddRange(prompts.Select(p => p.Length));
+        this.lengths.AddRange(prompts.Select(p => p.Length));
     }
 
     /// <summary>Feeds one token per row (in row order) and computes every row's next logits in one pass.</summary>
@@ -135,108 +135,108 @@ internal sealed class DecoderBatch : IDisposable
     public void Step(ReadOnlySpan<int> tokens, PassProfile? profile = null)
     {
         profile?.Start();
-        if (_cache is null || tokens.Length != Count) throw new InvalidOperationException("One token per row is needed.");
+        if (this.cache is null || tokens.Length != Count) throw new InvalidOperationException("One token per row is needed.");
         int n = Count, width = CacheLength + 1;
-        Grow(ref _ids, n);
-        Grow(ref _positions, n);
-        Grow(ref _mask, n * width);
+        Grow(ref this.ids, n);
+        Grow(ref this.positions, n);
+        Grow(ref this.mask, n * width);
         for (int b = 0; b < n; b++)
         {
-            _ids[b] = tokens[b];
-            _positions[b] = _lengths[b];
-            int pad = CacheLength - _lengths[b];
-            _mask.AsSpan(b * width, pad).Clear();
-            _mask.AsSpan(b * width + pad, width - pad).Fill(1);
+            this.ids[b] = tokens[b];
+            this.positions[b] = this.lengths[b];
+            int pad = CacheLength - this.lengths[b];
+            this.mask.AsSpan(b * width, pad).Clear();
+            this.mask.AsSpan(b * width + pad, width - pad).Fill(1);
         }
-        int rowBytes = _graph.VocabSize * ElementSize(_graph.LogitsType);
-        Grow(ref _rawLogits, n * rowBytes);
+        int rowBytes = this.graph.VocabSize * ElementSize(this.graph.LogitsType);
+        Grow(ref rawLogits, n * rowBytes);
         var binding = Bind();
-        using var ids = Tensor(_ids, n, [n, 1]);
-        using var positions = Tensor(_positions, n, [n, 1]);
-        using var mask = Tensor(_mask, n * width, [n, width]);
-        using var logits = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, _graph.LogitsType, [n, 1, _graph.VocabSize],
-            Pinned(_rawLogits), n * (long)rowBytes);
-        var cache = _cache;
+        using var ids = Tensor(this.ids, n, [n, 1]);
+        using var positions = Tensor(this.positions, n, [n, 1]);
+        using var mask = Tensor(this.mask, n * width, [n, width]);
+        using var logits = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, this.graph.LogitsType, [n, 1, this.graph.VocabSize],
+            Pinned(rawLogits), n * (long)rowBytes);
+        var cache = this.cache;
         BindInputs(binding, ids, mask, positions, i => cache[i]);
         binding.BindOutput("logits", logits);
-        foreach (var name in _present) binding.BindOutputToDevice(name, _session.DeviceMemory);
+        foreach (var name in this.present) binding.BindOutputToDevice(name, this.session.DeviceMemory);
         profile?.End(PassProfile.Phase.Bind);
-        _session.Session.RunWithBinding(_run, binding);
+        this.session.Session.RunWithBinding(run, binding);
         profile?.End(PassProfile.Phase.Run);
         var outputs = BoundOutputs.Take(binding);
         outputs[0].Dispose(); // our own buffer, already filled
-        for (int i = 0; i < _cache.Length; i++)
+        for (int i = 0; i < this.cache.Length; i++)
         {
-            _cache[i].Dispose();
-            _cache[i] = outputs[i + 1];
+            this.cache[i].Dispose();
+            this.cache[i] = outputs[i + 1];
         }
         CacheLength++;
-        for (int b = 0; b < n; b++) _lengths[b]++;
+        for (int b = 0; b < n; b++) this.lengths[b]++;
         GrowLogits(n);
-        for (int b = 0; b < n; b++) ReadLogits(_rawLogits.AsSpan(b * rowBytes, rowBytes), b);
+        for (int b = 0; b < n; b++) ReadLogits(rawLogits.AsSpan(b * rowBytes, rowBytes), b);
         profile?.End(PassProfile.Phase.Outputs);
     }
 
     /// <summary>Takes rows out (finished sequences); the rest keep their order and the cache shrinks to the longest.</summary>
     public void Remove(IReadOnlyCollection<int> rows)
     {
-        if (rows.Count == 0 || _cache is null) return;
+        if (rows.Count == 0 || this.cache is null) return;
         var keep = Enumerable.Range(0, Count).Where(r => !rows.Contains(r)).ToList();
         if (keep.Count == 0)
         {
             Clear();
             return;
         }
-        int longest = keep.Max(r => _lengths[r]);
+        int longest = keep.Max(r => this.lengths[r]);
         int trim = CacheLength - longest;
         var indices = keep.Select(r => (long)r).ToArray();
-        for (int i = 0; i < _cache.Length; i++)
+        for (int i = 0; i < this.cache.Length; i++)
         {
-            var kept = _ops.Select(_cache[i], indices, trim, 0);
-            _cache[i].Dispose();
-            _cache[i] = kept;
+            var kept = this.ops.Select(this.cache[i], indices, trim, 0);
+            this.cache[i].Dispose();
+            this.cache[i] = kept;
         }
-        var lengths = keep.Select(r => _lengths[r]).ToList();
-        _lengths.Clear();
-        _lengths.AddRange(lengths);
+        var lengths = keep.Select(r => this.lengths[r]).ToList();
+        this.lengths.Clear();
+        this.lengths.AddRange(lengths);
         CacheLength = longest;
     }
 
     /// <summary>Drops every row (after a failed step, whose cache cannot be trusted).</summary>
     public void Clear()
     {
-        if (_cache is not null)
+        if (this.cache is not null)
         {
-            foreach (var value in _cache) value.Dispose();
+            foreach (var value in this.cache) value.Dispose();
         }
-        _cache = null;
-        _lengths.Clear();
+        this.cache = null;
+        this.lengths.Clear();
         CacheLength = 0;
     }
 
     /// <summary>Stops a running pass at the next operator (shutdown).</summary>
-    public void Terminate() => _run.Terminate = true;
+    public void Terminate() => run.Terminate = true;
 
     /// <summary>The batch's one IoBinding, emptied for the next pass (one binding per batch, not per pass).</summary>
     private OrtIoBinding Bind()
     {
-        _binding.ClearBoundInputs();
-        _binding.ClearBoundOutputs();
-        return _binding;
+        this.binding.ClearBoundInputs();
+        this.binding.ClearBoundOutputs();
+        return this.binding;
     }
 
     private void BindInputs(OrtIoBinding binding, OrtValue ids, OrtValue mask, OrtValue positions, Func<int, OrtValue> past)
     {
         binding.BindInput("input_ids", ids);
         binding.BindInput("attention_mask", mask);
-        if (_graph.HasPositionIds) binding.BindInput("position_ids", positions);
-        for (int i = 0; i < _past.Length; i++) binding.BindInput(_past[i], past(i));
+        if (this.graph.HasPositionIds) binding.BindInput("position_ids", positions);
+        for (int i = 0; i < this.past.Length; i++) binding.BindInput(this.past[i], past(i));
     }
 
     /// <summary>The rows of a cache tensor, trimmed and padded; the tensor itself when nothing changes (then moved out).</summary>
     private OrtValue Reshape(ref OrtValue value, long[] rows, long drop, long pad)
     {
-        var result = drop == 0 && pad == 0 ? value : _ops.Select(value, rows, drop, pad);
+        var result = drop == 0 && pad == 0 ? value : this.ops.Select(value, rows, drop, pad);
         if (!ReferenceEquals(result, value)) value.Dispose();
         value = null!;
         return result;
@@ -250,7 +250,7 @@ internal sealed class DecoderBatch : IDisposable
 
     private void GrowLogits(int rows)
     {
-        if (_logits.Length < rows * _graph.VocabSize) Array.Resize(ref _logits, rows * _graph.VocabSize);
+        if (this.logits.Length < rows * this.graph.VocabSize) Array.Resize(ref this.logits, rows * this.graph.VocabSize);
     }
 
     private static void Grow(ref long[] buffer, int length)
@@ -267,9 +267,9 @@ internal sealed class DecoderBatch : IDisposable
 
     private void ReadLogits(ReadOnlySpan<byte> row, int into)
     {
-        int vocab = _graph.VocabSize;
-        var target = _logits.AsSpan(into * vocab, vocab);
-        if (_graph.LogitsType == TensorElementType.Float16)
+        int vocab = this.graph.VocabSize;
+        var target = this.logits.AsSpan(into * vocab, vocab);
+        if (this.graph.LogitsType == TensorElementType.Float16)
         {
             var half = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(row);
             for (int i = 0; i < vocab; i++) target[i] = (float)half[i];
@@ -283,7 +283,7 @@ internal sealed class DecoderBatch : IDisposable
     public void Dispose()
     {
         Clear();
-        _binding.Dispose();
-        _run.Dispose();
+        this.binding.Dispose();
+        run.Dispose();
     }
 }

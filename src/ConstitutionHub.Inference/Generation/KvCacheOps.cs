@@ -18,20 +18,20 @@ namespace ConstitutionHub.Inference.Generation;
 /// </remarks>
 internal sealed class KvCacheOps : IDisposable
 {
-    private readonly InferenceSession _select;
-    private readonly InferenceSession _concat;
-    private readonly OrtMemoryInfo _device;
-    private readonly RunOptions _run = new();
-    private readonly long[] _end = [long.MaxValue];
-    private readonly long[] _axis = [2];
+    private readonly InferenceSession select;
+    private readonly InferenceSession concat;
+    private readonly OrtMemoryInfo device;
+    private readonly RunOptions run = new();
+    private readonly long[] end = [long.MaxValue];
+    private readonly long[] axis = [2];
 
     public KvCacheOps(TensorElementType type, SessionSettings settings, OrtMemoryInfo device)
     {
-        _device = device;
+        this.device = device;
         using var options = new SessionOptions { ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         ExecutionProviders.Append(options, settings with { AllowCpuFallback = true });
-        _select = new InferenceSession(SelectGraph(type), options);
-        _concat = new InferenceSession(ConcatGraph(type), options);
+        this.select = new InferenceSession(SelectGraph(type), options);
+        this.concat = new InferenceSession(ConcatGraph(type), options);
     }
 
     /// <summary>The rows of <paramref name="x"/> ([batch, heads, positions, dim]) in this order, without the first
@@ -42,39 +42,39 @@ internal sealed class KvCacheOps : IDisposable
         long[] start = [dropFront];
         using var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [rows.Length]);
         using var startValue = OrtValue.CreateTensorValueFromMemory(start, [1]);
-        using var endValue = OrtValue.CreateTensorValueFromMemory(_end, [1]);
-        using var axisValue = OrtValue.CreateTensorValueFromMemory(_axis, [1]);
+        using var endValue = OrtValue.CreateTensorValueFromMemory(this.end, [1]);
+        using var axisValue = OrtValue.CreateTensorValueFromMemory(this.axis, [1]);
         using var padsValue = OrtValue.CreateTensorValueFromMemory(pads, [8]);
-        using var binding = _select.CreateIoBinding();
+        using var binding = this.select.CreateIoBinding();
         binding.BindInput("x", x);
         binding.BindInput("rows", rowsValue);
         binding.BindInput("start", startValue);
         binding.BindInput("end", endValue);
         binding.BindInput("axis", axisValue);
         binding.BindInput("pads", padsValue);
-        return RunOne(_select, binding);
+        return RunOne(this.select, binding);
     }
 
     public OrtValue Concat(OrtValue a, OrtValue b)
     {
-        using var binding = _concat.CreateIoBinding();
+        using var binding = this.concat.CreateIoBinding();
         binding.BindInput("a", a);
         binding.BindInput("b", b);
-        return RunOne(_concat, binding);
+        return RunOne(this.concat, binding);
     }
 
     private OrtValue RunOne(InferenceSession session, OrtIoBinding binding)
     {
-        binding.BindOutputToDevice("y", _device);
-        session.RunWithBinding(_run, binding);
+        binding.BindOutputToDevice("y", this.device);
+        session.RunWithBinding(this.run, binding);
         return BoundOutputs.Take(binding)[0];
     }
 
     public void Dispose()
     {
-        _select.Dispose();
-        _concat.Dispose();
-        _run.Dispose();
+        this.select.Dispose();
+        this.concat.Dispose();
+        this.run.Dispose();
     }
 
     // ---- the two graphs, written as ONNX protobuf (opset 18) ------------------------------------------------------
@@ -128,7 +128,7 @@ internal sealed class KvCacheOps : IDisposable
     /// <summary>Just enough of a protobuf writer for the two graphs above.</summary>
     private sealed class Proto
     {
-        private readonly MemoryStream _bytes = new();
+        private readonly MemoryStream bytes = new();
 
         public Proto Varint(int field, ulong value)
         {
@@ -144,7 +144,7 @@ internal sealed class KvCacheOps : IDisposable
             var utf8 = Encoding.UTF8.GetBytes(value);
             Tag(field, 2);
             Write((ulong)utf8.Length);
-            _bytes.Write(utf8);
+            bytes.Write(utf8);
             return this;
         }
 
@@ -153,11 +153,11 @@ internal sealed class KvCacheOps : IDisposable
             var body = message.ToArray();
             Tag(field, 2);
             Write((ulong)body.Length);
-            _bytes.Write(body);
+            bytes.Write(body);
             return this;
         }
 
-        public byte[] ToArray() => _bytes.ToArray();
+        public byte[] ToArray() => bytes.ToArray();
 
         private void Tag(int field, int wire) => Write((ulong)((field << 3) | wire));
 
@@ -165,10 +165,10 @@ internal sealed class KvCacheOps : IDisposable
         {
             while (value >= 0x80)
             {
-                _bytes.WriteByte((byte)(value | 0x80));
+                bytes.WriteByte((byte)(value | 0x80));
                 value >>= 7;
             }
-            _bytes.WriteByte((byte)value);
+            bytes.WriteByte((byte)value);
         }
     }
 }

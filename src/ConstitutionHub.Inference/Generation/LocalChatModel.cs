@@ -15,31 +15,31 @@ namespace ConstitutionHub.Inference.Generation;
 /// </summary>
 public sealed class LocalChatModel : IChatModel, IDisposable
 {
-    private readonly ModelFolder _folder;
-    private readonly OnnxSession _session;
-    private readonly DecoderGraph _graph;
-    private readonly HashSet<int> _eosIds;
-    private readonly BatchEngine _engine;
-    private readonly Dictionary<string, object?> _templateVariables;
+    private readonly ModelFolder folder;
+    private readonly OnnxSession session;
+    private readonly DecoderGraph graph;
+    private readonly HashSet<int> eosIds;
+    private readonly BatchEngine engine;
+    private readonly Dictionary<string, object?> templateVariables;
 
     internal LocalChatModel(ModelFolder folder, OnnxSession session, DecoderGraph graph, ModelInfo info, SessionSettings settings)
     {
-        _folder = folder;
-        _session = session;
-        _graph = graph;
-        _engine = new BatchEngine(session, graph, settings, settings.MaxBatch, info.Id);
+        this.folder = folder;
+        this.session = session;
+        this.graph = graph;
+        this.engine = new BatchEngine(session, graph, settings, settings.MaxBatch, info.Id);
         Info = info;
         ContextLength = info.ContextLength;
-        _eosIds = [.. folder.Config.EosTokenIds];
-        if (_eosIds.Count == 0 && folder.TokenizerConfig.EosToken is { } eos && folder.Tokenizer.TokenToId(eos) is int eosId)
+        eosIds = [.. folder.Config.EosTokenIds];
+        if (eosIds.Count == 0 && folder.TokenizerConfig.EosToken is { } eos && folder.Tokenizer.TokenToId(eos) is int eosId)
         {
-            _eosIds.Add(eosId);
+            eosIds.Add(eosId);
         }
         // transformers.js passes the special tokens of tokenizer_config.json to the template.
-        _templateVariables = new Dictionary<string, object?>(StringComparer.Ordinal);
+        templateVariables = new Dictionary<string, object?>(StringComparer.Ordinal);
         void Add(string name, string? value)
         {
-            if (value is not null) _templateVariables[name] = value;
+            if (value is not null) templateVariables[name] = value;
         }
         Add("bos_token", folder.TokenizerConfig.BosToken);
         Add("eos_token", folder.TokenizerConfig.EosToken);
@@ -50,7 +50,7 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     public ModelInfo Info { get; }
 
     /// <summary>generation_config.json's sampling fields over OpenAI's defaults (vLLM's rule), for requests that leave them unset.</summary>
-    public SamplingSettings Defaults => _folder.Config.Generation.Over(SamplingSettings.OpenAiDefaults);
+    public SamplingSettings Defaults => this.folder.Config.Generation.Over(SamplingSettings.OpenAiDefaults);
 
     /// <summary>Models up to this size are read into memory so their graph can be rewritten for generation.</summary>
     private const long RewriteLimitBytes = 1L << 30;
@@ -129,17 +129,17 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     /// <summary>Tokens the model attends to: prompt and reply together.</summary>
     public int ContextLength { get; }
 
-    public Tokenizer Tokenizer => _folder.Tokenizer;
+    public Tokenizer Tokenizer => this.folder.Tokenizer;
 
     /// <summary>The ids that end a reply (generation_config.json, else config.json, else the tokenizer's eos token).</summary>
-    public IReadOnlyCollection<int> EosTokenIds => _eosIds;
+    public IReadOnlyCollection<int> EosTokenIds => eosIds;
 
     /// <summary>The conversation as the model sees it, with the prompt for the assistant's turn.</summary>
     public string RenderPrompt(IReadOnlyList<ChatMessage> messages)
     {
         try
         {
-            return _folder.ChatTemplate.Render(messages, addGenerationPrompt: true, _templateVariables);
+            return this.folder.ChatTemplate.Render(messages, addGenerationPrompt: true, templateVariables);
         }
         catch (Exception e) when (e is Templates.TemplateException)
         {
@@ -148,7 +148,7 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     }
 
     /// <summary>Token ids of a rendered prompt (the template already holds the special tokens).</summary>
-    public IReadOnlyList<int> EncodePrompt(string prompt) => _folder.Tokenizer.Encode(prompt, addSpecialTokens: false);
+    public IReadOnlyList<int> EncodePrompt(string prompt) => this.folder.Tokenizer.Encode(prompt, addSpecialTokens: false);
 
     public IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request, CancellationToken cancellationToken)
     {
@@ -169,10 +169,10 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     /// <summary>What a request adds to plain generation: a grammar, log probabilities, several replies.</summary>
     private sealed record Extras(Constraints.Grammar? Grammar, int? TopLogprobs, int Choices);
 
-    private Constraints.TokenBytes? _tokenBytes;
+    private Constraints.TokenBytes? tokenBytes;
 
     /// <summary>The bytes of every token, built on first use (constrained decoding and log probabilities need them).</summary>
-    private Constraints.TokenBytes Vocabulary => _tokenBytes ??= Constraints.TokenBytes.For(_folder.Tokenizer, _graph.VocabSize);
+    private Constraints.TokenBytes Vocabulary => tokenBytes ??= Constraints.TokenBytes.For(this.folder.Tokenizer, this.graph.VocabSize);
 
     /// <summary>
     /// Generates from prompt ids directly (raw completions, benchmarks). With <paramref name="ignoreEos"/> the end
@@ -184,9 +184,9 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         CheckContext(promptIds.Count);
         foreach (int id in promptIds)
         {
-            if ((uint)id >= (uint)_graph.VocabSize)
+            if ((uint)id >= (uint)this.graph.VocabSize)
             {
-                throw new InferenceException("invalid_request", $"Token id {id} is outside the model's vocabulary of {_graph.VocabSize}.", "prompt");
+                throw new InferenceException("invalid_request", $"Token id {id} is outside the model's vocabulary of {this.graph.VocabSize}.", "prompt");
             }
         }
         return Stream(promptIds, sampling, ignoreEos, cancellationToken);
@@ -249,12 +249,12 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         }
         var sequences = Enumerable.Range(0, choices).Select(choice => new Sequence(ids,
             choice == 0 ? sampling : sampling with { Seed = sampling.Seed + choice },
-            ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer,
+            ignoreEos, ContextLength, this.graph.VocabSize, eosIds, this.folder.Tokenizer,
             choice == 0 ? report : update => report(update with { Choice = choice }),
             Completed, cancellationToken, tokenSink,
-            extras?.Grammar is { } grammar ? new Constraints.OutputConstraint(grammar, vocabulary!, _eosIds) : null,
+            extras?.Grammar is { } grammar ? new Constraints.OutputConstraint(grammar, vocabulary!, eosIds) : null,
             extras?.TopLogprobs, vocabulary)).ToArray();
-        _engine.Submit(sequences);
+        this.engine.Submit(sequences);
     }
 
     /// <summary>Runs one generation to its end and reports every update on the engine's thread (tests use it to act at a known token).</summary>
@@ -278,10 +278,10 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         var sequences = prompts.Select((prompt, i) =>
         {
             CheckContext(prompt.Count);
-            return new Sequence(prompt.ToArray(), sampling, ignoreEos, ContextLength, _graph.VocabSize, _eosIds, _folder.Tokenizer,
+            return new Sequence(prompt.ToArray(), sampling, ignoreEos, ContextLength, this.graph.VocabSize, eosIds, this.folder.Tokenizer,
                 results[i].Updates.Add, error => done[i].TrySetResult(error), CancellationToken.None, results[i].Ids.Add);
         }).ToArray();
-        _engine.Submit(sequences);
+        this.engine.Submit(sequences);
         foreach (var d in done)
         {
             if (d.Task.GetAwaiter().GetResult() is { } failure) throw failure;
@@ -290,14 +290,14 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     }
 
     /// <summary>Starts timing every decode pass phase by phase (the benchmark's --profile) and returns the running totals.</summary>
-    internal PassProfile StartProfile() => _engine.Profile = new PassProfile();
+    internal PassProfile StartProfile() => this.engine.Profile = new PassProfile();
 
     /// <summary>The most sequences one forward pass has run (batching at work).</summary>
-    public int LargestBatch => _engine.LargestBatch;
+    public int LargestBatch => this.engine.LargestBatch;
 
     public void Dispose()
     {
-        _engine.Dispose();
-        _session.Dispose();
+        this.engine.Dispose();
+        this.session.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace ConstitutionHub.Inference.Generation;
 /// </summary>
 public sealed class OnnxModelScanner(ModelFolderLimits? limits = null) : ILocalModelScanner
 {
-    private readonly ModelFolderLimits _limits = limits ?? new ModelFolderLimits();
+    private readonly ModelFolderLimits limits = limits ?? new ModelFolderLimits();
 
     public IReadOnlyList<LoadedModel> Scan(InferenceOptions options)
     {
@@ -51,7 +51,7 @@ public sealed class OnnxModelScanner(ModelFolderLimits? limits = null) : ILocalM
     {
         try
         {
-            var model = LocalChatModel.Open(ModelFolder.Open(folder, _limits), settings);
+            var model = LocalChatModel.Open(ModelFolder.Open(folder, this.limits), settings);
             return new LoadedModel(model.Info, model);
         }
         catch (Exception e) when (e is ModelFolderException or InvalidDataException or InferenceException or IOException or UnauthorizedAccessException or OnnxRuntimeException)

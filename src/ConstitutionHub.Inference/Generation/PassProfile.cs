@@ -11,10 +11,10 @@ internal sealed class PassProfile
 {
     public enum Phase { Bind, Run, Outputs, Accept }
 
-    private readonly long[] _ticks = new long[4];
-    private readonly Dictionary<int, (long Passes, long Ticks)> _byRows = [];
-    private long _passStart;
-    private long _mark;
+    private readonly long[] ticks = new long[4];
+    private readonly Dictionary<int, (long Passes, long Ticks)> byRows = [];
+    private long passStart;
+    private long mark;
 
     public long Passes { get; private set; }
 
@@ -25,14 +25,14 @@ internal sealed class PassProfile
 
     public long PrefillTicks { get; private set; }
 
-    public void Start() => _passStart = _mark = Stopwatch.GetTimestamp();
+    public void Start() => passStart = mark = Stopwatch.GetTimestamp();
 
     /// <summary>Ends <paramref name="phase"/> now and starts the next one.</summary>
     public void End(Phase phase)
     {
         long now = Stopwatch.GetTimestamp();
-        _ticks[(int)phase] += now - _mark;
-        _mark = now;
+        this.ticks[(int)phase] += now - mark;
+        mark = now;
     }
 
     /// <summary>Ends a decode pass of <paramref name="rows"/> rows.</summary>
@@ -40,8 +40,8 @@ internal sealed class PassProfile
     {
         Passes++;
         Rows += rows;
-        var (passes, ticks) = _byRows.GetValueOrDefault(rows);
-        _byRows[rows] = (passes + 1, ticks + Stopwatch.GetTimestamp() - _passStart);
+        var (passes, ticks) = byRows.GetValueOrDefault(rows);
+        byRows[rows] = (passes + 1, ticks + Stopwatch.GetTimestamp() - passStart);
     }
 
     public void Prefilled(long startTimestamp)
@@ -52,13 +52,13 @@ internal sealed class PassProfile
 
     /// <summary>Microseconds per decode pass by the number of rows in it (what batching costs per pass).</summary>
     public IReadOnlyDictionary<string, double> PerPassMicrosecondsByRows() =>
-        _byRows.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        byRows.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
             kv => Math.Round(kv.Value.Ticks * 1e6 / Stopwatch.Frequency / kv.Value.Passes, 1));
 
     /// <summary>Microseconds per pass of each phase.</summary>
     public IReadOnlyDictionary<string, double> PerPassMicroseconds() =>
         Enum.GetValues<Phase>().ToDictionary(p => p.ToString().ToLowerInvariant(),
-            p => Passes == 0 ? 0 : Math.Round(_ticks[(int)p] * 1e6 / Stopwatch.Frequency / Passes, 1));
+            p => Passes == 0 ? 0 : Math.Round(this.ticks[(int)p] * 1e6 / Stopwatch.Frequency / Passes, 1));
 
     public double PrefillMilliseconds => Math.Round(PrefillTicks * 1e3 / Stopwatch.Frequency, 1);
 }

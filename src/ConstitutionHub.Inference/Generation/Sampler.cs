@@ -11,31 +11,31 @@ namespace ConstitutionHub.Inference.Generation;
 /// </remarks>
 internal sealed class Sampler
 {
-    private readonly SamplingSettings _settings;
-    private readonly SeededRandom _random;
-    private readonly bool[] _seen;
-    private readonly List<int> _seenIds = [];
-    private readonly int[] _order;
-    private readonly float[] _probs;
-    private readonly int[] _heap;
+    private readonly SamplingSettings settings;
+    private readonly SeededRandom random;
+    private readonly bool[] seen;
+    private readonly List<int> seenIds = [];
+    private readonly int[] order;
+    private readonly float[] probs;
+    private readonly int[] heap;
 
     public Sampler(SamplingSettings settings, int vocabSize)
     {
-        _settings = settings;
-        _random = new SeededRandom(settings.Seed);
-        _seen = new bool[vocabSize];
-        _order = new int[vocabSize];
-        _probs = new float[vocabSize];
-        _heap = new int[Math.Min(Math.Max(settings.TopK, 1), vocabSize)];
+        this.settings = settings;
+        random = new SeededRandom(settings.Seed);
+        this.seen = new bool[vocabSize];
+        this.order = new int[vocabSize];
+        probs = new float[vocabSize];
+        this.heap = new int[Math.Min(Math.Max(settings.TopK, 1), vocabSize)];
     }
 
     /// <summary>Remembers tokens for the repetition penalty (the prompt, then every sampled token).</summary>
     public void Observe(int token)
     {
-        if ((uint)token < (uint)_seen.Length && !_seen[token])
+        if ((uint)token < (uint)this.seen.Length && !this.seen[token])
         {
-            _seen[token] = true;
-            _seenIds.Add(token);
+            this.seen[token] = true;
+            seenIds.Add(token);
         }
     }
 
@@ -43,40 +43,40 @@ internal sealed class Sampler
     public int Next(float[] logits)
     {
         ApplyRepetitionPenalty(logits);
-        if (_settings.Temperature == 0) return ArgMax(logits);
+        if (this.settings.Temperature == 0) return ArgMax(logits);
 
-        float inverseTemperature = (float)(1.0 / _settings.Temperature);
+        float inverseTemperature = (float)(1.0 / this.settings.Temperature);
         for (int i = 0; i < logits.Length; i++) logits[i] *= inverseTemperature;
 
         int count = Candidates(logits, out float max, out double total);
         // Walk the candidates best first with probabilities over the top-k set (or the whole vocabulary). Top-p keeps a
         // token while the mass before it is below top_p; min-p keeps it while p >= min_p * p(best) (p(best) = 1/total).
-        double minP = _settings.MinP / total;
-        double topP = _settings.TopP;
+        double minP = this.settings.MinP / total;
+        double topP = this.settings.TopP;
         double cumulative = 0;
         int kept = 0;
         for (int i = 0; i < count; i++)
         {
-            double p = Math.Exp(logits[_order[i]] - max) / total;
+            double p = Math.Exp(logits[this.order[i]] - max) / total;
             if (i > 0 && (cumulative >= topP || p < minP)) break;
             cumulative += p;
-            _probs[kept++] = (float)p;
+            probs[kept++] = (float)p;
         }
         double keptMass = cumulative;
-        double draw = _random.NextDouble() * keptMass;
+        double draw = random.NextDouble() * keptMass;
         for (int i = 0; i < kept; i++)
         {
-            draw -= _probs[i];
-            if (draw < 0) return _order[i];
+            draw -= probs[i];
+            if (draw < 0) return this.order[i];
         }
-        return _order[kept - 1];
+        return this.order[kept - 1];
     }
 
     private void ApplyRepetitionPenalty(float[] logits)
     {
-        float penalty = (float)_settings.RepetitionPenalty;
+        float penalty = (float)this.settings.RepetitionPenalty;
         if (penalty == 1f) return;
-        foreach (int id in _seenIds)
+        foreach (int id in seenIds)
         {
             if (id >= logits.Length) continue;
             float v = logits[id];
@@ -101,7 +101,7 @@ internal sealed class Sampler
     }
 
     /// <summary>
-    /// Fills <see cref="_order"/> with the candidate ids sorted by logit (descending, ties by id) and returns how many.
+    /// Fills <see cref="this.order"/> with the candidate ids sorted by logit (descending, ties by id) and returns how many.
     /// With top-k, the candidates are the k best and <paramref name="total"/> normalises over them; without, it
     /// normalises over the whole vocabulary and only tokens min-p could keep are sorted.
     /// </summary>
@@ -110,32 +110,32 @@ internal sealed class Sampler
         int vocab = logits.Length;
         max = logits[ArgMax(logits)];
         int count;
-        if (_settings.TopK > 0 && _settings.TopK < vocab)
+        if (this.settings.TopK > 0 && this.settings.TopK < vocab)
         {
-            count = TopK(logits, _settings.TopK);
+            count = TopK(logits, this.settings.TopK);
             total = 0;
-            for (int i = 0; i < count; i++) total += Math.Exp(logits[_order[i]] - max);
+            for (int i = 0; i < count; i++) total += Math.Exp(logits[this.order[i]] - max);
         }
         else
         {
             total = 0;
             for (int i = 0; i < vocab; i++) total += Math.Exp(logits[i] - max);
             // Tokens below the min-p threshold can never be drawn; leaving them out keeps the sort short.
-            float floor = _settings.MinP > 0 ? max + (float)Math.Log(_settings.MinP) : float.NegativeInfinity;
+            float floor = this.settings.MinP > 0 ? max + (float)Math.Log(this.settings.MinP) : float.NegativeInfinity;
             count = 0;
             for (int i = 0; i < vocab; i++)
             {
-                if (logits[i] >= floor) _order[count++] = i;
+                if (logits[i] >= floor) this.order[count++] = i;
             }
         }
-        SortDescending(logits, _order.AsSpan(0, count));
+        SortDescending(logits, this.order.AsSpan(0, count));
         return count;
     }
 
     /// <summary>The k largest logits through a min-heap of ids (O(V log k)); order is fixed by the sort after.</summary>
     private int TopK(ReadOnlySpan<float> logits, int k)
     {
-        var heap = _heap.AsSpan(0, k);
+        var heap = this.heap.AsSpan(0, k);
         for (int i = 0; i < k; i++)
         {
             heap[i] = i;
@@ -149,7 +149,7 @@ internal sealed class Sampler
                 SiftDown(logits, heap, 0, k);
             }
         }
-        heap.CopyTo(_order);
+        heap.CopyTo(this.order);
         return k;
     }
 

@@ -8,27 +8,27 @@ namespace ConstitutionHub.Inference.Generation;
 /// </summary>
 internal sealed class SeededRandom
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private ulong s0, s1, s2, s3;
 
     public SeededRandom(long? seed)
     {
         ulong x = seed is long s ? unchecked((ulong)s) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        s0 = SplitMix(ref x);
+        s1 = SplitMix(ref x);
+        s2 = SplitMix(ref x);
+        s3 = SplitMix(ref x);
     }
 
     public ulong NextUInt64()
     {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
         return result;
     }
 

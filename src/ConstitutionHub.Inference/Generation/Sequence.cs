@@ -12,50 +12,50 @@ namespace ConstitutionHub.Inference.Generation;
 /// </summary>
 internal sealed class Sequence
 {
-    private readonly SamplingSettings _sampling;
-    private readonly bool _ignoreEos;
-    private readonly IReadOnlySet<int> _eos;
-    private readonly Action<GenerationUpdate> _report;
-    private readonly Action<int>? _tokenSink;
-    private readonly Sampler _sampler;
-    private readonly StreamingDecoder _decoder;
-    private readonly StopStringFilter _stops;
-    private readonly float[] _logits;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly int _maxNew;
-    private int _completion;
-    private double? _ttft;
-    private double _firstTokenAt, _lastTokenAt;
-    private readonly OutputConstraint? _constraint;
-    private readonly int? _topLogprobs;
-    private readonly Tokenizer _tokenizer;
-    private readonly TokenBytes? _vocabulary;
-    private readonly float[]? _raw;
-    private IReadOnlyList<TokenLogprob>? _pendingLogprobs;
+    private readonly SamplingSettings sampling;
+    private readonly bool ignoreEos;
+    private readonly IReadOnlySet<int> eos;
+    private readonly Action<GenerationUpdate> report;
+    private readonly Action<int>? tokenSink;
+    private readonly Sampler sampler;
+    private readonly StreamingDecoder decoder;
+    private readonly StopStringFilter stops;
+    private readonly float[] logits;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly int maxNew;
+    private int completion;
+    private double? ttft;
+    private double firstTokenAt, lastTokenAt;
+    private readonly OutputConstraint? constraint;
+    private readonly int? topLogprobs;
+    private readonly Tokenizer tokenizer;
+    private readonly TokenBytes? vocabulary;
+    private readonly float[]? raw;
+    private IReadOnlyList<TokenLogprob>? pendingLogprobs;
 
     public Sequence(int[] prompt, SamplingSettings sampling, bool ignoreEos, int contextLength, int vocabSize, IReadOnlySet<int> eos,
         Tokenizer tokenizer, Action<GenerationUpdate> report, Action<Exception?> completed, CancellationToken cancellationToken,
         Action<int>? tokenSink = null, OutputConstraint? constraint = null, int? topLogprobs = null, TokenBytes? vocabulary = null)
     {
-        _constraint = constraint;
-        _topLogprobs = topLogprobs;
-        _tokenizer = tokenizer;
-        _vocabulary = vocabulary;
-        if (topLogprobs is not null) _raw = new float[vocabSize];
+        this.constraint = constraint;
+        this.topLogprobs = topLogprobs;
+        this.tokenizer = tokenizer;
+        this.vocabulary = vocabulary;
+        if (topLogprobs is not null) this.raw = new float[vocabSize];
         Prompt = prompt;
-        _sampling = sampling;
-        _ignoreEos = ignoreEos;
-        _eos = eos;
-        _report = report;
+        this.sampling = sampling;
+        this.ignoreEos = ignoreEos;
+        this.eos = eos;
+        this.report = report;
         Completed = completed;
-        _tokenSink = tokenSink;
+        this.tokenSink = tokenSink;
         CancellationToken = cancellationToken;
-        _maxNew = Math.Min(sampling.MaxNewTokens, contextLength - prompt.Length);
-        _sampler = new Sampler(sampling, vocabSize);
-        foreach (int id in prompt) _sampler.Observe(id);
-        _decoder = tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
-        _stops = new StopStringFilter(sampling.StopStrings ?? []);
-        _logits = new float[vocabSize];
+        maxNew = Math.Min(sampling.MaxNewTokens, contextLength - prompt.Length);
+        this.sampler = new Sampler(sampling, vocabSize);
+        foreach (int id in prompt) this.sampler.Observe(id);
+        this.decoder = tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+        this.stops = new StopStringFilter(sampling.StopStrings ?? []);
+        this.logits = new float[vocabSize];
     }
 
     public int[] Prompt { get; }
@@ -72,57 +72,57 @@ internal sealed class Sequence
     /// <summary>Chooses the next token from this row's logits; true when the sequence has finished (its last update sent).</summary>
     public bool Accept(ReadOnlySpan<float> logits)
     {
-        logits.CopyTo(_logits);
-        if (_raw is not null) logits.CopyTo(_raw);
-        if (_ignoreEos)
+        logits.CopyTo(this.logits);
+        if (this.raw is not null) logits.CopyTo(this.raw);
+        if (this.ignoreEos)
         {
-            foreach (int eos in _eos)
+            foreach (int eos in this.eos)
             {
-                if ((uint)eos < (uint)_logits.Length) _logits[eos] = float.NegativeInfinity;
+                if ((uint)eos < (uint)this.logits.Length) this.logits[eos] = float.NegativeInfinity;
             }
         }
-        bool greedy = _sampling.Temperature == 0 && _sampling.RepetitionPenalty == 1;
-        _constraint?.Mask(_logits, greedyOnly: greedy);
-        int token = _sampler.Next(_logits);
-        if (_constraint is not null && !_constraint.Allows(token))
+        bool greedy = this.sampling.Temperature == 0 && this.sampling.RepetitionPenalty == 1;
+        this.constraint?.Mask(this.logits, greedyOnly: greedy);
+        int token = this.sampler.Next(this.logits);
+        if (this.constraint is not null && !this.constraint.Allows(token))
         {
             // Sampling over a heavily masked row can round onto a token of zero probability: take the best valid one.
-            token = Sampler.ArgMax(_logits);
-            if (float.IsNegativeInfinity(_logits[token])) return Finish(FinishReasons.Stop);
+            token = Sampler.ArgMax(this.logits);
+            if (float.IsNegativeInfinity(this.logits[token])) return Finish(FinishReasons.Stop);
         }
-        _tokenSink?.Invoke(token);
-        if (_raw is not null) _pendingLogprobs = [Logprob(token)];
-        _completion++;
-        _lastTokenAt = _clock.Elapsed.TotalMilliseconds;
-        if (_ttft is null)
+        this.tokenSink?.Invoke(token);
+        if (this.raw is not null) pendingLogprobs = [Logprob(token)];
+        completion++;
+        lastTokenAt = clock.Elapsed.TotalMilliseconds;
+        if (ttft is null)
         {
-            _ttft = _lastTokenAt;
-            _firstTokenAt = _lastTokenAt;
+            ttft = lastTokenAt;
+            firstTokenAt = lastTokenAt;
         }
-        if (_eos.Contains(token))
+        if (this.eos.Contains(token))
         {
-            _pendingLogprobs = null; // OpenAI's logprobs cover the content, not the end token
+            pendingLogprobs = null; // OpenAI's logprobs cover the content, not the end token
             return Finish(FinishReasons.Stop);
         }
-        _sampler.Observe(token);
-        _constraint?.Advance(token);
-        string text = _stops.Push(_decoder.Append(token));
-        if (_stops.Stopped)
+        this.sampler.Observe(token);
+        this.constraint?.Advance(token);
+        string text = this.stops.Push(this.decoder.Append(token));
+        if (this.stops.Stopped)
         {
-            _report(new GenerationUpdate(text, Prompt.Length, _completion, FinishReasons.Stop, _ttft, TokensPerSecond(), Logprobs: TakeLogprobs()));
+            this.report(new GenerationUpdate(text, Prompt.Length, completion, FinishReasons.Stop, ttft, TokensPerSecond(), Logprobs: TakeLogprobs()));
             return Done(null);
         }
-        if (_constraint is { MustEnd: true })
+        if (this.constraint is { MustEnd: true })
         {
-            _report(new GenerationUpdate(text, Prompt.Length, _completion, Logprobs: TakeLogprobs()));
+            this.report(new GenerationUpdate(text, Prompt.Length, completion, Logprobs: TakeLogprobs()));
             return Finish(FinishReasons.Stop); // the output is complete: nothing may follow it
         }
-        if (_completion >= _maxNew)
+        if (completion >= maxNew)
         {
-            _report(new GenerationUpdate(text, Prompt.Length, _completion, Logprobs: TakeLogprobs()));
+            this.report(new GenerationUpdate(text, Prompt.Length, completion, Logprobs: TakeLogprobs()));
             return Finish(FinishReasons.Length);
         }
-        _report(new GenerationUpdate(text, Prompt.Length, _completion, TimeToFirstTokenMs: _completion == 1 ? _ttft : null, Logprobs: TakeLogprobs()));
+        this.report(new GenerationUpdate(text, Prompt.Length, completion, TimeToFirstTokenMs: completion == 1 ? ttft : null, Logprobs: TakeLogprobs()));
         if (CancellationToken.IsCancellationRequested) return Finish(FinishReasons.Cancelled);
         NextInput = token;
         return false;
@@ -130,8 +130,8 @@ internal sealed class Sequence
 
     private IReadOnlyList<TokenLogprob>? TakeLogprobs()
     {
-        var taken = _pendingLogprobs;
-        _pendingLogprobs = null;
+        var taken = pendingLogprobs;
+        pendingLogprobs = null;
         return taken;
     }
 
@@ -141,13 +141,13 @@ internal sealed class Sequence
     /// </summary>
     private TokenLogprob Logprob(int token)
     {
-        var raw = _raw!;
+        var raw = this.raw!;
         float max = raw[Sampler.ArgMax(raw)];
         double sum = 0;
         for (int i = 0; i < raw.Length; i++) sum += Math.Exp(raw[i] - max);
         double logZ = max + Math.Log(sum);
         var top = new List<TokenAlternative>();
-        int k = Math.Min(_topLogprobs!.Value, raw.Length);
+        int k = Math.Min(this.topLogprobs!.Value, raw.Length);
         if (k > 0)
         {
             var best = new PriorityQueue<int, float>(k + 1);
@@ -166,12 +166,12 @@ internal sealed class Sequence
 
     private string TokenText(int id, out byte[] bytes)
     {
-        if (_vocabulary?[id] is { } known)
+        if (this.vocabulary?[id] is { } known)
         {
             bytes = known;
             return Encoding.UTF8.GetString(known);
         }
-        string text = _tokenizer.IdToToken(id) ?? "";
+        string text = this.tokenizer.IdToToken(id) ?? "";
         bytes = Encoding.UTF8.GetBytes(text);
         return text;
     }
@@ -192,10 +192,10 @@ internal sealed class Sequence
     /// </summary>
     private bool Finish(string finish)
     {
-        string tail = finish == FinishReasons.Cancelled ? "" : _stops.Push(_decoder.Flush());
-        if (_stops.Stopped) finish = FinishReasons.Stop;
-        else if (finish != FinishReasons.Cancelled) tail += _stops.Flush();
-        _report(new GenerationUpdate(tail, Prompt.Length, _completion, finish, _ttft, TokensPerSecond()));
+        string tail = finish == FinishReasons.Cancelled ? "" : this.stops.Push(this.decoder.Flush());
+        if (this.stops.Stopped) finish = FinishReasons.Stop;
+        else if (finish != FinishReasons.Cancelled) tail += this.stops.Flush();
+        this.report(new GenerationUpdate(tail, Prompt.Length, completion, finish, ttft, TokensPerSecond()));
         return Done(null);
     }
 
@@ -207,5 +207,5 @@ internal sealed class Sequence
     }
 
     private double TokensPerSecond() =>
-        _completion > 1 && _lastTokenAt > _firstTokenAt ? (_completion - 1) / ((_lastTokenAt - _firstTokenAt) / 1000.0) : 0;
+        completion > 1 && lastTokenAt > firstTokenAt ? (completion - 1) / ((lastTokenAt - firstTokenAt) / 1000.0) : 0;
 }

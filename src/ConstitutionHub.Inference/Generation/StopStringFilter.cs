@@ -7,7 +7,7 @@ namespace ConstitutionHub.Inference.Generation;
 /// </summary>
 internal sealed class StopStringFilter(IReadOnlyList<string> stops)
 {
-    private string _pending = "";
+    private string pending = "";
 
     public bool Stopped { get; private set; }
 
@@ -16,31 +16,31 @@ internal sealed class StopStringFilter(IReadOnlyList<string> stops)
     {
         if (Stopped) return "";
         if (stops.Count == 0) return delta;
-        _pending += delta;
+        pending += delta;
         int cut = -1;
         foreach (string stop in stops)
         {
-            int at = _pending.IndexOf(stop, StringComparison.Ordinal);
+            int at = pending.IndexOf(stop, StringComparison.Ordinal);
             if (at >= 0 && (cut < 0 || at < cut)) cut = at;
         }
         if (cut >= 0)
         {
             Stopped = true;
-            string before = _pending[..cut];
-            _pending = "";
+            string before = pending[..cut];
+            pending = "";
             return before;
         }
-        int hold = LongestPartialMatch(_pending);
-        string emit = _pending[..(_pending.Length - hold)];
-        _pending = _pending[(_pending.Length - hold)..];
+        int hold = LongestPartialMatch(pending);
+        string emit = pending[..(pending.Length - hold)];
+        pending = pending[(pending.Length - hold)..];
         return emit;
     }
 
     /// <summary>The text held back, when generation ends without a stop string.</summary>
     public string Flush()
     {
-        string rest = Stopped ? "" : _pending;
-        _pending = "";
+        string rest = Stopped ? "" : pending;
+        pending = "";
         return rest;
     }
 

@@ -18,14 +18,14 @@ internal sealed class UpdateRelay(ChannelWriter<GenerationUpdate> writer, TimePr
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(4);
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly List<GenerationUpdate> _held = [];
-    private long? _lastHandOver;
+    private readonly TimeProvider time = time ?? TimeProvider.System;
+    private readonly List<GenerationUpdate> held = [];
+    private long? lastHandOver;
 
     public void Report(GenerationUpdate update)
     {
-        _held.Add(update);
-        if (_lastHandOver is not { } last || update.FinishReason is not null || _time.GetElapsedTime(last) >= Interval) HandOver();
+        this.held.Add(update);
+        if (lastHandOver is not { } last || update.FinishReason is not null || this.time.GetElapsedTime(last) >= Interval) HandOver();
     }
 
     /// <summary>Hands over what is held, then ends the reader's stream (with the failure, if any).</summary>
@@ -37,8 +37,8 @@ internal sealed class UpdateRelay(ChannelWriter<GenerationUpdate> writer, TimePr
 
     private void HandOver()
     {
-        foreach (var update in _held) writer.TryWrite(update);
-        _held.Clear();
-        _lastHandOver = _time.GetTimestamp();
+        foreach (var update in this.held) writer.TryWrite(update);
+        this.held.Clear();
+        lastHandOver = this.time.GetTimestamp();
     }
 }

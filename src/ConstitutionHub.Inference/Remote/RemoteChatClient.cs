@@ -26,15 +26,15 @@ public sealed class RemoteChatClient : DelegatingChatClient
     /// <summary>Longest wait for any single network operation: connecting, the first byte, or the next chunk.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly ModelInfo _info;
-    private readonly string _endpoint;
-    private readonly string _remoteModel;
+    private readonly ModelInfo info;
+    private readonly string endpoint;
+    private readonly string remoteModel;
 
     private RemoteChatClient(IChatClient inner, ModelInfo info, string endpoint, string remoteModel) : base(inner)
     {
-        _info = info;
-        _endpoint = endpoint;
-        _remoteModel = remoteModel;
+        this.info = info;
+        this.endpoint = endpoint;
+        this.remoteModel = remoteModel;
     }
 
     public static RemoteChatClient Create(RemoteModelOptions options, ModelInfo info, TimeSpan? timeout = null)
@@ -80,14 +80,14 @@ public sealed class RemoteChatClient : DelegatingChatClient
 
         var provenance = new AdditionalPropertiesDictionary
         {
-            [HubChat.ExecutionProviderKey] = _info.ExecutionProvider,
-            [HubChat.EndpointKey] = _endpoint,
-            [HubChat.RemoteModelKey] = _remoteModel,
+            [HubChat.ExecutionProviderKey] = this.info.ExecutionProvider,
+            [HubChat.EndpointKey] = this.endpoint,
+            [HubChat.RemoteModelKey] = this.remoteModel,
             [HubChat.TokensPerSecondKey] = Rate(chunks, clock.Elapsed, firstTokenMs),
         };
         if (firstTokenMs is { } first) provenance[HubChat.TimeToFirstTokenKey] = first;
         if (seed is { } s) provenance[HubChat.SeedKey] = s;
-        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = _info.Id, AdditionalProperties = provenance };
+        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = this.info.Id, AdditionalProperties = provenance };
     }
 
     /// <summary>The options as the server gets them: our extra fields in the body, our own keys (the user) left out.</summary>
@@ -146,14 +146,14 @@ public sealed class RemoteChatClient : DelegatingChatClient
         return e switch
         {
             ClientResultException { Status: 400 or 413 or 422 } refused =>
-                new InferenceException("model_error", $"{_info.Id} refused the request: {ServerMessage(refused)}", inner: e),
+                new InferenceException("model_error", $"{this.info.Id} refused the request: {ServerMessage(refused)}", inner: e),
             ClientResultException { Status: not 0 } answered =>
-                new InferenceException("model_unavailable", $"{_info.Id} at {_endpoint} answered {answered.Status}: {ServerMessage(answered)}", inner: e),
+                new InferenceException("model_unavailable", $"{this.info.Id} at {this.endpoint} answered {answered.Status}: {ServerMessage(answered)}", inner: e),
             ClientResultException or HttpRequestException or SocketException or IOException =>
-                new InferenceException("model_unavailable", $"{_info.Id} at {_endpoint} cannot be reached: {e.Message}", inner: e),
+                new InferenceException("model_unavailable", $"{this.info.Id} at {this.endpoint} cannot be reached: {e.Message}", inner: e),
             // Cancelled without our token: the client's network timeout.
             OperationCanceledException =>
-                new InferenceException("model_unavailable", $"{_info.Id} at {_endpoint} did not answer in time.", inner: e),
+                new InferenceException("model_unavailable", $"{this.info.Id} at {this.endpoint} did not answer in time.", inner: e),
             _ => null,
         };
     }

@@ -11,7 +11,7 @@ namespace ConstitutionHub.Inference.Serving;
 /// </summary>
 public sealed class ChatModelClient(IChatModel model) : IChatClient
 {
-    private readonly ChatClientMetadata _metadata = new("constitutionhub", null, model.Info.Id);
+    private readonly ChatClientMetadata metadata = new("constitutionhub", null, model.Info.Id);
 
     public IChatModel Model => model;
 
@@ -87,7 +87,7 @@ public sealed class ChatModelClient(IChatModel model) : IChatClient
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
-        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType == typeof(ChatClientMetadata) ? metadata
         : serviceType.IsInstanceOfType(this) ? this
         : serviceType.IsInstanceOfType(model) ? model
         : null;

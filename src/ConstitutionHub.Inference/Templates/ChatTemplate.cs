@@ -10,20 +10,20 @@ namespace ConstitutionHub.Inference.Templates;
 /// <remarks>Parsed templates are immutable; Render may be called concurrently.</remarks>
 public sealed class ChatTemplate
 {
-    private readonly List<Node> _body;
-    private readonly Func<int, (int Line, int Column)> _locate;
+    private readonly List<Node> body;
+    private readonly Func<int, (int Line, int Column)> locate;
 
     private ChatTemplate(List<Node> body, Func<int, (int Line, int Column)> locate)
     {
-        _body = body;
-        _locate = locate;
+        this.body = body;
+        this.locate = locate;
     }
 
     /// <summary>The clock behind strftime_now (local time, as in transformers.js).</summary>
     public Func<DateTime> Clock { get; private init; } = () => DateTime.Now;
 
     /// <summary>The same template with another clock for strftime_now (tests, or a user's time zone).</summary>
-    public ChatTemplate WithClock(Func<DateTime> clock) => new(_body, _locate) { Clock = clock };
+    public ChatTemplate WithClock(Func<DateTime> clock) => new(this.body, this.locate) { Clock = clock };
 
     /// <summary>Parses a template; syntax errors and unsupported statements, filters or tests throw with line and column.</summary>
     public static ChatTemplate Parse(string source)
@@ -59,7 +59,7 @@ public sealed class ChatTemplate
         {
             env.Set(k, ToValue(v, k));
         }
-        return new TemplateInterpreter(_locate).Render(_body, env);
+        return new TemplateInterpreter(this.locate).Render(this.body, env);
     }
 
     /// <summary>
@@ -75,7 +75,7 @@ public sealed class ChatTemplate
         {
             env.Set(k, ToValue(v, k));
         }
-        return new TemplateInterpreter(_locate).Render(_body, env);
+        return new TemplateInterpreter(this.locate).Render(this.body, env);
     }
 
     private static Value ToValue(object? value, string name)

@@ -34,16 +34,16 @@ internal sealed class TemplateLexer
         ("%", TokenKind.MultiplicativeBinaryOperator), ("=", TokenKind.Equals),
     ];
 
-    private readonly string _original;
-    private readonly string _src;
-    private readonly int[] _map; // offset in _src -> offset in the original template
-    private readonly List<TemplateToken> _tokens = [];
-    private int _pos;
+    private readonly string original;
+    private readonly string src;
+    private readonly int[] map; // offset in src -> offset in the original template
+    private readonly List<TemplateToken> tokens = [];
+    private int pos;
 
     private TemplateLexer(string source)
     {
-        _original = source;
-        (_src, _map) = Preprocess(source);
+        this.original = source;
+        (src, this.map) = Preprocess(source);
     }
 
     public static List<TemplateToken> Tokenize(string source, out Func<int, (int Line, int Column)> locate)
@@ -51,22 +51,22 @@ internal sealed class TemplateLexer
         var lexer = new TemplateLexer(source);
         locate = lexer.Locate;
         lexer.Run();
-        return lexer._tokens;
+        return lexer.tokens;
     }
 
     /// <summary>1-based line and column of an offset in the original template.</summary>
     public (int Line, int Column) Locate(int originalOffset)
     {
         int line = 1, col = 1;
-        for (int i = 0; i < originalOffset && i < _original.Length; i++)
+        for (int i = 0; i < originalOffset && i < this.original.Length; i++)
         {
-            if (_original[i] == '\n') { line++; col = 1; }
+            if (this.original[i] == '\n') { line++; col = 1; }
             else col++;
         }
         return (line, col);
     }
 
-    private int Original(int srcOffset) => srcOffset < _map.Length ? _map[srcOffset] : _original.Length;
+    private int Original(int srcOffset) => srcOffset < this.map.Length ? this.map[srcOffset] : this.original.Length;
 
     /// <summary>The text rewrites of @huggingface/jinja's preprocess(), keeping each character's original offset.</summary>
     private static (string, int[]) Preprocess(string template)
@@ -148,91 +148,91 @@ internal sealed class TemplateLexer
         return new TemplateException(message, line, col);
     }
 
-    private char At(int i) => i < _src.Length ? _src[i] : '\0';
+    private char At(int i) => i < src.Length ? src[i] : '\0';
 
     private static bool IsJsWhiteSpace(char c) => Tokenization.JsText.IsJsWhiteSpace(c);
 
     private static bool IsWord(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
-    private void Add(TokenKind kind, string value, int srcOffset) => _tokens.Add(new TemplateToken(kind, value, Original(srcOffset)));
+    private void Add(TokenKind kind, string value, int srcOffset) => this.tokens.Add(new TemplateToken(kind, value, Original(srcOffset)));
 
     private void Run()
     {
-        while (_pos < _src.Length)
+        while (this.pos < src.Length)
         {
-            TokenKind? last = _tokens.Count > 0 ? _tokens[^1].Kind : null;
+            TokenKind? last = this.tokens.Count > 0 ? this.tokens[^1].Kind : null;
             if (last is null or TokenKind.CloseStatement or TokenKind.CloseExpression or TokenKind.Comment)
             {
-                int start = _pos;
-                while (_pos < _src.Length && !(_src[_pos] == '{' && At(_pos + 1) is '%' or '{' or '#'))
+                int start = this.pos;
+                while (this.pos < src.Length && !(src[this.pos] == '{' && At(this.pos + 1) is '%' or '{' or '#'))
                 {
-                    _pos++;
+                    this.pos++;
                 }
-                if (_pos > start)
+                if (this.pos > start)
                 {
-                    Add(TokenKind.Text, _src[start.._pos], start);
+                    Add(TokenKind.Text, src[start..pos], start);
                     continue;
                 }
             }
 
-            if (_src[_pos] == '{' && At(_pos + 1) == '#')
+            if (src[this.pos] == '{' && At(this.pos + 1) == '#')
             {
                 ReadComment();
                 continue;
             }
-            if (string.CompareOrdinal(_src, _pos, "{%-", 0, 3) == 0)
+            if (string.CompareOrdinal(src, this.pos, "{%-", 0, 3) == 0)
             {
                 StripTrailingWhitespace();
-                Add(TokenKind.OpenStatement, "{%", _pos);
-                _pos += 3;
+                Add(TokenKind.OpenStatement, "{%", this.pos);
+                this.pos += 3;
                 continue;
             }
-            if (string.CompareOrdinal(_src, _pos, "{{-", 0, 3) == 0)
+            if (string.CompareOrdinal(src, this.pos, "{{-", 0, 3) == 0)
             {
                 StripTrailingWhitespace();
-                Add(TokenKind.OpenExpression, "{{", _pos);
-                _curlyDepth = 0;
-                _pos += 3;
+                Add(TokenKind.OpenExpression, "{{", this.pos);
+                curlyDepth = 0;
+                this.pos += 3;
                 continue;
             }
 
-            while (_pos < _src.Length && IsJsWhiteSpace(_src[_pos])) _pos++;
-            if (_pos >= _src.Length)
+            while (this.pos < src.Length && IsJsWhiteSpace(src[this.pos])) this.pos++;
+            if (this.pos >= src.Length)
             {
                 break;
             }
 
-            if (string.CompareOrdinal(_src, _pos, "-%}", 0, 3) == 0)
+            if (string.CompareOrdinal(src, this.pos, "-%}", 0, 3) == 0)
             {
-                Add(TokenKind.CloseStatement, "%}", _pos);
-                _pos += 3;
+                Add(TokenKind.CloseStatement, "%}", this.pos);
+                this.pos += 3;
                 SkipLeadingWhitespace();
                 continue;
             }
-            if (string.CompareOrdinal(_src, _pos, "-}}", 0, 3) == 0)
+            if (string.CompareOrdinal(src, this.pos, "-}}", 0, 3) == 0)
             {
-                Add(TokenKind.CloseExpression, "}}", _pos);
-                _pos += 3;
+                Add(TokenKind.CloseExpression, "}}", this.pos);
+                this.pos += 3;
                 SkipLeadingWhitespace();
                 continue;
             }
 
-            char c = _src[_pos];
+            char c = src[this.pos];
             if (c is '-' or '+')
             {
-                TokenKind? prev = _tokens.Count > 0 ? _tokens[^1].Kind : null;
+                TokenKind? prev = this.tokens.Count > 0 ? this.tokens[^1].Kind : null;
                 if (prev is null or TokenKind.Text)
                 {
-                    throw Error($"Unexpected character: {c}", _pos);
+                    throw Error($"Unexpected character: {c}", this.pos);
                 }
                 if (prev is not (TokenKind.Identifier or TokenKind.NumericLiteral or TokenKind.StringLiteral or TokenKind.CloseParen or TokenKind.CloseSquareBracket))
                 {
-                    int start = _pos;
-                    _pos++;
+                    int start = this.pos;
+                    this.pos++;
                     string num = ReadDigits();
-                    if (num.Length > 0 && At(_pos) == '.' && char.IsAsciiDigit(At(_pos + 1)))
+                    if (num.Length > 0 && At(this.pos) == '.' && char.IsAsciiDigit(At(this.pos + 1)))
                     {
-                        _pos++;
+                        this.pos++;
                         num = $"{num}.{ReadDigits()}";
                     }
                     Add(num.Length > 0 ? TokenKind.NumericLiteral : TokenKind.UnaryOperator, c + num, start);
@@ -247,20 +247,20 @@ internal sealed class TemplateLexer
 
             if (c is '\'' or '"')
             {
-                int start = _pos;
-                _pos++;
+                int start = this.pos;
+                this.pos++;
                 string str = ReadString(c, start);
                 Add(TokenKind.StringLiteral, str, start);
-                _pos++;
+                this.pos++;
                 continue;
             }
             if (char.IsAsciiDigit(c))
             {
-                int start = _pos;
+                int start = this.pos;
                 string num = ReadDigits();
-                if ((_tokens.Count == 0 || _tokens[^1].Kind != TokenKind.Dot) && At(_pos) == '.' && char.IsAsciiDigit(At(_pos + 1)))
+                if ((this.tokens.Count == 0 || this.tokens[^1].Kind != TokenKind.Dot) && At(this.pos) == '.' && char.IsAsciiDigit(At(this.pos + 1)))
                 {
-                    _pos++;
+                    this.pos++;
                     num = $"{num}.{ReadDigits()}";
                 }
                 Add(TokenKind.NumericLiteral, num, start);
@@ -268,29 +268,29 @@ internal sealed class TemplateLexer
             }
             if (IsWord(c))
             {
-                int start = _pos;
-                while (_pos < _src.Length && IsWord(_src[_pos])) _pos++;
-                Add(TokenKind.Identifier, _src[start.._pos], start);
+                int start = this.pos;
+                while (this.pos < src.Length && IsWord(src[this.pos])) this.pos++;
+                Add(TokenKind.Identifier, src[start..pos], start);
                 continue;
             }
-            throw Error($"Unexpected character: {c}", _pos);
+            throw Error($"Unexpected character: {c}", this.pos);
         }
     }
 
-    private int _curlyDepth;
+    private int curlyDepth;
 
     private bool TryReadOperator()
     {
         foreach (var (seq, kind) in Table)
         {
-            if (seq == "}}" && _curlyDepth > 0) continue;
-            if (string.CompareOrdinal(_src, _pos, seq, 0, seq.Length) == 0 && _pos + seq.Length <= _src.Length)
+            if (seq == "}}" && curlyDepth > 0) continue;
+            if (string.CompareOrdinal(src, this.pos, seq, 0, seq.Length) == 0 && this.pos + seq.Length <= src.Length)
             {
-                Add(kind, seq, _pos);
-                if (kind == TokenKind.OpenExpression) _curlyDepth = 0;
-                else if (kind == TokenKind.OpenCurlyBracket) _curlyDepth++;
-                else if (kind == TokenKind.CloseCurlyBracket) _curlyDepth--;
-                _pos += seq.Length;
+                Add(kind, seq, this.pos);
+                if (kind == TokenKind.OpenExpression) curlyDepth = 0;
+                else if (kind == TokenKind.OpenCurlyBracket) curlyDepth++;
+                else if (kind == TokenKind.CloseCurlyBracket) curlyDepth--;
+                this.pos += seq.Length;
                 return true;
             }
         }
@@ -299,9 +299,9 @@ internal sealed class TemplateLexer
 
     private string ReadDigits()
     {
-        int start = _pos;
-        while (_pos < _src.Length && char.IsAsciiDigit(_src[_pos])) _pos++;
-        return _src[start.._pos];
+        int start = this.pos;
+        while (this.pos < src.Length && char.IsAsciiDigit(src[this.pos])) this.pos++;
+        return src[start..pos];
     }
 
     private string ReadString(char quote, int start)
@@ -309,27 +309,27 @@ internal sealed class TemplateLexer
         var sb = new StringBuilder();
         while (true)
         {
-            if (_pos >= _src.Length)
+            if (this.pos >= src.Length)
             {
                 throw Error("Unexpected end of input (unterminated string literal)", start);
             }
-            char c = _src[_pos];
+            char c = src[this.pos];
             if (c == quote) return sb.ToString();
             if (c == '\\')
             {
-                _pos++;
-                if (_pos >= _src.Length) throw Error("Unexpected end of input", start);
-                char e = _src[_pos++];
+                this.pos++;
+                if (this.pos >= src.Length) throw Error("Unexpected end of input", start);
+                char e = src[this.pos++];
                 if (e is 'x' or 'u')
                 {
                     int len = e == 'x' ? 2 : 4;
-                    string hex = _pos + len <= _src.Length ? _src.Substring(_pos, len) : "";
+                    string hex = this.pos + len <= src.Length ? src.Substring(this.pos, len) : "";
                     if (hex.Length != len || !hex.All(Uri.IsHexDigit))
                     {
-                        throw Error($"Invalid hexadecimal escape sequence: \\{e}{hex}", _pos - 2);
+                        throw Error($"Invalid hexadecimal escape sequence: \\{e}{hex}", this.pos - 2);
                     }
                     sb.Append((char)Convert.ToInt32(hex, 16));
-                    _pos += len;
+                    this.pos += len;
                     continue;
                 }
                 sb.Append(e switch
@@ -343,51 +343,51 @@ internal sealed class TemplateLexer
                     '\'' => '\'',
                     '"' => '"',
                     '\\' => '\\',
-                    _ => throw Error($"Unexpected escaped character: {e}", _pos - 2),
+                    _ => throw Error($"Unexpected escaped character: {e}", this.pos - 2),
                 });
                 continue;
             }
             sb.Append(c);
-            _pos++;
+            this.pos++;
         }
     }
 
     private void ReadComment()
     {
-        int start = _pos;
-        _pos += 2;
-        bool stripBefore = At(_pos) == '-';
-        if (stripBefore) _pos++;
+        int start = this.pos;
+        this.pos += 2;
+        bool stripBefore = At(this.pos) == '-';
+        if (stripBefore) this.pos++;
         var comment = new StringBuilder();
-        while (At(_pos) != '#' || At(_pos + 1) != '}')
+        while (At(this.pos) != '#' || At(this.pos + 1) != '}')
         {
-            if (_pos + 2 >= _src.Length)
+            if (this.pos + 2 >= src.Length)
             {
                 throw Error("Missing end of comment tag", start);
             }
-            comment.Append(_src[_pos++]);
+            comment.Append(src[this.pos++]);
         }
         bool stripAfter = comment.Length > 0 && comment[^1] == '-';
         if (stripAfter) comment.Length--;
         if (stripBefore) StripTrailingWhitespace();
         Add(TokenKind.Comment, comment.ToString(), start);
-        _pos += 2;
+        this.pos += 2;
         if (stripAfter) SkipLeadingWhitespace();
     }
 
     private void StripTrailingWhitespace()
     {
-        if (_tokens.Count > 0 && _tokens[^1].Kind == TokenKind.Text)
+        if (this.tokens.Count > 0 && this.tokens[^1].Kind == TokenKind.Text)
         {
-            var last = _tokens[^1];
+            var last = this.tokens[^1];
             string trimmed = Tokenization.JsText.TrimEnd(last.Value);
-            if (trimmed.Length == 0) _tokens.RemoveAt(_tokens.Count - 1);
-            else _tokens[^1] = last with { Value = trimmed };
+            if (trimmed.Length == 0) this.tokens.RemoveAt(this.tokens.Count - 1);
+            else this.tokens[^1] = last with { Value = trimmed };
         }
     }
 
     private void SkipLeadingWhitespace()
     {
-        while (_pos < _src.Length && IsJsWhiteSpace(_src[_pos])) _pos++;
+        while (this.pos < src.Length && IsJsWhiteSpace(src[this.pos])) this.pos++;
     }
 }

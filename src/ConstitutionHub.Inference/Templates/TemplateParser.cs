@@ -8,14 +8,14 @@ namespace ConstitutionHub.Inference.Templates;
 /// </summary>
 internal sealed class TemplateParser
 {
-    private readonly List<TemplateToken> _tokens;
-    private readonly Func<int, (int Line, int Column)> _locate;
-    private int _current;
+    private readonly List<TemplateToken> tokens;
+    private readonly Func<int, (int Line, int Column)> locate;
+    private int current;
 
     private TemplateParser(List<TemplateToken> tokens, Func<int, (int, int)> locate)
     {
-        _tokens = tokens;
-        _locate = locate;
+        this.tokens = tokens;
+        this.locate = locate;
     }
 
     public static List<Node> Parse(string source, out Func<int, (int Line, int Column)> locate)
@@ -23,43 +23,43 @@ internal sealed class TemplateParser
         var tokens = TemplateLexer.Tokenize(source, out locate);
         var parser = new TemplateParser(tokens, locate);
         var body = new List<Node>();
-        while (parser._current < tokens.Count)
+        while (parser.current < tokens.Count)
         {
             body.Add(parser.ParseAny());
         }
         return body;
     }
 
-    private int EndOffset => _tokens.Count > 0 ? _tokens[^1].Offset + _tokens[^1].Value.Length : 0;
+    private int EndOffset => this.tokens.Count > 0 ? this.tokens[^1].Offset + this.tokens[^1].Value.Length : 0;
 
     private TemplateException Error(string message, int? offset = null)
     {
-        int at = offset ?? (_current < _tokens.Count ? _tokens[_current].Offset : EndOffset);
-        var (line, col) = _locate(at);
+        int at = offset ?? (current < this.tokens.Count ? this.tokens[current].Offset : EndOffset);
+        var (line, col) = this.locate(at);
         return new TemplateException(message, line, col);
     }
 
-    private TemplateToken Peek(int ahead = 0) => _current + ahead < _tokens.Count ? _tokens[_current + ahead] : throw Error("Unexpected end of template");
+    private TemplateToken Peek(int ahead = 0) => current + ahead < this.tokens.Count ? this.tokens[current + ahead] : throw Error("Unexpected end of template");
 
-    private bool Is(TokenKind kind, int ahead = 0) => _current + ahead < _tokens.Count && _tokens[_current + ahead].Kind == kind;
+    private bool Is(TokenKind kind, int ahead = 0) => current + ahead < this.tokens.Count && this.tokens[current + ahead].Kind == kind;
 
-    private bool IsIdentifier(string name, int ahead = 0) => Is(TokenKind.Identifier, ahead) && _tokens[_current + ahead].Value == name;
+    private bool IsIdentifier(string name, int ahead = 0) => Is(TokenKind.Identifier, ahead) && this.tokens[current + ahead].Value == name;
 
     private bool IsStatement(params string[] names) =>
-        Is(TokenKind.OpenStatement) && Is(TokenKind.Identifier, 1) && names.Contains(_tokens[_current + 1].Value);
+        Is(TokenKind.OpenStatement) && Is(TokenKind.Identifier, 1) && names.Contains(this.tokens[current + 1].Value);
 
     private TemplateToken Expect(TokenKind kind, string message)
     {
-        if (_current >= _tokens.Count)
+        if (current >= this.tokens.Count)
         {
             throw Error($"{message}, but the template ended");
         }
-        var token = _tokens[_current];
+        var token = this.tokens[current];
         if (token.Kind != kind)
         {
             throw Error($"{message}, got {Describe(token)}");
         }
-        _current++;
+        current++;
         return token;
     }
 
@@ -76,7 +76,7 @@ internal sealed class TemplateParser
         {
             throw Error($"Expected '{name}'");
         }
-        _current++;
+        current++;
     }
 
     private Node ParseAny()
@@ -85,16 +85,16 @@ internal sealed class TemplateParser
         switch (token.Kind)
         {
             case TokenKind.Comment:
-                _current++;
+                current++;
                 return new CommentNode(token.Offset);
             case TokenKind.Text:
-                _current++;
+                current++;
                 return new TextNode(token.Value, token.Offset);
             case TokenKind.OpenStatement:
                 return ParseStatement();
             case TokenKind.OpenExpression:
             {
-                _current++;
+                current++;
                 var expr = ParseExpression();
                 Expect(TokenKind.CloseExpression, "Expected '}}'");
                 return new OutputNode(expr, token.Offset);
@@ -109,7 +109,7 @@ internal sealed class TemplateParser
         var body = new List<Node>();
         while (!IsStatement(endNames))
         {
-            if (_current >= _tokens.Count)
+            if (current >= this.tokens.Count)
             {
                 throw Error($"Missing {{% {endNames[^1]} %}}");
             }
@@ -134,7 +134,7 @@ internal sealed class TemplateParser
         }
         var nameToken = Peek();
         string name = nameToken.Value;
-        _current++;
+        current++;
         switch (name)
         {
             case "set":
@@ -208,7 +208,7 @@ internal sealed class TemplateParser
         var body = new List<Node>();
         if (Is(TokenKind.Equals))
         {
-            _current++;
+            current++;
             value = ParseExpressionSequence();
         }
         else
@@ -231,12 +231,12 @@ internal sealed class TemplateParser
         if (IsStatement("elif"))
         {
             int at = Peek().Offset;
-            _current += 2;
+            current += 2;
             alternate.Add(ParseIf(at));
         }
         else if (IsStatement("else"))
         {
-            _current += 2;
+            current += 2;
             Expect(TokenKind.CloseStatement, "Expected '%}'");
             alternate = ParseUntil("endif");
         }
@@ -254,14 +254,14 @@ internal sealed class TemplateParser
         {
             throw Error("Expected 'in' after the loop variable");
         }
-        _current++;
+        current++;
         var iterable = ParseExpression();
         Expect(TokenKind.CloseStatement, "Expected '%}'");
         var body = ParseUntil("endfor", "else");
         var alternative = new List<Node>();
         if (IsStatement("else"))
         {
-            _current += 2;
+            current += 2;
             Expect(TokenKind.CloseStatement, "Expected '%}'");
             alternative = ParseUntil("endfor");
         }
@@ -270,7 +270,7 @@ internal sealed class TemplateParser
 
     private Node ParseExpressionSequence(bool primary = false)
     {
-        int offset = _current < _tokens.Count ? _tokens[_current].Offset : EndOffset;
+        int offset = current < this.tokens.Count ? this.tokens[current].Offset : EndOffset;
         var first = primary ? ParsePrimary() : ParseExpression();
         if (!Is(TokenKind.Comma))
         {
@@ -279,7 +279,7 @@ internal sealed class TemplateParser
         var items = new List<Node> { first };
         while (Is(TokenKind.Comma))
         {
-            _current++;
+            current++;
             items.Add(primary ? ParsePrimary() : ParseExpression());
         }
         return new TupleLiteral(items, offset);
@@ -293,11 +293,11 @@ internal sealed class TemplateParser
         if (IsIdentifier("if"))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             var test = ParseOr();
             if (IsIdentifier("else"))
             {
-                _current++;
+                current++;
                 var whenFalse = ParseIfExpression();
                 return new TernaryNode(test, a, whenFalse, offset);
             }
@@ -312,7 +312,7 @@ internal sealed class TemplateParser
         while (IsIdentifier("or"))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             left = new BinaryNode("or", left, ParseAnd(), offset);
         }
         return left;
@@ -324,7 +324,7 @@ internal sealed class TemplateParser
         while (IsIdentifier("and"))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             left = new BinaryNode("and", left, ParseNot(), offset);
         }
         return left;
@@ -335,7 +335,7 @@ internal sealed class TemplateParser
         if (IsIdentifier("not"))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             return new UnaryNode("not", ParseNot(), offset);
         }
         return ParseComparison();
@@ -347,21 +347,21 @@ internal sealed class TemplateParser
         while (true)
         {
             string op;
-            int offset = _current < _tokens.Count ? _tokens[_current].Offset : EndOffset;
+            int offset = current < this.tokens.Count ? this.tokens[current].Offset : EndOffset;
             if (IsIdentifier("not") && IsIdentifier("in", 1))
             {
                 op = "not in";
-                _current += 2;
+                current += 2;
             }
             else if (IsIdentifier("in"))
             {
                 op = "in";
-                _current++;
+                current++;
             }
             else if (Is(TokenKind.ComparisonBinaryOperator))
             {
                 op = Peek().Value;
-                _current++;
+                current++;
             }
             else
             {
@@ -378,7 +378,7 @@ internal sealed class TemplateParser
         while (Is(TokenKind.AdditiveBinaryOperator))
         {
             var op = Peek();
-            _current++;
+            current++;
             left = new BinaryNode(op.Value, left, ParseMultiplicative(), op.Offset);
         }
         return left;
@@ -390,7 +390,7 @@ internal sealed class TemplateParser
         while (Is(TokenKind.MultiplicativeBinaryOperator))
         {
             var op = Peek();
-            _current++;
+            current++;
             left = new BinaryNode(op.Value, left, ParsePower(), op.Offset);
         }
         return left;
@@ -402,7 +402,7 @@ internal sealed class TemplateParser
         while (Is(TokenKind.ExponentiationBinaryOperator))
         {
             var op = Peek();
-            _current++;
+            current++;
             left = new BinaryNode(op.Value, left, ParseTest(), op.Offset);
         }
         return left;
@@ -414,9 +414,9 @@ internal sealed class TemplateParser
         while (IsIdentifier("is"))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             bool negate = IsIdentifier("not");
-            if (negate) _current++;
+            if (negate) current++;
             var test = ParsePrimary();
             string name = test switch
             {
@@ -448,7 +448,7 @@ internal sealed class TemplateParser
         while (Is(TokenKind.Pipe))
         {
             int offset = Peek().Offset;
-            _current++;
+            current++;
             var filter = ParsePrimary();
             if (filter is not Identifier)
             {
@@ -468,7 +468,7 @@ internal sealed class TemplateParser
         if ((Is(TokenKind.UnaryOperator) || Is(TokenKind.AdditiveBinaryOperator)) && Peek().Value is "-" or "+")
         {
             var op = Peek();
-            _current++;
+            current++;
             return new UnaryNode(op.Value, ParseUnarySign(), op.Offset);
         }
         return ParseCallMember();
@@ -498,21 +498,21 @@ internal sealed class TemplateParser
         bool sawKeyword = false;
         while (!Is(TokenKind.CloseParen))
         {
-            if (_current >= _tokens.Count)
+            if (current >= this.tokens.Count)
             {
                 throw Error("Expected ')'");
             }
             int offset = Peek().Offset;
             if (Is(TokenKind.ExponentiationBinaryOperator) && !parameters)
             {
-                _current++;
+                current++;
                 args.Add(new KeywordSpreadArgument(ParseExpression(), offset));
-                if (Is(TokenKind.Comma)) _current++;
+                if (Is(TokenKind.Comma)) current++;
                 break;
             }
             if (Is(TokenKind.MultiplicativeBinaryOperator) && Peek().Value == "*" && !parameters)
             {
-                _current++;
+                current++;
                 args.Add(new SpreadArgument(ParseExpression(), offset));
             }
             else
@@ -520,7 +520,7 @@ internal sealed class TemplateParser
                 var argument = ParseExpression();
                 if (Is(TokenKind.Equals))
                 {
-                    _current++;
+                    current++;
                     if (argument is not Identifier key)
                     {
                         throw Error(parameters ? "Expected a parameter name" : "Expected a keyword argument name", argument.Offset);
@@ -541,7 +541,7 @@ internal sealed class TemplateParser
                 }
                 args.Add(argument);
             }
-            if (Is(TokenKind.Comma)) _current++;
+            if (Is(TokenKind.Comma)) current++;
         }
         Expect(TokenKind.CloseParen, "Expected ')'");
         return args;
@@ -552,7 +552,7 @@ internal sealed class TemplateParser
         while (Is(TokenKind.Dot) || Is(TokenKind.OpenSquareBracket))
         {
             var op = Peek();
-            _current++;
+            current++;
             Node property;
             bool computed = op.Kind == TokenKind.OpenSquareBracket;
             if (computed)
@@ -579,14 +579,14 @@ internal sealed class TemplateParser
         bool isSlice = false;
         while (!Is(TokenKind.CloseSquareBracket))
         {
-            if (_current >= _tokens.Count)
+            if (current >= this.tokens.Count)
             {
                 throw Error("Expected ']'");
             }
             if (Is(TokenKind.Colon))
             {
                 parts.Add(null);
-                _current++;
+                current++;
                 isSlice = true;
             }
             else
@@ -594,7 +594,7 @@ internal sealed class TemplateParser
                 parts.Add(ParseExpression());
                 if (Is(TokenKind.Colon))
                 {
-                    _current++;
+                    current++;
                     isSlice = true;
                 }
             }
@@ -616,11 +616,11 @@ internal sealed class TemplateParser
 
     private Node ParsePrimary()
     {
-        if (_current >= _tokens.Count)
+        if (current >= this.tokens.Count)
         {
             throw Error("Unexpected end of template");
         }
-        var token = _tokens[_current++];
+        var token = this.tokens[current++];
         switch (token.Kind)
         {
             case TokenKind.NumericLiteral:
@@ -633,7 +633,7 @@ internal sealed class TemplateParser
                 string value = token.Value;
                 while (Is(TokenKind.StringLiteral))
                 {
-                    value += _tokens[_current++].Value;
+                    value += this.tokens[current++].Value;
                 }
                 return new StringLiteral(value, token.Offset);
             }
@@ -650,11 +650,11 @@ internal sealed class TemplateParser
                 var items = new List<Node>();
                 while (!Is(TokenKind.CloseSquareBracket))
                 {
-                    if (_current >= _tokens.Count) throw Error("Expected ']'");
+                    if (current >= this.tokens.Count) throw Error("Expected ']'");
                     items.Add(ParseExpression());
-                    if (Is(TokenKind.Comma)) _current++;
+                    if (Is(TokenKind.Comma)) current++;
                 }
-                _current++;
+                current++;
                 return new ArrayLiteral(items, token.Offset);
             }
             case TokenKind.OpenCurlyBracket:
@@ -662,14 +662,14 @@ internal sealed class TemplateParser
                 var entries = new List<(Node, Node)>();
                 while (!Is(TokenKind.CloseCurlyBracket))
                 {
-                    if (_current >= _tokens.Count) throw Error("Expected '}'");
+                    if (current >= this.tokens.Count) throw Error("Expected '}'");
                     var key = ParseExpression();
                     Expect(TokenKind.Colon, "Expected ':' between key and value");
                     var value = ParseExpression();
                     entries.Add((key, value));
-                    if (Is(TokenKind.Comma)) _current++;
+                    if (Is(TokenKind.Comma)) current++;
                 }
-                _current++;
+                current++;
                 return new ObjectLiteral(entries, token.Offset);
             }
             default:

@@ -30,13 +30,13 @@ internal abstract class Value
 internal sealed class IntValue : Value
 {
     private const double MaxSafe = 9007199254740992; // 2^53
-    private readonly double? _large;
+    private readonly double? large;
 
     public IntValue(long value) => V = value;
 
     private IntValue(double large)
     {
-        _large = large;
+        this.large = large;
         V = double.IsNaN(large) ? 0 : (long)Math.Clamp(large, long.MinValue, long.MaxValue);
     }
 
@@ -44,10 +44,10 @@ internal sealed class IntValue : Value
     public static IntValue FromJs(double r) => Math.Abs(r) <= MaxSafe ? new IntValue((long)r) : new IntValue(r);
 
     public long V { get; }
-    public double Number => _large ?? V;
+    public double Number => this.large ?? V;
     public override string TypeName => "IntegerValue";
     public override bool Truthy => Number != 0 && !double.IsNaN(Number);
-    public override string ToString() => _large is double d ? JsNumber.Format(d) : V.ToString(CultureInfo.InvariantCulture);
+    public override string ToString() => this.large is double d ? JsNumber.Format(d) : V.ToString(CultureInfo.InvariantCulture);
 }
 
 internal sealed class FloatValue(double value) : Value
@@ -328,17 +328,17 @@ internal static class JsonWriter
 /// <summary>A variable scope; lookups fall back to the parent, unknown names are undefined.</summary>
 internal sealed class Environment(Environment? parent)
 {
-    private readonly Dictionary<string, Value> _variables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Value> variables = new(StringComparer.Ordinal);
 
     public Environment? Parent => parent;
 
-    public void Set(string name, Value value) => _variables[name] = value;
+    public void Set(string name, Value value) => variables[name] = value;
 
     public Value Lookup(string name)
     {
         for (var env = this; env is not null; env = env.Parent)
         {
-            if (env._variables.TryGetValue(name, out var v)) return v;
+            if (env.variables.TryGetValue(name, out var v)) return v;
         }
         return UndefinedValue.Instance;
     }

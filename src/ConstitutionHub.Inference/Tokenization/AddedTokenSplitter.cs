@@ -15,15 +15,15 @@ internal sealed class AddedTokenSplitter
         public string? End;
     }
 
-    private readonly Node _root = new();
-    private readonly HashSet<char> _firstChars = [];
+    private readonly Node root = new();
+    private readonly HashSet<char> firstChars = [];
 
     public AddedTokenSplitter(IEnumerable<string> contents)
     {
         foreach (string word in contents)
         {
             if (word.Length == 0) continue;
-            Node node = _root;
+            Node node = root;
             foreach (char c in word)
             {
                 node.Children ??= [];
@@ -35,14 +35,14 @@ internal sealed class AddedTokenSplitter
                 node = child;
             }
             node.End = word;
-            _firstChars.Add(word[0]);
+            firstChars.Add(word[0]);
         }
     }
 
     public List<string> Split(string text)
     {
         var result = new List<string>();
-        if (_firstChars.Count == 0)
+        if (firstChars.Count == 0)
         {
             result.Add(text);
             return result;
@@ -52,12 +52,12 @@ internal sealed class AddedTokenSplitter
         int n = text.Length;
         while (i < n)
         {
-            if (!_firstChars.Contains(text[i]))
+            if (!firstChars.Contains(text[i]))
             {
                 i++;
                 continue;
             }
-            Node? node = _root;
+            Node? node = root;
             string? match = null;
             for (int j = i; j < n && node.Children is not null && node.Children.TryGetValue(text[j], out node); j++)
             {

@@ -18,33 +18,33 @@ internal sealed class BpeModel : TokenizerModel
     private const int MaxCachedWordLength = 256;
     private const int MaxCacheEntries = 200_000;
 
-    private readonly Dictionary<string, int> _symbols = new(StringComparer.Ordinal);
-    private readonly int[] _bmpSymbol = new int[65536];
-    private readonly Dictionary<long, int> _mergeRank = [];
-    private readonly List<int> _mergeResult = [];
-    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
-    private readonly string? _endOfWordSuffix;
-    private readonly string? _continuingSubwordSuffix;
-    private readonly string?[] _byteTokens = new string?[256];
+    private readonly Dictionary<string, int> symbols = new(StringComparer.Ordinal);
+    private readonly int[] bmpSymbol = new int[65536];
+    private readonly Dictionary<long, int> mergeRank = [];
+    private readonly List<int> mergeResult = [];
+    private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
+    private readonly string? endOfWordSuffix;
+    private readonly string? continuingSubwordSuffix;
+    private readonly string?[] byteTokens = new string?[256];
 
     public BpeModel(JsonElement config)
     {
         ReadObjectVocab(config, "BPE");
         UnkToken = Json.String(config, "unk_token");
         string? eow = Json.String(config, "end_of_word_suffix");
-        _endOfWordSuffix = string.IsNullOrEmpty(eow) ? null : eow;
+        endOfWordSuffix = string.IsNullOrEmpty(eow) ? null : eow;
         string? csw = Json.String(config, "continuing_subword_suffix");
-        _continuingSubwordSuffix = string.IsNullOrEmpty(csw) ? null : csw;
+        continuingSubwordSuffix = string.IsNullOrEmpty(csw) ? null : csw;
         ByteFallback = Json.Bool(config, "byte_fallback") ?? false;
         IgnoreMerges = Json.Bool(config, "ignore_merges") ?? false;
-        _fuseUnk = Json.Bool(config, "fuse_unk") ?? false;
+        fuseUnk = Json.Bool(config, "fuse_unk") ?? false;
         if (Json.Prop(config, "dropout").ValueKind == JsonValueKind.Number && Json.Prop(config, "dropout").GetDouble() > 0)
         {
             throw new TokenizerException("BPE dropout is not supported.");
         }
-        Array.Fill(_bmpSymbol, -1);
+        Array.Fill(bmpSymbol, -1);
         LoadMerges(Json.Prop(config, "merges"));
-        _splitBeforeMetaspace = !IgnoreMerges && _endOfWordSuffix is null && _continuingSubwordSuffix is null
+        splitBeforeMetaspace = !IgnoreMerges && endOfWordSuffix is null && continuingSubwordSuffix is null
             && !MergedStrings.Any(m => m.IndexOf('\u2581', 1) > 0);
     }
 
@@ -53,23 +53,23 @@ internal sealed class BpeModel : TokenizerModel
     /// position before a U+2581, and a long SentencePiece word (a whole sentence when there is no pre-tokenizer)
     /// can be cut there and merged piece by piece, with the same result and the word cache working.
     /// </summary>
-    private readonly bool _splitBeforeMetaspace;
+    private readonly bool splitBeforeMetaspace;
 
     public bool ByteFallback { get; }
     public bool IgnoreMerges { get; }
-    private readonly bool _fuseUnk;
-    public override bool FuseUnk => _fuseUnk;
-    public override string? EndOfWordSuffix => _endOfWordSuffix;
-    public int MergeCount => _mergeResult.Count;
+    private readonly bool fuseUnk;
+    public override bool FuseUnk => fuseUnk;
+    public override string? EndOfWordSuffix => endOfWordSuffix;
+    public int MergeCount => mergeResult.Count;
 
     /// <summary>Strings produced by merges, used to decide whether Metaspace pre-tokens may be split safely.</summary>
     public IEnumerable<string> MergedStrings
     {
         get
         {
-            var byId = new string[_symbols.Count];
-            foreach (var (s, id) in _symbols) byId[id] = s;
-            foreach (int r in _mergeResult) yield return byId[r];
+            var byId = new string[this.symbols.Count];
+            foreach (var (s, id) in this.symbols) byId[id] = s;
+            foreach (int r in mergeResult) yield return byId[r];
         }
     }
 
@@ -108,21 +108,21 @@ internal sealed class BpeModel : TokenizerModel
             }
             long key = ((long)Intern(left) << 32) | (uint)Intern(right);
             // Duplicate merges keep the later rank, as transformers.js builds its rank map in order.
-            _mergeRank[key] = rank;
-            _mergeResult.Add(Intern(left + right));
+            mergeRank[key] = rank;
+            mergeResult.Add(Intern(left + right));
             rank++;
         }
     }
 
     private int Intern(string s)
     {
-        if (!_symbols.TryGetValue(s, out int id))
+        if (!this.symbols.TryGetValue(s, out int id))
         {
-            id = _symbols.Count;
-            _symbols[s] = id;
+            id = this.symbols.Count;
+            this.symbols[s] = id;
             if (s.Length == 1)
             {
-                _bmpSymbol[s[0]] = id;
+                bmpSymbol[s[0]] = id;
             }
         }
         return id;
@@ -135,7 +135,7 @@ internal sealed class BpeModel : TokenizerModel
         {
             return;
         }
-        if (_splitBeforeMetaspace && word.Length > 32)
+        if (splitBeforeMetaspace && word.Length > 32)
         {
             int start = 0;
             for (int next = word.IndexOf('\u2581', 1); next > 0; next = word.IndexOf('\u2581', next + 1))
@@ -160,7 +160,7 @@ internal sealed class BpeModel : TokenizerModel
             output.Add(whole);
             return;
         }
-        if (word.Length < MaxCachedWordLength && _cache.TryGetValue(word, out int[]? cached))
+        if (word.Length < MaxCachedWordLength && this.cache.TryGetValue(word, out int[]? cached))
         {
             output.AddRange(cached);
             return;
@@ -182,11 +182,11 @@ internal sealed class BpeModel : TokenizerModel
         }
         if (word.Length < MaxCachedWordLength)
         {
-            if (_cache.Count >= MaxCacheEntries)
+            if (this.cache.Count >= MaxCacheEntries)
             {
-                _cache.Clear();
+                this.cache.Clear();
             }
-            _cache[word] = output.GetRange(before, output.Count - before).ToArray();
+            this.cache[word] = output.GetRange(before, output.Count - before).ToArray();
         }
     }
 
@@ -196,7 +196,7 @@ internal sealed class BpeModel : TokenizerModel
         Span<int> ids = bytes.Length <= 64 ? stackalloc int[bytes.Length] : new int[bytes.Length];
         for (int i = 0; i < bytes.Length; i++)
         {
-            string name = _byteTokens[bytes[i]] ??= $"<0x{bytes[i]:X2}>";
+            string name = byteTokens[bytes[i]] ??= $"<0x{bytes[i]:X2}>";
             if (resolve(name) is not int id)
             {
                 return false;
@@ -218,15 +218,15 @@ internal sealed class BpeModel : TokenizerModel
         {
             int len = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
             start[n] = i;
-            sym[n] = len == 1 ? _bmpSymbol[word[i]] : (_symbols.TryGetValue(word.Substring(i, 2), out int s) ? s : -1);
+            sym[n] = len == 1 ? bmpSymbol[word[i]] : (this.symbols.TryGetValue(word.Substring(i, 2), out int s) ? s : -1);
             n++;
             i += len;
         }
         start[n] = word.Length;
-        if (_endOfWordSuffix is not null)
+        if (endOfWordSuffix is not null)
         {
-            string last = word[start[n - 1]..] + _endOfWordSuffix;
-            sym[n - 1] = _symbols.TryGetValue(last, out int s) ? s : -1;
+            string last = word[start[n - 1]..] + endOfWordSuffix;
+            sym[n - 1] = this.symbols.TryGetValue(last, out int s) ? s : -1;
         }
 
         // Linked list over symbol slots: next[i] is the following live slot, -1 at the end.
@@ -255,15 +255,15 @@ internal sealed class BpeModel : TokenizerModel
         {
             int end = next[i] < 0 ? word.Length : start[next[i]];
             string token = word[start[i]..end];
-            if (next[i] < 0 && _endOfWordSuffix is not null)
+            if (next[i] < 0 && endOfWordSuffix is not null)
             {
-                token += _endOfWordSuffix;
+                token += endOfWordSuffix;
             }
             result.Add(token);
         }
-        if (_continuingSubwordSuffix is not null)
+        if (continuingSubwordSuffix is not null)
         {
-            for (int i = 0; i < result.Count - 1; i++) result[i] += _continuingSubwordSuffix;
+            for (int i = 0; i < result.Count - 1; i++) result[i] += continuingSubwordSuffix;
         }
         return result;
     }
@@ -274,13 +274,13 @@ internal sealed class BpeModel : TokenizerModel
         {
             return -1;
         }
-        return _mergeRank.TryGetValue(((long)left << 32) | (uint)right, out int r) ? r : -1;
+        return mergeRank.TryGetValue(((long)left << 32) | (uint)right, out int r) ? r : -1;
     }
 
     private void Join(int left, int[] sym, int[] next, int[] prev, int rank)
     {
         int right = next[left];
-        sym[left] = _mergeResult[rank];
+        sym[left] = mergeResult[rank];
         next[left] = next[right];
         if (next[right] >= 0)
         {

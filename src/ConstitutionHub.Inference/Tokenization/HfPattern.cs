@@ -11,17 +11,17 @@ namespace ConstitutionHub.Inference.Tokenization;
 /// </summary>
 internal sealed class HfPattern
 {
-    private readonly Lazy<Regex> _full;
-    private readonly Lazy<Regex>? _bmp;
-    private readonly char[]? _proxies;
-    private readonly KnownSplitPatterns? _known;
+    private readonly Lazy<Regex> full;
+    private readonly Lazy<Regex>? bmp;
+    private readonly char[]? proxies;
+    private readonly KnownSplitPatterns? known;
 
     private HfPattern(Lazy<Regex> full, Lazy<Regex>? bmp, char[]? proxies, KnownSplitPatterns? known)
     {
-        _full = full;
-        _bmp = bmp;
-        _proxies = proxies;
-        _known = known;
+        this.full = full;
+        this.bmp = bmp;
+        this.proxies = proxies;
+        this.known = known;
     }
 
     public static HfPattern Create(JsonElement pattern, bool invert, string owner)
@@ -51,14 +51,14 @@ internal sealed class HfPattern
         throw new TokenizerException($"The {owner} has a pattern that is neither String nor Regex.");
     }
 
-    public string ReplaceAll(string text, string content) => _full.Value.Replace(text, content.Replace("$", "$$"));
+    public string ReplaceAll(string text, string content) => this.full.Value.Replace(text, content.Replace("$", "$$"));
 
     /// <summary>Appends the non-empty matches in order (a list rather than an enumerator, for the hot path).</summary>
     public void AddMatches(string text, List<(int Start, int Length)> ranges)
     {
-        if (_known is not null)
+        if (this.known is not null)
         {
-            _known.AddMatches(text, ranges);
+            this.known.AddMatches(text, ranges);
             return;
         }
         foreach (var (index, length) in Matches(text))
@@ -70,9 +70,9 @@ internal sealed class HfPattern
     /// <summary>All matches in order, advancing one code point past empty matches as JavaScript's matchAll does with the u flag.</summary>
     public IEnumerable<(int Index, int Length)> Matches(string text)
     {
-        if (_known is not null)
+        if (this.known is not null)
         {
-            return _known.Matches(text);
+            return this.known.Matches(text);
         }
         return RegexMatches(text);
     }
@@ -80,20 +80,20 @@ internal sealed class HfPattern
     /// <summary>The matches found by regex alone (the hand-written matcher is checked against this in tests).</summary>
     internal IEnumerable<(int Index, int Length)> RegexMatches(string text)
     {
-        if (_bmp is null)
+        if (this.bmp is null)
         {
-            return Run(_full.Value, text, null);
+            return Run(this.full.Value, text, null);
         }
         if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDBFF') < 0)
         {
-            return Run(_bmp.Value, text, null);
+            return Run(this.bmp.Value, text, null);
         }
-        if (_proxies is null)
+        if (this.proxies is null)
         {
-            return Run(_full.Value, text, null);
+            return Run(this.full.Value, text, null);
         }
-        string proxy = HfRegex.ToProxy(text, _proxies, out int[] map);
-        return Run(_bmp.Value, proxy, map);
+        string proxy = HfRegex.ToProxy(text, this.proxies, out int[] map);
+        return Run(this.bmp.Value, proxy, map);
     }
 
     /// <summary>Match objects with their groups, for String.prototype.split semantics.</summary>
@@ -102,7 +102,7 @@ internal sealed class HfPattern
         int pos = 0;
         while (pos <= text.Length)
         {
-            var m = _full.Value.Match(text, pos);
+            var m = this.full.Value.Match(text, pos);
             if (!m.Success)
             {
                 yield break;

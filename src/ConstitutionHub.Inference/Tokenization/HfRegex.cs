@@ -132,18 +132,18 @@ internal static class HfRegex
         public bool HasAstralLiteral { get; private set; }
         public List<(int Lo, int Hi)> LiteralRanges { get; } = [];
 
-        private readonly StringBuilder _out = new();
-        private readonly Stack<(int Start, bool Fold)> _groups = new();
-        private int _atomStart = -1;
-        private bool _lastWasQuantifier;
-        private bool _fold;
-        private int _i;
+        private readonly StringBuilder @out = new();
+        private readonly Stack<(int Start, bool Fold)> groups = new();
+        private int atomStart = -1;
+        private bool lastWasQuantifier;
+        private bool fold;
+        private int i;
 
         public string Run()
         {
-            while (_i < source.Length)
+            while (this.i < source.Length)
             {
-                char c = source[_i];
+                char c = source[this.i];
                 switch (c)
                 {
                     case '\\':
@@ -153,77 +153,77 @@ internal static class HfRegex
                         EmitAtom(ReadClass());
                         break;
                     case '.':
-                        _i++;
+                        this.i++;
                         EmitAtom(bmpOnly ? @"[^\n]" : $@"(?:{AnyPair}|[^\n])");
                         break;
                     case '^':
-                        _i++;
+                        this.i++;
                         EmitAtom("(?m:^)");
                         break;
                     case '$':
-                        _i++;
+                        this.i++;
                         EmitAtom(@"(?=\n|(?![\s\S]))");
                         break;
                     case '(':
                         OpenGroup();
                         break;
                     case ')':
-                        _i++;
-                        _out.Append(')');
-                        (_atomStart, _fold) = _groups.Count > 0 ? _groups.Pop() : (-1, false);
-                        _lastWasQuantifier = false;
+                        this.i++;
+                        this.@out.Append(')');
+                        (atomStart, fold) = this.groups.Count > 0 ? this.groups.Pop() : (-1, false);
+                        lastWasQuantifier = false;
                         break;
                     case '|':
-                        _i++;
-                        _out.Append('|');
-                        _atomStart = -1;
-                        _lastWasQuantifier = false;
+                        this.i++;
+                        this.@out.Append('|');
+                        atomStart = -1;
+                        lastWasQuantifier = false;
                         break;
                     case '{':
                         ReadBraceQuantifier();
                         break;
                     case '}':
-                        _i++;
+                        this.i++;
                         EmitAtom(@"\}");
                         break;
                     case ']':
-                        _i++;
+                        this.i++;
                         EmitAtom(@"\]");
                         break;
                     case '+':
-                        _i++;
+                        this.i++;
                         // A '+' right after a quantifier makes it possessive in Oniguruma; transformers.js drops it.
-                        if (!_lastWasQuantifier)
+                        if (!lastWasQuantifier)
                         {
-                            _out.Append('+');
-                            _lastWasQuantifier = true;
+                            this.@out.Append('+');
+                            lastWasQuantifier = true;
                         }
                         break;
                     case '*':
                     case '?':
-                        _i++;
-                        _out.Append(c);
-                        _lastWasQuantifier = true;
+                        this.i++;
+                        this.@out.Append(c);
+                        lastWasQuantifier = true;
                         break;
                     default:
                         EmitAtom(Literal(ReadCodePoint()));
                         break;
                 }
             }
-            return _out.ToString();
+            return this.@out.ToString();
         }
 
         private void EmitAtom(string text)
         {
-            _atomStart = _out.Length;
-            _out.Append(text);
-            _lastWasQuantifier = false;
+            atomStart = this.@out.Length;
+            this.@out.Append(text);
+            lastWasQuantifier = false;
         }
 
         private int ReadCodePoint()
         {
-            int cp = CodePointAt(source, _i);
-            _i += cp > 0xFFFF ? 2 : 1;
+            int cp = CodePointAt(source, this.i);
+            this.i += cp > 0xFFFF ? 2 : 1;
             return cp;
         }
 
@@ -231,7 +231,7 @@ internal static class HfRegex
         {
             LiteralRanges.Add((cp, cp));
             HasAstralLiteral |= cp > 0xFFFF;
-            if (_fold && cp < 128 && char.IsAsciiLetter((char)cp))
+            if (fold && cp < 128 && char.IsAsciiLetter((char)cp))
             {
                 return $"[{char.ToLowerInvariant((char)cp)}{char.ToUpperInvariant((char)cp)}]";
             }
@@ -241,15 +241,15 @@ internal static class HfRegex
 
         private void OpenGroup()
         {
-            _groups.Push((_out.Length, _fold));
-            string rest = source[_i..];
+            this.groups.Push((this.@out.Length, fold));
+            string rest = source[this.i..];
             string prefix;
             string output;
             if (rest.StartsWith("(?i:", StringComparison.Ordinal))
             {
                 prefix = "(?i:";
                 output = "(?:";
-                _fold = true;
+                fold = true;
             }
             else if (rest.StartsWith("(?>", StringComparison.Ordinal))
             {
@@ -273,45 +273,45 @@ internal static class HfRegex
                 }
                 output = prefix;
             }
-            _out.Append(output);
-            _lastWasQuantifier = false;
-            _i += prefix.Length;
+            this.@out.Append(output);
+            lastWasQuantifier = false;
+            this.i += prefix.Length;
         }
 
         private void ReadBraceQuantifier()
         {
-            Match m = Regex.Match(source[_i..], @"^\{(\d+(?:,\d*)?|,\d+)\}");
-            if (!m.Success || _atomStart < 0)
+            Match m = Regex.Match(source[this.i..], @"^\{(\d+(?:,\d*)?|,\d+)\}");
+            if (!m.Success || atomStart < 0)
             {
-                _i++;
+                this.i++;
                 EmitAtom(@"\{");
                 return;
             }
             string body = m.Groups[1].Value.StartsWith(',') ? "0" + m.Groups[1].Value : m.Groups[1].Value;
-            _i += m.Length;
-            char following = _i < source.Length ? source[_i] : '\0';
+            this.i += m.Length;
+            char following = this.i < source.Length ? source[this.i] : '\0';
             if (following is '+' or '*')
             {
                 // transformers.js turns "x{n,m}+" into "(?:x{n,m})+" (a repetition, not a possessive quantifier).
-                string atom = _out.ToString(_atomStart, _out.Length - _atomStart);
-                _out.Length = _atomStart;
-                _out.Append("(?:").Append(atom).Append('{').Append(body).Append("})").Append(following);
-                _i++;
+                string atom = this.@out.ToString(atomStart, this.@out.Length - atomStart);
+                this.@out.Length = atomStart;
+                this.@out.Append("(?:").Append(atom).Append('{').Append(body).Append("})").Append(following);
+                this.i++;
             }
             else
             {
-                _out.Append('{').Append(body).Append('}');
+                this.@out.Append('{').Append(body).Append('}');
             }
-            _lastWasQuantifier = true;
+            lastWasQuantifier = true;
         }
 
         private string ReadEscapeOutsideClass()
         {
-            if (_i + 1 >= source.Length)
+            if (this.i + 1 >= source.Length)
             {
                 throw Unsupported("a trailing backslash");
             }
-            char next = source[_i + 1];
+            char next = source[this.i + 1];
             var set = new ClassSet();
             if (TryReadSetEscape(set))
             {
@@ -319,12 +319,12 @@ internal static class HfRegex
             }
             switch (next)
             {
-                case 'A': _i += 2; return @"(?<![\s\S])";
-                case 'z': _i += 2; return @"(?![\s\S])";
-                case 'Z': _i += 2; return @"(?=\n?(?![\s\S]))";
-                case 'b': _i += 2; return @"\b";
-                case 'B': _i += 2; return @"\B";
-                case 'G': _i += 2; return "";
+                case 'A': this.i += 2; return @"(?<![\s\S])";
+                case 'z': this.i += 2; return @"(?![\s\S])";
+                case 'Z': this.i += 2; return @"(?=\n?(?![\s\S]))";
+                case 'b': this.i += 2; return @"\b";
+                case 'B': this.i += 2; return @"\B";
+                case 'G': this.i += 2; return "";
             }
             int cp = ReadEscapedCodePoint();
             return Literal(cp);
@@ -333,57 +333,57 @@ internal static class HfRegex
         /// <summary>Reads escapes that stand for a set of characters (\p{..}, \s, \d, \w and their negations).</summary>
         private bool TryReadSetEscape(ClassSet set)
         {
-            char next = source[_i + 1];
+            char next = source[this.i + 1];
             switch (next)
             {
                 case 'p':
                 case 'P':
                 {
-                    int close = source.IndexOf('}', _i);
-                    if (_i + 2 >= source.Length || source[_i + 2] != '{' || close < 0)
+                    int close = source.IndexOf('}', this.i);
+                    if (this.i + 2 >= source.Length || source[this.i + 2] != '{' || close < 0)
                     {
                         throw Unsupported($"'\\{next}' without a {{property}}");
                     }
-                    string name = source[(_i + 3)..close];
-                    _i = close + 1;
+                    string name = source[(this.i + 3)..close];
+                    this.i = close + 1;
                     set.AddProperty(name, negated: next == 'P');
                     return true;
                 }
-                case 's': _i += 2; set.AddWhiteSpace(negated: false); return true;
-                case 'S': _i += 2; set.AddWhiteSpace(negated: true); return true;
-                case 'd': _i += 2; set.AddProperty("Nd", negated: false); return true;
-                case 'D': _i += 2; set.AddProperty("Nd", negated: true); return true;
-                case 'w': _i += 2; set.AddWord(negated: false); return true;
-                case 'W': _i += 2; set.AddWord(negated: true); return true;
-                case 'h': _i += 2; set.AddRange('0', '9'); set.AddRange('A', 'F'); set.AddRange('a', 'f'); return true;
+                case 's': this.i += 2; set.AddWhiteSpace(negated: false); return true;
+                case 'S': this.i += 2; set.AddWhiteSpace(negated: true); return true;
+                case 'd': this.i += 2; set.AddProperty("Nd", negated: false); return true;
+                case 'D': this.i += 2; set.AddProperty("Nd", negated: true); return true;
+                case 'w': this.i += 2; set.AddWord(negated: false); return true;
+                case 'W': this.i += 2; set.AddWord(negated: true); return true;
+                case 'h': this.i += 2; set.AddRange('0', '9'); set.AddRange('A', 'F'); set.AddRange('a', 'f'); return true;
                 default: return false;
             }
         }
 
         private int ReadEscapedCodePoint()
         {
-            char next = source[_i + 1];
+            char next = source[this.i + 1];
             switch (next)
             {
-                case 'n': _i += 2; return '\n';
-                case 'r': _i += 2; return '\r';
-                case 't': _i += 2; return '\t';
-                case 'f': _i += 2; return '\f';
-                case 'v': _i += 2; return '\v';
-                case 'a': _i += 2; return 0x07;
-                case 'e': _i += 2; return 0x1B;
-                case '0': _i += 2; return 0;
+                case 'n': this.i += 2; return '\n';
+                case 'r': this.i += 2; return '\r';
+                case 't': this.i += 2; return '\t';
+                case 'f': this.i += 2; return '\f';
+                case 'v': this.i += 2; return '\v';
+                case 'a': this.i += 2; return 0x07;
+                case 'e': this.i += 2; return 0x1B;
+                case '0': this.i += 2; return 0;
                 case 'x':
                 case 'u':
                 {
-                    Match m = Regex.Match(source[_i..], next == 'x'
+                    Match m = Regex.Match(source[this.i..], next == 'x'
                         ? @"^\\x(?:\{([0-9A-Fa-f]{1,8})\}|([0-9A-Fa-f]{2}))"
                         : @"^\\u(?:\{([0-9A-Fa-f]{1,8})\}|([0-9A-Fa-f]{4}))");
                     if (!m.Success)
                     {
                         throw Unsupported($"escape '\\{next}'");
                     }
-                    _i += m.Length;
+                    this.i += m.Length;
                     string hex = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
                     return int.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 }
@@ -392,47 +392,47 @@ internal static class HfRegex
             {
                 throw Unsupported($"escape '\\{next}'");
             }
-            _i += 1;
+            this.i += 1;
             return ReadCodePoint();
         }
 
         private string ReadClass()
         {
-            int start = _i;
-            _i++;
+            int start = this.i;
+            this.i++;
             bool negated = false;
-            if (_i < source.Length && source[_i] == '^')
+            if (this.i < source.Length && source[this.i] == '^')
             {
                 negated = true;
-                _i++;
+                this.i++;
             }
             var set = new ClassSet();
             bool first = true;
             while (true)
             {
-                if (_i >= source.Length)
+                if (this.i >= source.Length)
                 {
                     throw Unsupported($"an unterminated character class at index {start}");
                 }
-                char c = source[_i];
+                char c = source[this.i];
                 if (c == ']' && !first)
                 {
-                    _i++;
+                    this.i++;
                     break;
                 }
                 first = false;
                 if (c == '[')
                 {
-                    throw Unsupported($"a nested character class at index {_i}");
+                    throw Unsupported($"a nested character class at index {this.i}");
                 }
-                if (c == '&' && _i + 1 < source.Length && source[_i + 1] == '&')
+                if (c == '&' && this.i + 1 < source.Length && source[this.i + 1] == '&')
                 {
-                    throw Unsupported($"a character-class intersection at index {_i}");
+                    throw Unsupported($"a character-class intersection at index {this.i}");
                 }
                 int lo;
                 if (c == '\\')
                 {
-                    if (_i + 1 >= source.Length)
+                    if (this.i + 1 >= source.Length)
                     {
                         throw Unsupported("a trailing backslash");
                     }
@@ -440,17 +440,17 @@ internal static class HfRegex
                     {
                         continue;
                     }
-                    lo = source[_i + 1] == 'b' ? ReadBackspace() : ReadEscapedCodePoint();
+                    lo = source[this.i + 1] == 'b' ? ReadBackspace() : ReadEscapedCodePoint();
                 }
                 else
                 {
                     lo = ReadCodePoint();
                 }
                 int hi = lo;
-                if (_i + 1 < source.Length && source[_i] == '-' && source[_i + 1] != ']')
+                if (this.i + 1 < source.Length && source[this.i] == '-' && source[this.i + 1] != ']')
                 {
-                    _i++;
-                    if (source[_i] == '\\')
+                    this.i++;
+                    if (source[this.i] == '\\')
                     {
                         hi = ReadEscapedCodePoint();
                     }
@@ -466,7 +466,7 @@ internal static class HfRegex
                 set.AddRange(lo, hi);
                 LiteralRanges.Add((lo, hi));
                 HasAstralLiteral |= hi > 0xFFFF;
-                if (_fold)
+                if (fold)
                 {
                     set.AddAsciiFold(lo, hi);
                 }
@@ -476,7 +476,7 @@ internal static class HfRegex
 
         private int ReadBackspace()
         {
-            _i += 2;
+            this.i += 2;
             return 0x08;
         }
 
@@ -487,30 +487,30 @@ internal static class HfRegex
     /// <summary>A character set built from class items, compiled to code-point semantics.</summary>
     private sealed class ClassSet
     {
-        private readonly StringBuilder _bmp = new();
-        private readonly StringBuilder _key = new();
-        private readonly List<Func<int, bool>> _astral = [];
+        private readonly StringBuilder bmp = new();
+        private readonly StringBuilder key = new();
+        private readonly List<Func<int, bool>> astral = [];
 
         // Whether the set holds category Cs, i.e. matches a lone surrogate (a code point of its own in JavaScript).
-        private bool _holdsSurrogates;
+        private bool holdsSurrogates;
 
         public void AddRange(int lo, int hi)
         {
-            _key.Append($"r{lo:X}-{hi:X};");
-            _holdsSurrogates |= lo <= 0xDFFF && hi >= 0xD800;
+            key.Append($"r{lo:X}-{hi:X};");
+            holdsSurrogates |= lo <= 0xDFFF && hi >= 0xD800;
             int bmpHi = Math.Min(hi, 0xFFFF);
             if (lo <= bmpHi)
             {
-                _bmp.Append(EscapeInClass(lo));
+                this.bmp.Append(EscapeInClass(lo));
                 if (bmpHi > lo)
                 {
-                    _bmp.Append('-').Append(EscapeInClass(bmpHi));
+                    this.bmp.Append('-').Append(EscapeInClass(bmpHi));
                 }
             }
             if (hi > 0xFFFF)
             {
                 int astralLo = Math.Max(lo, 0x10000);
-                _astral.Add(cp => cp >= astralLo && cp <= hi);
+                this.astral.Add(cp => cp >= astralLo && cp <= hi);
             }
         }
 
@@ -532,12 +532,12 @@ internal static class HfRegex
         public void AddWhiteSpace(bool negated)
         {
             // Oniguruma's \s is the White_Space property, which is exactly .NET's \s; none of it is astral.
-            _key.Append(negated ? "S;" : "s;");
-            _holdsSurrogates |= negated;
-            _bmp.Append(negated ? @"\S" : @"\s");
+            key.Append(negated ? "S;" : "s;");
+            holdsSurrogates |= negated;
+            this.bmp.Append(negated ? @"\S" : @"\s");
             if (negated)
             {
-                _astral.Add(_ => true);
+                this.astral.Add(_ => true);
             }
         }
 
@@ -557,19 +557,19 @@ internal static class HfRegex
             {
                 throw new TokenizerException("\\W is not supported in tokenizer regexes.");
             }
-            _key.Append("w;");
-            _bmp.Append(@"\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}").Append(extra);
-            _astral.Add(cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) >= 0);
+            key.Append("w;");
+            this.bmp.Append(@"\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}").Append(extra);
+            this.astral.Add(cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) >= 0);
         }
 
         public void AddProperty(string name, bool negated)
         {
             UnicodeCategory[] cats = Categories(name);
             string dotnet = DotNetCategoryNameOrSelf(name);
-            _key.Append(negated ? 'P' : 'p').Append(dotnet).Append(';');
-            _holdsSurrogates |= negated != cats.Contains(UnicodeCategory.Surrogate);
-            _bmp.Append(negated ? @"\P{" : @"\p{").Append(dotnet).Append('}');
-            _astral.Add(negated
+            key.Append(negated ? 'P' : 'p').Append(dotnet).Append(';');
+            holdsSurrogates |= negated != cats.Contains(UnicodeCategory.Surrogate);
+            this.bmp.Append(negated ? @"\P{" : @"\p{").Append(dotnet).Append('}');
+            this.astral.Add(negated
                 ? cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) < 0
                 : cp => Array.IndexOf(cats, CharUnicodeInfo.GetUnicodeCategory(cp)) >= 0);
         }
@@ -579,11 +579,11 @@ internal static class HfRegex
             if (bmpOnly)
             {
                 // Only ever run on text without surrogate pairs (see ToProxy); lone surrogates are Cs as in JavaScript.
-                string body = _bmp.ToString();
+                string body = this.bmp.ToString();
                 return body.Length == 0 ? (negated ? @"[\s\S]" : "(?!)") : negated ? $"[^{body}]" : $"[{body}]";
             }
-            string astral = AstralAlternations.GetOrAdd(_key.ToString(), _ => BuildAstral(_astral));
-            string bmp = _bmp.ToString();
+            string astral = AstralAlternations.GetOrAdd(key.ToString(), _ => BuildAstral(this.astral));
+            string bmp = this.bmp.ToString();
             if (!negated)
             {
                 // Subtracting the surrogates keeps classes such as [\P{L}] from matching half of a pair.
@@ -591,12 +591,12 @@ internal static class HfRegex
                 var alternatives = new List<string>();
                 if (bmpClass.Length > 0) alternatives.Add(bmpClass);
                 if (astral.Length > 0) alternatives.Add(astral);
-                if (_holdsSurrogates) alternatives.Add(LoneSurrogate);
-                return alternatives.Count == 0 ? "(?!)" : alternatives.Count == 1 && astral.Length == 0 && !_holdsSurrogates
+                if (holdsSurrogates) alternatives.Add(LoneSurrogate);
+                return alternatives.Count == 0 ? "(?!)" : alternatives.Count == 1 && astral.Length == 0 && !holdsSurrogates
                     ? bmpClass : $"(?:{string.Join("|", alternatives)})";
             }
             string pairs = astral.Length == 0 ? AnyPair : $"(?!{astral}){AnyPair}";
-            return _holdsSurrogates ? $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs})" : $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs}|{LoneSurrogate})";
+            return holdsSurrogates ? $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs})" : $@"(?:[^{bmp}\uD800-\uDFFF]|{pairs}|{LoneSurrogate})";
         }
 
         private static string BuildAstral(List<Func<int, bool>> predicates)

@@ -14,15 +14,15 @@ internal sealed class KnownSplitPatterns
 
     private enum Kind : byte { Other, Letter, Number, Space }
 
-    private readonly bool _gpt2;
-    private readonly int _maxDigits;
-    private readonly bool _jsWhiteSpace;
+    private readonly bool gpt2;
+    private readonly int maxDigits;
+    private readonly bool jsWhiteSpace;
 
     private KnownSplitPatterns(bool gpt2, int maxDigits, bool jsWhiteSpace)
     {
-        _gpt2 = gpt2;
-        _maxDigits = maxDigits;
-        _jsWhiteSpace = jsWhiteSpace;
+        this.gpt2 = gpt2;
+        this.maxDigits = maxDigits;
+        this.jsWhiteSpace = jsWhiteSpace;
     }
 
     /// <summary>GPT-2's pattern as transformers.js writes it (a JavaScript regex, so JavaScript's \s).</summary>
@@ -51,7 +51,7 @@ internal sealed class KnownSplitPatterns
         return kinds;
     }
 
-    private Kind[] Kinds => _jsWhiteSpace ? JsKinds : NetKinds;
+    private Kind[] Kinds => this.jsWhiteSpace ? JsKinds : NetKinds;
 
     private static Kind CategoryKind(UnicodeCategory cat) => cat switch
     {
@@ -61,7 +61,7 @@ internal sealed class KnownSplitPatterns
         _ => Kind.Other,
     };
 
-    private bool IsSpace(char c) => _jsWhiteSpace ? JsText.IsJsWhiteSpace(c) : char.IsWhiteSpace(c);
+    private bool IsSpace(char c) => this.jsWhiteSpace ? JsText.IsJsWhiteSpace(c) : char.IsWhiteSpace(c);
 
     /// <summary>Kind of the code point at <paramref name="i"/> and its length in UTF-16 units.</summary>
     private Kind KindAt(string s, int i, out int length)
@@ -114,7 +114,7 @@ internal sealed class KnownSplitPatterns
     {
         int contraction = Contraction(s, i);
         if (contraction > 0) return i + contraction;
-        return _gpt2 ? Gpt2At(s, i) : Llama3At(s, i);
+        return this.gpt2 ? Gpt2At(s, i) : Llama3At(s, i);
     }
 
     /// <summary>'s|'t|'re|'ve|'m|'ll|'d, ASCII case-insensitive except in GPT-2's pattern.</summary>
@@ -128,7 +128,7 @@ internal sealed class KnownSplitPatterns
         return 0;
     }
 
-    private char Fold(char c) => _gpt2 ? c : c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
+    private char Fold(char c) => this.gpt2 ? c : c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
 
     private int Llama3At(string s, int i)
     {
@@ -140,7 +140,7 @@ internal sealed class KnownSplitPatterns
             return RunOf(s, i + len, Kind.Letter);
         }
         // \p{N}{1,3} (or \p{N})
-        if (k == Kind.Number) return RunOf(s, i, Kind.Number, _maxDigits);
+        if (k == Kind.Number) return RunOf(s, i, Kind.Number, this.maxDigits);
         //  ?[^\s\p{L}\p{N}]+[\r\n]*
         int p = s[i] == ' ' && i + 1 < s.Length && KindAt(s, i + 1, out _) == Kind.Other ? i + 1 : i;
         if (KindAt(s, p, out _) == Kind.Other)

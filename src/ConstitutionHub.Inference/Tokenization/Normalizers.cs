@@ -117,22 +117,22 @@ internal sealed class PrecompiledNormalizer : Normalizer
 /// </remarks>
 internal sealed class BertNormalizer(JsonElement config) : Normalizer
 {
-    private readonly bool _cleanText = Json.Bool(config, "clean_text") ?? false;
-    private readonly bool _chineseChars = Json.Bool(config, "handle_chinese_chars") ?? false;
-    private readonly bool _lowercase = Json.Bool(config, "lowercase") ?? false;
+    private readonly bool cleanText = Json.Bool(config, "clean_text") ?? false;
+    private readonly bool chineseChars = Json.Bool(config, "handle_chinese_chars") ?? false;
+    private readonly bool lowercase = Json.Bool(config, "lowercase") ?? false;
     // null (the usual value) means "follow lowercase"; only an explicit false keeps accents when lowercasing.
-    private readonly bool? _stripAccents = Json.Bool(config, "strip_accents");
+    private readonly bool? stripAccents = Json.Bool(config, "strip_accents");
 
     public override string Normalize(string text)
     {
-        if (_cleanText) text = CleanText(text);
-        if (_chineseChars) text = SpaceChineseChars(text);
-        if (_lowercase)
+        if (cleanText) text = CleanText(text);
+        if (chineseChars) text = SpaceChineseChars(text);
+        if (this.lowercase)
         {
             text = JsText.ToLower(text);
-            if (_stripAccents != false) text = StripAccents(text);
+            if (stripAccents != false) text = StripAccents(text);
         }
-        else if (_stripAccents == true)
+        else if (stripAccents == true)
         {
             text = StripAccents(text);
         }

@@ -41,7 +41,7 @@ internal abstract class PostProcessor
 /// <summary>Wraps the sequence with the special tokens of the "single" template (e.g. "&lt;s&gt; $A").</summary>
 internal sealed class TemplateProcessing : PostProcessor
 {
-    private readonly List<(string? Special, bool IsSequenceA)> _single = [];
+    private readonly List<(string? Special, bool IsSequenceA)> single = [];
 
     public TemplateProcessing(JsonElement config)
     {
@@ -52,12 +52,12 @@ internal sealed class TemplateProcessing : PostProcessor
             if (special.ValueKind == JsonValueKind.Object)
             {
                 string id = Json.String(special, "id") ?? throw new TokenizerException("A TemplateProcessing SpecialToken has no id.");
-                _single.Add((id, false));
+                this.single.Add((id, false));
             }
             else if (sequence.ValueKind == JsonValueKind.Object)
             {
                 // Only "A" exists for a single sequence; transformers.js ignores anything else there.
-                _single.Add((null, Json.String(sequence, "id") == "A"));
+                this.single.Add((null, Json.String(sequence, "id") == "A"));
             }
             else
             {
@@ -69,7 +69,7 @@ internal sealed class TemplateProcessing : PostProcessor
     public override List<int> Process(List<int> ids, bool addSpecialTokens, Func<string, int?> resolve)
     {
         var result = new List<int>(ids.Count + 2);
-        foreach (var (special, isA) in _single)
+        foreach (var (special, isA) in this.single)
         {
             if (special is not null)
             {

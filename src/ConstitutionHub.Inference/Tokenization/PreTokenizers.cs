@@ -168,29 +168,29 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
 /// </summary>
 internal sealed class SplitPreTokenizer : PreTokenizer
 {
-    private readonly HfPattern _pattern;
-    private readonly bool _invert;
-    private readonly bool _removed;
+    private readonly HfPattern pattern;
+    private readonly bool invert;
+    private readonly bool removed;
 
     public SplitPreTokenizer(JsonElement config)
     {
-        _invert = Json.Bool(config, "invert") ?? false;
-        _pattern = HfPattern.Create(Json.Prop(config, "pattern"), Json.Bool(config, "invert") ?? true, "Split pre_tokenizer");
-        _removed = string.Equals(Json.String(config, "behavior"), "removed", StringComparison.OrdinalIgnoreCase);
+        this.invert = Json.Bool(config, "invert") ?? false;
+        this.pattern = HfPattern.Create(Json.Prop(config, "pattern"), Json.Bool(config, "invert") ?? true, "Split pre_tokenizer");
+        this.removed = string.Equals(Json.String(config, "behavior"), "removed", StringComparison.OrdinalIgnoreCase);
     }
 
     public override bool TrySplitRanges(string text, List<(int Start, int Length)> ranges, out bool byteLevel)
     {
         byteLevel = false;
-        if (_invert)
+        if (this.invert)
         {
-            _pattern.AddMatches(text, ranges);
+            this.pattern.AddMatches(text, ranges);
             return true;
         }
-        if (_removed) return false;
+        if (this.removed) return false;
         // The matches, then the text between them: the pieces in order.
         int first = ranges.Count;
-        _pattern.AddMatches(text, ranges);
+        this.pattern.AddMatches(text, ranges);
         int last = 0;
         bool gaps = false;
         for (int k = first; k < ranges.Count && !gaps; k++)
@@ -214,18 +214,18 @@ internal sealed class SplitPreTokenizer : PreTokenizer
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output)
     {
-        if (_invert)
+        if (this.invert)
         {
-            foreach (var (index, length) in _pattern.Matches(text))
+            foreach (var (index, length) in this.pattern.Matches(text))
             {
                 if (length > 0) output.Add(text.Substring(index, length));
             }
             return;
         }
-        if (!_removed)
+        if (!this.removed)
         {
             int last = 0;
-            foreach (var (index, length) in _pattern.Matches(text))
+            foreach (var (index, length) in this.pattern.Matches(text))
             {
                 if (last < index) output.Add(text[last..index]);
                 if (length > 0) output.Add(text.Substring(index, length));
@@ -235,13 +235,13 @@ internal sealed class SplitPreTokenizer : PreTokenizer
             return;
         }
         int prev = 0;
-        foreach (Match m in _pattern.MatchObjects(text))
+        foreach (Match m in this.pattern.MatchObjects(text))
         {
             if (prev < m.Index)
             {
                 output.Add(text[prev..m.Index]);
             }
-            if (_removed)
+            if (this.removed)
             {
                 // String.prototype.split keeps captured groups between the pieces.
                 for (int g = 1; g < m.Groups.Count; g++)
@@ -268,19 +268,19 @@ internal sealed class SplitPreTokenizer : PreTokenizer
 /// </summary>
 internal sealed class MetaspacePreTokenizer : PreTokenizer
 {
-    private readonly string _replacement;
-    private readonly string _strRep;
-    private readonly string _prependScheme;
+    private readonly string replacement;
+    private readonly string strRep;
+    private readonly string prependScheme;
 
     public MetaspacePreTokenizer(JsonElement config)
     {
-        _replacement = Json.String(config, "replacement") ?? "\u2581";
+        this.replacement = Json.String(config, "replacement") ?? "\u2581";
         string? strRep = Json.String(config, "str_rep");
-        _strRep = string.IsNullOrEmpty(strRep) ? _replacement : strRep;
-        _prependScheme = Json.String(config, "prepend_scheme") ?? "always";
+        this.strRep = string.IsNullOrEmpty(strRep) ? this.replacement : strRep;
+        prependScheme = Json.String(config, "prepend_scheme") ?? "always";
     }
 
-    public string Replacement => _replacement;
+    public string Replacement => this.replacement;
 
     /// <summary>
     /// Set when the vocabulary has no merge that could join across a replacement character; splitting before each
@@ -290,13 +290,13 @@ internal sealed class MetaspacePreTokenizer : PreTokenizer
 
     public override void PreTokenize(string text, int sectionIndex, List<string> output)
     {
-        string normalized = text.Replace(" ", _strRep, StringComparison.Ordinal);
-        if (!normalized.StartsWith(_replacement, StringComparison.Ordinal)
-            && (_prependScheme == "always" || (_prependScheme == "first" && sectionIndex == 0)))
+        string normalized = text.Replace(" ", this.strRep, StringComparison.Ordinal);
+        if (!normalized.StartsWith(this.replacement, StringComparison.Ordinal)
+            && (prependScheme == "always" || (prependScheme == "first" && sectionIndex == 0)))
         {
-            normalized = _strRep + normalized;
+            normalized = this.strRep + normalized;
         }
-        if (!SplitAtReplacement || _replacement.Length == 0)
+        if (!SplitAtReplacement || this.replacement.Length == 0)
         {
             output.Add(normalized);
             return;
@@ -304,7 +304,7 @@ internal sealed class MetaspacePreTokenizer : PreTokenizer
         int start = 0;
         while (true)
         {
-            int next = start + 1 < normalized.Length ? normalized.IndexOf(_replacement, start + 1, StringComparison.Ordinal) : -1;
+            int next = start + 1 < normalized.Length ? normalized.IndexOf(this.replacement, start + 1, StringComparison.Ordinal) : -1;
             if (next < 0)
             {
                 output.Add(start == 0 ? normalized : normalized[start..]);

@@ -17,46 +17,46 @@ public sealed class StreamingDecoder
 {
     private static readonly string[] CleanupSensitiveTails = [" ", " '", " n", " n'", " 'v", " 'r"];
 
-    private readonly Tokenizer _tokenizer;
-    private readonly bool _skipSpecialTokens;
-    private readonly List<int> _ids = [];
-    private readonly StringBuilder _emitted = new();
-    private readonly char? _strippedTail;
-    private int _prefixOffset;
-    private int _readOffset;
+    private readonly Tokenizer tokenizer;
+    private readonly bool skipSpecialTokens;
+    private readonly List<int> ids = [];
+    private readonly StringBuilder emitted = new();
+    private readonly char? strippedTail;
+    private int prefixOffset;
+    private int readOffset;
 
     internal StreamingDecoder(Tokenizer tokenizer, bool skipSpecialTokens)
     {
-        _tokenizer = tokenizer;
-        _skipSpecialTokens = skipSpecialTokens;
-        _strippedTail = FindStripStop(tokenizer.DecoderForStreaming);
+        this.tokenizer = tokenizer;
+        this.skipSpecialTokens = skipSpecialTokens;
+        strippedTail = FindStripStop(tokenizer.DecoderForStreaming);
     }
 
     /// <summary>Adds one id and returns the text that became final (possibly empty).</summary>
     public string Append(int id)
     {
-        _ids.Add(id);
-        string prefix = _tokenizer.DecodeRange(_ids, _prefixOffset, _readOffset, _skipSpecialTokens);
-        string window = _tokenizer.DecodeRange(_ids, _prefixOffset, _ids.Count, _skipSpecialTokens);
+        this.ids.Add(id);
+        string prefix = this.tokenizer.DecodeRange(this.ids, prefixOffset, readOffset, this.skipSpecialTokens);
+        string window = this.tokenizer.DecodeRange(this.ids, prefixOffset, this.ids.Count, this.skipSpecialTokens);
         if (window.Length <= prefix.Length || !window.StartsWith(prefix, StringComparison.Ordinal) || !IsStable(window))
         {
             return "";
         }
         string chunk = window[prefix.Length..];
-        _prefixOffset = _readOffset;
-        _readOffset = _ids.Count;
-        _emitted.Append(chunk);
+        prefixOffset = readOffset;
+        readOffset = this.ids.Count;
+        this.emitted.Append(chunk);
         return chunk;
     }
 
     /// <summary>Returns the text still held back (call when generation ends).</summary>
     public string Flush()
     {
-        string all = _tokenizer.Decode(_ids, _skipSpecialTokens);
-        string emitted = _emitted.ToString();
+        string all = this.tokenizer.Decode(this.ids, this.skipSpecialTokens);
+        string emitted = this.emitted.ToString();
         string rest = all.StartsWith(emitted, StringComparison.Ordinal) ? all[emitted.Length..] : "";
-        _emitted.Append(rest);
-        _prefixOffset = _readOffset = _ids.Count;
+        this.emitted.Append(rest);
+        prefixOffset = readOffset = this.ids.Count;
         return rest;
     }
 
@@ -66,14 +66,14 @@ public sealed class StreamingDecoder
         {
             return false;
         }
-        if (_tokenizer.CleanUpTokenizationSpaces)
+        if (this.tokenizer.CleanUpTokenizationSpaces)
         {
             foreach (string tail in CleanupSensitiveTails)
             {
                 if (text.EndsWith(tail, StringComparison.Ordinal)) return false;
             }
         }
-        return _strippedTail is not char c || !text.EndsWith(c);
+        return strippedTail is not char c || !text.EndsWith(c);
     }
 
     /// <summary>A Strip decoder with stop &gt; 0 removes trailing characters that a later token may follow.</summary>

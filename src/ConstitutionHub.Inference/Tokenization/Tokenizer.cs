@@ -9,35 +9,35 @@ namespace ConstitutionHub.Inference.Tokenization;
 /// <remarks>Instances are immutable apart from an internal word cache and safe to share between threads.</remarks>
 public sealed class Tokenizer
 {
-    private readonly Normalizer? _normalizer;
-    private readonly PreTokenizer? _preTokenizer;
-    private readonly TokenizerModel _model;
-    private readonly PostProcessor? _postProcessor;
-    private readonly Decoder? _decoder;
-    private readonly Dictionary<string, AddedToken> _addedByText = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _specialTokens = new(StringComparer.Ordinal);
-    private readonly HashSet<int> _specialIds = [];
-    private readonly AddedTokenSplitter _unnormalizedSplitter;
-    private readonly AddedTokenSplitter _normalizedSplitter;
-    private readonly string?[] _idToToken;
-    private readonly int? _unkId;
-    private readonly Func<string, int?> _resolve;
+    private readonly Normalizer? normalizer;
+    private readonly PreTokenizer? preTokenizer;
+    private readonly TokenizerModel model;
+    private readonly PostProcessor? postProcessor;
+    private readonly Decoder? decoder;
+    private readonly Dictionary<string, AddedToken> addedByText = new(StringComparer.Ordinal);
+    private readonly HashSet<string> specialTokens = new(StringComparer.Ordinal);
+    private readonly HashSet<int> specialIds = [];
+    private readonly AddedTokenSplitter unnormalizedSplitter;
+    private readonly AddedTokenSplitter normalizedSplitter;
+    private readonly string?[] idToToken;
+    private readonly int? unkId;
+    private readonly Func<string, int?> resolve;
 
     /// <summary>
     /// Ids of a pre-token by its slice of the input, for BPE behind a pre-tokenizer that only slices (and maps to
     /// the byte-level alphabet): the common case of chat models, and most of the encoding time.
     /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _sliceCache = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _sliceLookup;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> sliceCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> sliceLookup;
     private const int MaxCachedSliceLength = 256;
     private const int MaxCachedSlices = 200_000;
 
     private Tokenizer(JsonElement root, JsonElement? config)
     {
-        _normalizer = Normalizer.Create(Json.Prop(root, "normalizer"));
-        _preTokenizer = PreTokenizer.Create(Json.Prop(root, "pre_tokenizer"));
-        _model = TokenizerModel.Create(Json.Prop(root, "model"));
-        _postProcessor = PostProcessor.Create(Json.Prop(root, "post_processor"));
+        this.normalizer = Normalizer.Create(Json.Prop(root, "normalizer"));
+        preTokenizer = PreTokenizer.Create(Json.Prop(root, "pre_tokenizer"));
+        this.model = TokenizerModel.Create(Json.Prop(root, "model"));
+        postProcessor = PostProcessor.Create(Json.Prop(root, "post_processor"));
 
         var unnormalized = new List<string>();
         var normalized = new List<string>();
@@ -46,19 +46,19 @@ public sealed class Tokenizer
         {
             AddedToken token = ReadAddedToken(entry);
             // As in transformers.js, an added token overrides whatever the model vocabulary had for its content.
-            _model.Vocab[token.Content] = token.Id;
+            this.model.Vocab[token.Content] = token.Id;
             addedContents.Add(token.Content);
             if (token.Special)
             {
-                _specialTokens.Add(token.Content);
-                _specialIds.Add(token.Id);
+                specialTokens.Add(token.Content);
+                specialIds.Add(token.Id);
             }
-            _addedByText[token.Content] = token;
-            if (token.Normalized && _normalizer is not null)
+            addedByText[token.Content] = token;
+            if (token.Normalized && this.normalizer is not null)
             {
-                string normalizedContent = _normalizer.Normalize(token.Content);
+                string normalizedContent = this.normalizer.Normalize(token.Content);
                 normalized.Add(normalizedContent);
-                _addedByText[normalizedContent] = token;
+                addedByText[normalizedContent] = token;
             }
             else
             {
@@ -70,32 +70,32 @@ public sealed class Tokenizer
             foreach (var extra in Json.Array(cfg, "additional_special_tokens"))
             {
                 string? content = extra.ValueKind == JsonValueKind.String ? extra.GetString() : Json.String(extra, "content");
-                if (content is not null) _specialTokens.Add(content);
+                if (content is not null) specialTokens.Add(content);
             }
             CleanUpTokenizationSpaces = Json.Bool(cfg, "clean_up_tokenization_spaces") ?? true;
         }
-        _unnormalizedSplitter = new AddedTokenSplitter(unnormalized);
-        _normalizedSplitter = new AddedTokenSplitter(normalized);
-        _decoder = Decoder.Create(Json.Prop(root, "decoder"), addedContents);
+        unnormalizedSplitter = new AddedTokenSplitter(unnormalized);
+        normalizedSplitter = new AddedTokenSplitter(normalized);
+        this.decoder = Decoder.Create(Json.Prop(root, "decoder"), addedContents);
 
         int size = 0;
-        foreach (int id in _model.Vocab.Values) size = Math.Max(size, id + 1);
-        _idToToken = new string?[size];
-        foreach (var (token, id) in _model.Vocab) _idToToken[id] = token;
+        foreach (int id in this.model.Vocab.Values) size = Math.Max(size, id + 1);
+        idToToken = new string?[size];
+        foreach (var (token, id) in this.model.Vocab) idToToken[id] = token;
 
-        _resolve = Resolve;
-        _sliceLookup = _sliceCache.GetAlternateLookup<ReadOnlySpan<char>>();
-        _unkId = _model.UnkToken is null ? null : Resolve(_model.UnkToken);
-        EnableMetaspaceSplitting(_preTokenizer);
+        resolve = Resolve;
+        sliceLookup = sliceCache.GetAlternateLookup<ReadOnlySpan<char>>();
+        unkId = this.model.UnkToken is null ? null : Resolve(this.model.UnkToken);
+        EnableMetaspaceSplitting(preTokenizer);
     }
 
     /// <summary>Number of ids, i.e. the highest id in the vocabulary or added tokens plus one.</summary>
-    public int VocabSize => _idToToken.Length;
+    public int VocabSize => idToToken.Length;
 
     /// <summary>transformers.js reads this from tokenizer_config.json and defaults to true; it removes spaces before punctuation on decode.</summary>
     public bool CleanUpTokenizationSpaces { get; } = true;
 
-    internal Decoder? DecoderForStreaming => _decoder;
+    internal Decoder? DecoderForStreaming => this.decoder;
 
     /// <summary>
     /// Loads tokenizer.json. A tokenizer_config.json beside it, when present, supplies clean_up_tokenization_spaces
@@ -182,7 +182,7 @@ public sealed class Tokenizer
         {
             foreach (var step in seq.Steps) EnableMetaspaceSplitting(step);
         }
-        else if (pre is MetaspacePreTokenizer meta && _model is BpeModel { IgnoreMerges: false } bpe && meta.Replacement.Length > 0)
+        else if (pre is MetaspacePreTokenizer meta && this.model is BpeModel { IgnoreMerges: false } bpe && meta.Replacement.Length > 0)
         {
             bool crossesWords = false;
             foreach (string merged in bpe.MergedStrings)
@@ -200,8 +200,8 @@ public sealed class Tokenizer
     /// <summary>Token string to id: added tokens (by content and normalized content) first, then the vocabulary.</summary>
     private int? Resolve(string token)
     {
-        if (_addedByText.TryGetValue(token, out var added)) return added.Id;
-        if (_model.Vocab.TryGetValue(token, out int id)) return id;
+        if (addedByText.TryGetValue(token, out var added)) return added.Id;
+        if (this.model.Vocab.TryGetValue(token, out int id)) return id;
         return null;
     }
 
@@ -209,7 +209,7 @@ public sealed class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
-        List<string> sections = _unnormalizedSplitter.Split(text);
+        List<string> sections = unnormalizedSplitter.Split(text);
         ApplyStrip(sections);
         var pieces = new List<string>();
         var ranges = new List<(int Start, int Length)>();
@@ -217,19 +217,19 @@ public sealed class Tokenizer
         {
             string section = sections[i];
             if (section.Length == 0) continue;
-            if (_addedByText.TryGetValue(section, out var added))
+            if (addedByText.TryGetValue(section, out var added))
             {
                 ids.Add(added.Id);
                 continue;
             }
-            string normalized = _normalizer is null ? section : _normalizer.Normalize(section);
+            string normalized = this.normalizer is null ? section : this.normalizer.Normalize(section);
             if (normalized.Length == 0) continue;
-            List<string> subsections = _normalizedSplitter.Split(normalized);
+            List<string> subsections = normalizedSplitter.Split(normalized);
             ApplyStrip(subsections);
             foreach (string sub in subsections)
             {
                 if (sub.Length == 0) continue;
-                if (_addedByText.TryGetValue(sub, out var addedSub))
+                if (addedByText.TryGetValue(sub, out var addedSub))
                 {
                     ids.Add(addedSub.Id);
                     continue;
@@ -238,42 +238,42 @@ public sealed class Tokenizer
                 if (!TryEncodeSlices(sub, ids, ranges))
                 {
                     pieces.Clear();
-                    if (_preTokenizer is null) pieces.Add(sub);
-                    else _preTokenizer.PreTokenize(sub, i, pieces);
+                    if (preTokenizer is null) pieces.Add(sub);
+                    else preTokenizer.PreTokenize(sub, i, pieces);
                     foreach (string piece in pieces)
                     {
-                        _model.Encode(piece, _resolve, _unkId, ids);
+                        this.model.Encode(piece, resolve, unkId, ids);
                     }
                 }
-                if (_model.FuseUnk && _unkId is int unk) FuseUnknown(ids, start, unk);
+                if (this.model.FuseUnk && unkId is int unk) FuseUnknown(ids, start, unk);
             }
         }
-        return _postProcessor is null ? ids : _postProcessor.Process(ids, addSpecialTokens, _resolve);
+        return postProcessor is null ? ids : postProcessor.Process(ids, addSpecialTokens, resolve);
     }
 
     /// <summary>The fast path: BPE over slices of the text, each looked up by its span before anything is allocated.</summary>
     private bool TryEncodeSlices(string text, List<int> ids, List<(int Start, int Length)> ranges)
     {
         ranges.Clear();
-        if (_model is not BpeModel || _preTokenizer is null || !_preTokenizer.TrySplitRanges(text, ranges, out bool byteLevel))
+        if (this.model is not BpeModel || preTokenizer is null || !preTokenizer.TrySplitRanges(text, ranges, out bool byteLevel))
         {
             return false;
         }
         foreach (var (start, length) in ranges)
         {
             var slice = text.AsSpan(start, length);
-            if (_sliceLookup.TryGetValue(slice, out int[]? cached))
+            if (sliceLookup.TryGetValue(slice, out int[]? cached))
             {
                 ids.AddRange(cached);
                 continue;
             }
             int before = ids.Count;
             string piece = byteLevel ? ByteLevelPreTokenizer.ToByteLevel(slice) : slice.ToString();
-            _model.Encode(piece, _resolve, _unkId, ids);
+            this.model.Encode(piece, resolve, unkId, ids);
             if (length < MaxCachedSliceLength)
             {
-                if (_sliceCache.Count >= MaxCachedSlices) _sliceCache.Clear();
-                _sliceLookup[slice] = ids.GetRange(before, ids.Count - before).ToArray();
+                if (sliceCache.Count >= MaxCachedSlices) sliceCache.Clear();
+                sliceLookup[slice] = ids.GetRange(before, ids.Count - before).ToArray();
             }
         }
         return true;
@@ -284,7 +284,7 @@ public sealed class Tokenizer
     {
         for (int i = 0; i < parts.Count; i++)
         {
-            if (!_addedByText.TryGetValue(parts[i], out var token)) continue;
+            if (!addedByText.TryGetValue(parts[i], out var token)) continue;
             if (token.LStrip && i > 0) parts[i - 1] = JsText.TrimEnd(parts[i - 1]);
             if (token.RStrip && i < parts.Count - 1) parts[i + 1] = JsText.TrimStart(parts[i + 1]);
         }
@@ -313,14 +313,14 @@ public sealed class Tokenizer
         for (int i = start; i < end; i++)
         {
             int id = ids[i];
-            string? token = id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
-            token ??= _model.UnkToken;
+            string? token = id >= 0 && id < idToToken.Length ? idToToken[id] : null;
+            token ??= this.model.UnkToken;
             if (token is null) continue;
-            if (skipSpecialTokens && _specialTokens.Contains(token)) continue;
+            if (skipSpecialTokens && specialTokens.Contains(token)) continue;
             tokens.Add(token);
         }
-        string decoded = _decoder is null ? string.Join(" ", tokens) : string.Concat(_decoder.DecodeChain(tokens));
-        if (_decoder is not null && _model.EndOfWordSuffix is string suffix)
+        string decoded = this.decoder is null ? string.Join(" ", tokens) : string.Concat(this.decoder.DecodeChain(tokens));
+        if (this.decoder is not null && this.model.EndOfWordSuffix is string suffix)
         {
             decoded = decoded.Replace(suffix, " ", StringComparison.Ordinal);
             if (skipSpecialTokens) decoded = JsText.Trim(decoded);
@@ -346,10 +346,10 @@ public sealed class Tokenizer
     public StreamingDecoder CreateStreamingDecoder(bool skipSpecialTokens = false) => new(this, skipSpecialTokens);
 
     /// <summary>The id of a token string (vocabulary or added token), or null.</summary>
-    public int? TokenToId(string token) => _model.Vocab.TryGetValue(token, out int id) ? id : null;
+    public int? TokenToId(string token) => this.model.Vocab.TryGetValue(token, out int id) ? id : null;
 
-    public string? IdToToken(int id) => id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
+    public string? IdToToken(int id) => id >= 0 && id < idToToken.Length ? idToToken[id] : null;
 
     /// <summary>True for added tokens marked special (the ones skipSpecialTokens removes).</summary>
-    public bool IsSpecial(int id) => _specialIds.Contains(id);
+    public bool IsSpecial(int id) => specialIds.Contains(id);
 }

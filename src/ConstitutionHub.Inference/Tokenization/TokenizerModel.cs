@@ -52,7 +52,7 @@ internal abstract class TokenizerModel
 
     private const int MaxCachedWordLength = 256;
     private const int MaxCacheEntries = 200_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Encodes through a per-word cache: words repeat in text, and a word's ids depend only on the word (the added
@@ -65,15 +65,15 @@ internal abstract class TokenizerModel
             encode(word, output);
             return;
         }
-        if (_cache.TryGetValue(word, out int[]? cached))
+        if (this.cache.TryGetValue(word, out int[]? cached))
         {
             output.AddRange(cached);
             return;
         }
         int before = output.Count;
         encode(word, output);
-        if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-        _cache[word] = output.GetRange(before, output.Count - before).ToArray();
+        if (this.cache.Count >= MaxCacheEntries) this.cache.Clear();
+        this.cache[word] = output.GetRange(before, output.Count - before).ToArray();
     }
 
     /// <summary>Reads a {"token": id} vocabulary into <see cref="Vocab"/>.</summary>
@@ -119,16 +119,16 @@ internal sealed class WordLevelModel : TokenizerModel
 /// </summary>
 internal sealed class WordPieceModel : TokenizerModel
 {
-    private readonly string _prefix;
-    private readonly int _maxChars;
+    private readonly string prefix;
+    private readonly int maxChars;
 
     public WordPieceModel(JsonElement config)
     {
         ReadObjectVocab(config, "WordPiece");
         UnkToken = Json.String(config, "unk_token");
         // transformers.js concatenates the prefix as it is: a missing one reads "undefined", which no vocabulary has.
-        _prefix = Json.String(config, "continuing_subword_prefix") ?? "undefined";
-        _maxChars = Json.Int(config, "max_input_chars_per_word") ?? 100;
+        this.prefix = Json.String(config, "continuing_subword_prefix") ?? "undefined";
+        maxChars = Json.Int(config, "max_input_chars_per_word") ?? 100;
     }
 
     public override void Encode(string word, Func<string, int?> resolve, int? unkId, List<int> output)
@@ -144,7 +144,7 @@ internal sealed class WordPieceModel : TokenizerModel
         for (int i = 0; i < word.Length; i += char.IsSurrogatePair(word, i) ? 2 : 1) bounds.Add(i);
         bounds.Add(word.Length);
         int chars = bounds.Count - 1;
-        if (chars > _maxChars)
+        if (chars > maxChars)
         {
             AddUnknown(unkId, output);
             return;
@@ -158,7 +158,7 @@ internal sealed class WordPieceModel : TokenizerModel
             while (start < end)
             {
                 string piece = word[bounds[start]..bounds[end]];
-                if (resolve(start > 0 ? _prefix + piece : piece) is int id)
+                if (resolve(start > 0 ? this.prefix + piece : piece) is int id)
                 {
                     found = id;
                     break;

@@ -12,11 +12,11 @@ namespace ConstitutionHub.Inference.Tokenization;
 /// </remarks>
 internal sealed class UnigramModel : TokenizerModel
 {
-    private readonly double[] _scores;
-    private readonly HashSet<string> _pieces = new(StringComparer.Ordinal);
-    private readonly int _maxPieceLength;
-    private readonly double _unkScore;
-    private readonly int? _unkIndex;
+    private readonly double[] scores;
+    private readonly HashSet<string> pieces = new(StringComparer.Ordinal);
+    private readonly int maxPieceLength;
+    private readonly double unkScore;
+    private readonly int? unkIndex;
 
     public UnigramModel(JsonElement config)
     {
@@ -35,24 +35,24 @@ internal sealed class UnigramModel : TokenizerModel
             }
             string piece = entry[0].GetString()!;
             Vocab[piece] = scores.Count;
-            _pieces.Add(piece);
-            _maxPieceLength = Math.Max(_maxPieceLength, piece.Length);
+            this.pieces.Add(piece);
+            maxPieceLength = Math.Max(maxPieceLength, piece.Length);
             scores.Add(entry[1].GetDouble());
         }
         if (scores.Count == 0)
         {
             throw new TokenizerException("The Unigram model in tokenizer.json has an empty vocabulary.");
         }
-        _scores = [.. scores];
-        _unkIndex = Json.Int(config, "unk_id");
-        if (_unkIndex is int u && (u < 0 || u >= _scores.Length))
+        this.scores = [.. scores];
+        unkIndex = Json.Int(config, "unk_id");
+        if (unkIndex is int u && (u < 0 || u >= this.scores.Length))
         {
             throw new TokenizerException($"The Unigram unk_id {u} is outside the vocabulary.");
         }
-        _unkScore = _scores.Min() - 10;
-        if (_unkIndex is int unk)
+        unkScore = this.scores.Min() - 10;
+        if (unkIndex is int unk)
         {
-            _scores[unk] = _unkScore;
+            this.scores[unk] = unkScore;
             UnkToken = vocab[unk][0].GetString();
         }
     }
@@ -82,16 +82,16 @@ internal sealed class UnigramModel : TokenizerModel
         {
             if (!reached[start]) continue;
             bool hasSingle = false;
-            for (int end = start + 1; end <= n && bounds[end] - bounds[start] <= _maxPieceLength; end++)
+            for (int end = start + 1; end <= n && bounds[end] - bounds[start] <= maxPieceLength; end++)
             {
                 string piece = word[bounds[start]..bounds[end]];
-                if (!_pieces.Contains(piece)) continue;
+                if (!this.pieces.Contains(piece)) continue;
                 int? id = resolve(piece);
-                double score = id is int i && i < _scores.Length ? _scores[i] : double.NaN;
+                double score = id is int i && i < this.scores.Length ? this.scores[i] : double.NaN;
                 Offer(start, end, score, id);
                 if (end == start + 1) hasSingle = true;
             }
-            if (!hasSingle) Offer(start, start + 1, _unkScore, null);
+            if (!hasSingle) Offer(start, start + 1, unkScore, null);
         }
 
         void Offer(int start, int end, double score, int? id)

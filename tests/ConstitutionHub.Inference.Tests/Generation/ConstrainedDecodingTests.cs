@@ -12,15 +12,15 @@ namespace ConstitutionHub.Inference.Tests.Generation;
 /// </summary>
 public sealed class ConstrainedDecodingTests : IDisposable
 {
-    private readonly LocalChatModel _model = TestModels.Open(Golden.Path("models", "demo-qwen2"));
+    private readonly LocalChatModel model = TestModels.Open(Golden.Path("models", "demo-qwen2"));
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose() => this.model.Dispose();
 
     private static readonly ChatMessage[] Ask = [new("user", "Which answer follows the constitution better?")];
 
     private async Task<(string Text, string Finish)> Generate(OutputConstraintSpec constraint, SamplingSettings sampling)
     {
-        var updates = await TestModels.CollectAsync(_model.StreamAsync(new GenerationRequest(Ask, sampling, "u", constraint), default));
+        var updates = await TestModels.CollectAsync(this.model.StreamAsync(new GenerationRequest(Ask, sampling, "u", constraint), default));
         return (string.Concat(updates.Select(u => u.TextDelta)), updates[^1].FinishReason!);
     }
 
@@ -88,7 +88,7 @@ public sealed class ConstrainedDecodingTests : IDisposable
     [Fact]
     public void A_schema_keyword_that_cannot_be_enforced_is_refused_by_name()
     {
-        var e = Assert.Throws<InferenceException>(() => _model.StreamAsync(new GenerationRequest(Ask, SamplingSettings.Greedy(), "u",
+        var e = Assert.Throws<InferenceException>(() => this.model.StreamAsync(new GenerationRequest(Ask, SamplingSettings.Greedy(), "u",
             new OutputConstraintSpec.JsonSchema(Schema("""{"type":"object","properties":{"x":{"type":"string","pattern":"^a+$"}}}"""))), default));
         Assert.Equal("invalid_request", e.Code);
         Assert.Equal("response_format", e.Field);
@@ -137,7 +137,7 @@ public sealed class ConstrainedDecodingTests : IDisposable
     [Fact]
     public async Task Logprobs_are_the_models_own_with_the_chosen_token_first_when_greedy()
     {
-        var updates = await TestModels.CollectAsync(_model.StreamAsync(new GenerationRequest(Ask, SamplingSettings.Greedy(12), "u", TopLogprobs: 5), default));
+        var updates = await TestModels.CollectAsync(this.model.StreamAsync(new GenerationRequest(Ask, SamplingSettings.Greedy(12), "u", TopLogprobs: 5), default));
         var logprobs = updates.SelectMany(u => u.Logprobs ?? []).ToList();
         Assert.Equal(updates[^1].CompletionTokens - (updates[^1].FinishReason == FinishReasons.Stop ? 1 : 0), logprobs.Count);
         foreach (var lp in logprobs)
@@ -156,10 +156,10 @@ public sealed class ConstrainedDecodingTests : IDisposable
     public async Task Several_choices_are_the_replies_of_seed_plus_index()
     {
         var hot = new SamplingSettings(Temperature: 1.2, TopK: 0, TopP: 1, MinP: 0, RepetitionPenalty: 1, MaxNewTokens: 20, Seed: 100);
-        var together = await TestModels.CollectAsync(_model.StreamAsync(new GenerationRequest(Ask, hot, "u", Choices: 3), default));
+        var together = await TestModels.CollectAsync(this.model.StreamAsync(new GenerationRequest(Ask, hot, "u", Choices: 3), default));
         for (int i = 0; i < 3; i++)
         {
-            var alone = await TestModels.CollectAsync(_model.StreamAsync(new GenerationRequest(Ask, hot with { Seed = 100 + i }, "u"), default));
+            var alone = await TestModels.CollectAsync(this.model.StreamAsync(new GenerationRequest(Ask, hot with { Seed = 100 + i }, "u"), default));
             Assert.Equal(string.Concat(alone.Select(u => u.TextDelta)), string.Concat(together.Where(u => u.Choice == i).Select(u => u.TextDelta)));
             Assert.Single(together, u => u.Choice == i && u.FinishReason is not null);
         }

@@ -53,12 +53,12 @@ public sealed class UpdateRelayTests
     /// <summary>A clock that moves only when told (Microsoft's FakeTimeProvider is not referenced here).</summary>
     private sealed class ManualClock : TimeProvider
     {
-        private long _ticks = 1;
+        private long ticks = 1;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-        public override long GetTimestamp() => _ticks;
+        public override long GetTimestamp() => ticks;
 
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
     }
 }

@@ -73,15 +73,15 @@ public sealed class GroupedKvAttentionTests
     /// <summary>A session over the file (or the rewritten bytes) with a batch on it.</summary>
     private sealed class BatchOn : IDisposable
     {
-        private readonly KvCacheOps _ops;
+        private readonly KvCacheOps ops;
 
         public BatchOn(string path, byte[]? bytes, SessionSettings settings)
         {
             Session = OnnxSession.Open(path, settings, bytes);
             var config = new ModelConfig("x", 16, 1, 1, 16, 1, 64, 0, false, [], null);
             var graph = DecoderGraph.Inspect(Session.Inputs, Session.Outputs, config);
-            _ops = new KvCacheOps(graph.KvType, settings, Session.DeviceMemory);
-            Batch = new DecoderBatch(Session, graph, _ops);
+            ops = new KvCacheOps(graph.KvType, settings, Session.DeviceMemory);
+            Batch = new DecoderBatch(Session, graph, ops);
         }
 
         public OnnxSession Session { get; }
@@ -90,7 +90,7 @@ public sealed class GroupedKvAttentionTests
         public void Dispose()
         {
             Batch.Dispose();
-            _ops.Dispose();
+            ops.Dispose();
             Session.Dispose();
         }
     }

@@ -69,6 +69,19 @@ public sealed class ShareBroadcastTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_viewer_of_a_finished_chat_behind_an_expiring_link_joins_and_is_counted()
+    {
+        var chat = await chats.StartAsync("Expiring");
+        await chats.TurnAsync(chat.Id, null, "Question", "Answer.");
+        var token = (await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live, DateTimeOffset.UtcNow.AddMinutes(5))).Token;
+        await using var first = await Viewer.JoinAsync(server, token);
+        await using var second = await Viewer.JoinAsync(server, token);
+        Assert.Equal(1, first.Joined.Viewers);
+        Assert.Equal(2, second.Joined.Viewers);
+        Assert.Contains(second.Joined.Messages, m => m.Text == "Answer.");
+    }
+
+    [Fact]
     public async Task Appends_made_on_another_node_reach_viewers_through_the_database_alone_small_or_large()
     {
         var chat = await chats.StartAsync("Two nodes");

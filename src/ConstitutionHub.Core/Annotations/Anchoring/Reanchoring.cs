@@ -55,14 +55,14 @@ public sealed class Reanchoring
     /// <summary>Quotes longer than this are not searched fuzzily (the cost grows with quote x window).</summary>
     public const int MaxFuzzyLength = 1000;
 
-    private readonly AnchorDocument _old;
-    private readonly AnchorDocument _new;
-    private readonly Dictionary<string, SectionMap?> _maps = new(StringComparer.Ordinal);
+    private readonly AnchorDocument old;
+    private readonly AnchorDocument @new;
+    private readonly Dictionary<string, SectionMap?> maps = new(StringComparer.Ordinal);
 
     public Reanchoring(AnchorDocument oldRevision, AnchorDocument newRevision)
     {
-        _old = oldRevision ?? throw new ArgumentNullException(nameof(oldRevision));
-        _new = newRevision ?? throw new ArgumentNullException(nameof(newRevision));
+        this.old = oldRevision ?? throw new ArgumentNullException(nameof(oldRevision));
+        this.@new = newRevision ?? throw new ArgumentNullException(nameof(newRevision));
     }
 
     /// <summary>Re-anchors many anchors: each section is diffed once, however many anchors it holds.</summary>
@@ -75,8 +75,8 @@ public sealed class Reanchoring
     public Reanchored Reanchor(TextAnchor anchor)
     {
         ArgumentNullException.ThrowIfNull(anchor);
-        var oldSection = _old[anchor.SectionId];
-        var newSection = _new[anchor.SectionId];
+        var oldSection = this.old[anchor.SectionId];
+        var newSection = this.@new[anchor.SectionId];
         var consistent = oldSection is not null && anchor.Start >= 0 && anchor.End <= oldSection.Text.Length && anchor.Start < anchor.End &&
             string.CompareOrdinal(oldSection.Text, anchor.Start, anchor.Exact, 0, anchor.Exact.Length) == 0 &&
             anchor.End - anchor.Start == anchor.Exact.Length;
@@ -113,7 +113,7 @@ public sealed class Reanchoring
 
     private SectionMap MapOf(SectionText oldSection, SectionText newSection)
     {
-        if (!_maps.TryGetValue(oldSection.Id, out var map)) _maps[oldSection.Id] = map = SectionMap.Between(oldSection.Text, newSection.Text);
+        if (!maps.TryGetValue(oldSection.Id, out var map)) maps[oldSection.Id] = map = SectionMap.Between(oldSection.Text, newSection.Text);
         return map!;
     }
 
@@ -121,7 +121,7 @@ public sealed class Reanchoring
     private TextAnchor? ByQuote(TextAnchor anchor, SectionText? ownSection)
     {
         if (ownSection is not null && Best(anchor, [ownSection]) is { } inOwn) return inOwn;
-        return Best(anchor, _new.Sections.Where(s => s.Id != anchor.SectionId));
+        return Best(anchor, this.@new.Sections.Where(s => s.Id != anchor.SectionId));
     }
 
     private static TextAnchor? Best(TextAnchor anchor, IEnumerable<SectionText> sections)
@@ -206,9 +206,9 @@ public sealed class Reanchoring
 /// <summary>The word-level edits between two versions of one section, as character ranges.</summary>
 internal sealed class SectionMap
 {
-    private readonly (int OldStart, int OldEnd, int NewStart, int NewEnd)[] _edits;
+    private readonly (int OldStart, int OldEnd, int NewStart, int NewEnd)[] edits;
 
-    private SectionMap((int, int, int, int)[] edits) => _edits = edits;
+    private SectionMap((int, int, int, int)[] edits) => this.edits = edits;
 
     public static SectionMap Between(string oldText, string newText)
     {
@@ -240,7 +240,7 @@ internal sealed class SectionMap
         var delta = 0; // new minus old position after the edits seen so far
         var newStart = -1;
         var newEnd = -1;
-        foreach (var (oldStart, oldEnd, editNewStart, editNewEnd) in _edits)
+        foreach (var (oldStart, oldEnd, editNewStart, editNewEnd) in this.edits)
         {
             // Before the range (an insertion right at its start included): the range only shifts.
             if (oldEnd <= start)

@@ -47,18 +47,18 @@ public sealed record SectionText(string Id, string Heading, string Text);
 /// <summary>The sections of one revision, in order, as anchors see them.</summary>
 public sealed class AnchorDocument
 {
-    private readonly Dictionary<string, int> _indexOf;
+    private readonly Dictionary<string, int> indexOf;
 
     public AnchorDocument(IReadOnlyList<SectionText> sections)
     {
         Sections = sections;
-        _indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < sections.Count; i++) _indexOf[sections[i].Id] = i;
+        indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < sections.Count; i++) indexOf[sections[i].Id] = i;
     }
 
     public IReadOnlyList<SectionText> Sections { get; }
 
-    public SectionText? this[string sectionId] => _indexOf.TryGetValue(sectionId, out var i) ? Sections[i] : null;
+    public SectionText? this[string sectionId] => indexOf.TryGetValue(sectionId, out var i) ? Sections[i] : null;
 
-    public int IndexOf(string sectionId) => _indexOf.TryGetValue(sectionId, out var i) ? i : -1;
+    public int IndexOf(string sectionId) => indexOf.TryGetValue(sectionId, out var i) ? i : -1;
 }

@@ -138,31 +138,31 @@ public static class PromptCompiler
     /// </summary>
     private sealed class PromptBuilder
     {
-        private readonly List<string> _lines = [];
-        private bool _atSeam = true;
+        private readonly List<string> lines = [];
+        private bool atSeam = true;
 
-        public void Seam() => _atSeam = true;
+        public void Seam() => atSeam = true;
 
         public void Add(string line)
         {
             if (TextLines.IsBlank(line))
             {
-                if (_atSeam && (_lines.Count == 0 || TextLines.IsBlank(_lines[^1]))) return;
+                if (atSeam && (this.lines.Count == 0 || TextLines.IsBlank(this.lines[^1]))) return;
             }
             else
             {
-                _atSeam = false;
+                atSeam = false;
             }
-            _lines.Add(line);
+            this.lines.Add(line);
         }
 
         public string Build()
         {
-            var count = _lines.Count;
-            while (count > 0 && TextLines.IsBlank(_lines[count - 1])) count--;
+            var count = this.lines.Count;
+            while (count > 0 && TextLines.IsBlank(this.lines[count - 1])) count--;
             if (count == 0) return "";
             var builder = new StringBuilder();
-            for (var i = 0; i < count; i++) builder.Append(_lines[i]).Append('\n');
+            for (var i = 0; i < count; i++) builder.Append(this.lines[i]).Append('\n');
             return builder.ToString();
         }
     }

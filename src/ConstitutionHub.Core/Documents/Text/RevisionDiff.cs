@@ -297,31 +297,31 @@ public static class RevisionDiff
     /// <summary>Builds spans, merging neighbours of the same kind.</summary>
     private sealed class SpanList
     {
-        private readonly System.Text.StringBuilder _pending = new();
-        private DiffSpanKind _kind;
-        private readonly List<DiffSpan> _spans = [];
+        private readonly System.Text.StringBuilder pending = new();
+        private DiffSpanKind kind;
+        private readonly List<DiffSpan> spans = [];
 
         public List<DiffSpan> Spans
         {
             get
             {
                 Flush();
-                return _spans;
+                return this.spans;
             }
         }
 
         public void Add(DiffSpanKind kind, string text)
         {
-            if (_pending.Length > 0 && kind != _kind) Flush();
-            _kind = kind;
-            _pending.Append(text);
+            if (pending.Length > 0 && kind != this.kind) Flush();
+            this.kind = kind;
+            pending.Append(text);
         }
 
         private void Flush()
         {
-            if (_pending.Length == 0) return;
-            _spans.Add(new DiffSpan(_kind, _pending.ToString()));
-            _pending.Clear();
+            if (pending.Length == 0) return;
+            this.spans.Add(new DiffSpan(this.kind, pending.ToString()));
+            pending.Clear();
         }
     }
 }

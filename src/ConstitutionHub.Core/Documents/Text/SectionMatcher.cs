@@ -3,13 +3,13 @@ namespace ConstitutionHub.Core.Documents.Text;
 /// <summary>What the matcher knows about one section.</summary>
 internal sealed class MatchItem(int level, string heading, Func<SectionFingerprint> fingerprint)
 {
-    private readonly Lazy<SectionFingerprint> _fingerprint = new(fingerprint, LazyThreadSafetyMode.None);
+    private readonly Lazy<SectionFingerprint> fingerprint = new(fingerprint, LazyThreadSafetyMode.None);
 
     public int Level { get; } = level;
     public string HeadingKey { get; } = SectionMatcher.NormaliseHeading(heading);
 
     /// <summary>Computed only when a heading match is not enough, which keeps diffs of big documents cheap.</summary>
-    public SectionFingerprint Fingerprint => _fingerprint.Value;
+    public SectionFingerprint Fingerprint => this.fingerprint.Value;
 
     public static MatchItem Of(ParsedSection section) =>
         new(section.Level, section.Heading, () => SectionFingerprint.Of(section.Body));

@@ -9,18 +9,18 @@ namespace ConstitutionHub.Core.Documents.Text;
 /// </summary>
 internal sealed class TextLines
 {
-    private readonly int[] _starts;
+    private readonly int[] starts;
 
     private TextLines(string text, int[] starts)
     {
         Text = text;
-        _starts = starts;
+        this.starts = starts;
     }
 
     public string Text { get; }
 
     /// <summary>Number of lines; a final line without a terminator counts, the empty string after a final LF does not.</summary>
-    public int Count => _starts.Length;
+    public int Count => this.starts.Length;
 
     public static TextLines Of(string normalisedText)
     {
@@ -36,7 +36,7 @@ internal sealed class TextLines
         return new TextLines(normalisedText, starts.ToArray());
     }
 
-    public int StartOf(int line) => line >= _starts.Length ? Text.Length : _starts[line];
+    public int StartOf(int line) => line >= this.starts.Length ? Text.Length : this.starts[line];
 
     /// <summary>The text of lines [from, to) including their terminators.</summary>
     public string Slice(int from, int to) => Text[StartOf(from)..StartOf(to)];
@@ -52,7 +52,7 @@ internal sealed class TextLines
 
     public int LineOfOffset(int offset)
     {
-        var index = Array.BinarySearch(_starts, offset);
+        var index = Array.BinarySearch(this.starts, offset);
         return index >= 0 ? index : ~index - 1;
     }
 

@@ -261,13 +261,13 @@ public static class ThreeWayMerge
     /// <summary>Readable, unique keys: "agreeableness", "examples", "examples-2", "preamble".</summary>
     private sealed class ConflictKeys
     {
-        private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+        private readonly HashSet<string> used = new(StringComparer.Ordinal);
 
         public string For(string heading)
         {
             var slug = Slug(heading);
             var key = slug;
-            for (var n = 2; !_used.Add(key); n++) key = $"{slug}-{n}";
+            for (var n = 2; !used.Add(key); n++) key = $"{slug}-{n}";
             return key;
         }
 

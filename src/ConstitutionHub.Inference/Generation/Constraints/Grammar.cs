@@ -9,7 +9,7 @@ namespace ConstitutionHub.Inference.Generation.Constraints;
 /// </summary>
 internal sealed class Grammar
 {
-    private readonly List<List<Element[]>> _rules = [];
+    private readonly List<List<Element[]>> rules = [];
 
     public abstract record Element;
 
@@ -36,23 +36,23 @@ internal sealed class Grammar
 
     public int Start { get; set; }
 
-    public IReadOnlyList<Element[]> Alternatives(int rule) => _rules[rule];
+    public IReadOnlyList<Element[]> Alternatives(int rule) => this.rules[rule];
 
     /// <summary>A new rule with no alternatives yet (for recursion: define it, then add to it).</summary>
     public int Declare()
     {
-        _rules.Add([]);
-        return _rules.Count - 1;
+        this.rules.Add([]);
+        return this.rules.Count - 1;
     }
 
     public int Rule(params Element[][] alternatives)
     {
         int id = Declare();
-        _rules[id].AddRange(alternatives);
+        this.rules[id].AddRange(alternatives);
         return id;
     }
 
-    public void Add(int rule, params Element[] alternative) => _rules[rule].Add(alternative);
+    public void Add(int rule, params Element[] alternative) => this.rules[rule].Add(alternative);
 
     /// <summary>A rule that matches nothing but the empty string. (<c>Rule([])</c> would be a rule with no alternatives at all.)</summary>
     public int Empty()

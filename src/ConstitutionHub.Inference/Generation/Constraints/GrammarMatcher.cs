@@ -10,13 +10,13 @@ internal sealed class GrammarMatcher
 {
     private sealed record Frame(int Rule, int Alternative, int Position, Frame? Next);
 
-    private readonly Grammar _grammar;
-    private readonly HashSet<Frame?> _stacks;
+    private readonly Grammar grammar;
+    private readonly HashSet<Frame?> stacks;
 
     private GrammarMatcher(Grammar grammar, HashSet<Frame?> stacks)
     {
-        _grammar = grammar;
-        _stacks = stacks;
+        this.grammar = grammar;
+        this.stacks = stacks;
     }
 
     public static GrammarMatcher Start(Grammar grammar)
@@ -28,27 +28,27 @@ internal sealed class GrammarMatcher
     }
 
     /// <summary>No byte can follow: the output is complete (or dead).</summary>
-    public bool IsDead => _stacks.Count == 0;
+    public bool IsDead => this.stacks.Count == 0;
 
     /// <summary>The output may end here.</summary>
-    public bool CanEnd => _stacks.Contains(null);
+    public bool CanEnd => this.stacks.Contains(null);
 
     /// <summary>The output must end here: nothing may follow.</summary>
-    public bool MustEnd => _stacks.Count == 1 && CanEnd;
+    public bool MustEnd => this.stacks.Count == 1 && CanEnd;
 
     /// <summary>The state after <paramref name="b"/>, or null when no stack accepts it.</summary>
     public GrammarMatcher? Accept(byte b)
     {
         HashSet<Frame?>? next = null;
-        foreach (var frame in _stacks)
+        foreach (var frame in this.stacks)
         {
             if (frame is null) continue;
-            var element = (Grammar.ByteSet)_grammar.Alternatives(frame.Rule)[frame.Alternative][frame.Position];
+            var element = (Grammar.ByteSet)this.grammar.Alternatives(frame.Rule)[frame.Alternative][frame.Position];
             if (!element.Allowed[b]) continue;
             next ??= [];
-            Expand(_grammar, frame with { Position = frame.Position + 1 }, next, 0);
+            Expand(this.grammar, frame with { Position = frame.Position + 1 }, next, 0);
         }
-        return next is null ? null : new GrammarMatcher(_grammar, next);
+        return next is null ? null : new GrammarMatcher(this.grammar, next);
     }
 
     public GrammarMatcher? Accept(ReadOnlySpan<byte> bytes)
@@ -65,9 +65,9 @@ internal sealed class GrammarMatcher
     /// <summary>Whether some stack accepts <paramref name="b"/> first (a cheap test before a whole token).</summary>
     public bool Allows(byte b)
     {
-        foreach (var frame in _stacks)
+        foreach (var frame in this.stacks)
         {
-            if (frame is not null && ((Grammar.ByteSet)_grammar.Alternatives(frame.Rule)[frame.Alternative][frame.Position]).Allowed[b]) return true;
+            if (frame is not null && ((Grammar.ByteSet)this.grammar.Alternatives(frame.Rule)[frame.Alternative][frame.Position]).Allowed[b]) return true;
         }
         return false;
     }

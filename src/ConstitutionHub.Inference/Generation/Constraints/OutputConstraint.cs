@@ -7,15 +7,15 @@ namespace ConstitutionHub.Inference.Generation.Constraints;
 /// </summary>
 internal sealed class OutputConstraint(Grammar grammar, TokenBytes vocabulary, IReadOnlySet<int> eos)
 {
-    private GrammarMatcher _state = GrammarMatcher.Start(grammar);
+    private GrammarMatcher state = GrammarMatcher.Start(grammar);
 
     /// <summary>The output is complete and nothing may follow it.</summary>
-    public bool MustEnd => _state.MustEnd;
+    public bool MustEnd => state.MustEnd;
 
     public bool Allows(int token)
     {
-        if (eos.Contains(token)) return _state.CanEnd;
-        return vocabulary[token] is { Length: > 0 } bytes && _state.Allows(bytes[0]) && _state.Accept(bytes) is not null;
+        if (eos.Contains(token)) return state.CanEnd;
+        return vocabulary[token] is { Length: > 0 } bytes && state.Allows(bytes[0]) && state.Accept(bytes) is not null;
     }
 
     /// <summary>Masks every token that cannot continue the output. Greedy decoding only needs the best valid token, so it
@@ -40,7 +40,7 @@ internal sealed class OutputConstraint(Grammar grammar, TokenBytes vocabulary, I
     public void Advance(int token)
     {
         if (eos.Contains(token)) return;
-        _state = (vocabulary[token] is { } bytes ? _state.Accept(bytes) : null)
+        state = (vocabulary[token] is { } bytes ? state.Accept(bytes) : null)
             ?? throw new InvalidOperationException($"Token {token} does not continue the constrained output.");
     }
 }

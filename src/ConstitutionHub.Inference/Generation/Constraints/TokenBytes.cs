@@ -10,13 +10,13 @@ namespace ConstitutionHub.Inference.Generation.Constraints;
 /// </summary>
 internal sealed class TokenBytes
 {
-    private readonly byte[]?[] _bytes;
+    private readonly byte[]?[] bytes;
 
-    private TokenBytes(byte[]?[] bytes) => _bytes = bytes;
+    private TokenBytes(byte[]?[] bytes) => this.bytes = bytes;
 
-    public byte[]? this[int id] => (uint)id < (uint)_bytes.Length ? _bytes[id] : null;
+    public byte[]? this[int id] => (uint)id < (uint)this.bytes.Length ? this.bytes[id] : null;
 
-    public int Count => _bytes.Length;
+    public int Count => this.bytes.Length;
 
     public static TokenBytes For(Tokenizer tokenizer, int vocabSize)
     {

@@ -9,20 +9,20 @@ namespace ConstitutionHub.Core.Tests.Documents.Text;
 /// </summary>
 internal readonly struct CpuTimer
 {
-    private readonly TimeSpan _cpuStart;
-    private readonly long _wallStart;
+    private readonly TimeSpan cpuStart;
+    private readonly long wallStart;
 
     private CpuTimer(TimeSpan cpuStart, long wallStart)
     {
-        _cpuStart = cpuStart;
-        _wallStart = wallStart;
+        this.cpuStart = cpuStart;
+        this.wallStart = wallStart;
     }
 
     public static CpuTimer Start() => new(Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.GetTimestamp());
 
-    public long CpuMilliseconds => (long)(Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalMilliseconds;
+    public long CpuMilliseconds => (long)(Process.GetCurrentProcess().TotalProcessorTime - this.cpuStart).TotalMilliseconds;
 
-    public long WallMilliseconds => (long)Stopwatch.GetElapsedTime(_wallStart).TotalMilliseconds;
+    public long WallMilliseconds => (long)Stopwatch.GetElapsedTime(this.wallStart).TotalMilliseconds;
 
     public static (long Cpu, long Wall) Time(Action action)
     {

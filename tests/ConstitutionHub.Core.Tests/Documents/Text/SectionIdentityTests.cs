@@ -6,9 +6,9 @@ namespace ConstitutionHub.Core.Tests.Documents.Text;
 
 public sealed class SectionIdentityTests
 {
-    private int _next;
+    private int next;
 
-    private string NewId() => $"s{++_next}";
+    private string NewId() => $"s{++next}";
 
     private IReadOnlyList<SectionInfo> Assign(IReadOnlyList<SectionInfo> previous, string markdown) =>
         SectionIdentity.Assign(previous, SectionParser.Parse(markdown), NewId);
@@ -56,7 +56,7 @@ public sealed class SectionIdentityTests
 
         foreach (var heading in first.Select(s => s.Heading)) Assert.Equal(IdOf(first, heading), IdOf(second, heading));
         Assert.Equal(1, second.Single(s => s.Heading == "Privacy").Ordinal);
-        Assert.Equal(7, _next);
+        Assert.Equal(7, next);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class SectionIdentityTests
         var second = Assign(first, Samples.ReplaceLine(Samples.Constitution, "## Honesty", "## Truthfulness"));
 
         Assert.Equal(IdOf(first, "Honesty"), IdOf(second, "Truthfulness"));
-        Assert.Equal(7, _next);
+        Assert.Equal(7, next);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class SectionIdentityTests
 
         Assert.DoesNotContain(IdOf(first, "Privacy"), second.Select(s => s.Id));
         Assert.Equal(first.Where(s => s.Heading != "Privacy").Select(s => s.Id), second.Select(s => s.Id));
-        Assert.Equal(7, _next);
+        Assert.Equal(7, next);
     }
 
     [Fact]
