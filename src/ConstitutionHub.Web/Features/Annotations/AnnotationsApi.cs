@@ -35,6 +35,7 @@ public static class AnnotationsApi
         one.MapPost("status", Status);
         one.MapPost("evidence", Evidence);
         one.MapPost("reconfirm", Reconfirm);
+        Research.ResearchReports.MapResearchExports(app);
         return app;
     }
 
