@@ -16,3 +16,5 @@ echo "== web pages"
 bench/web/run.sh "$@"
 echo "== annotations: re-anchoring"
 bench/annotations/run.sh "$@"
+echo "== experiment statistics"
+dotnet run -c Release --no-build --project bench/experiments

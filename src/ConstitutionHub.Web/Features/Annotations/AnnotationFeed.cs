@@ -1,30 +1,33 @@
 using System.Collections.Concurrent;
-using ConstitutionHub.Web.Features.Constitutions;
-using ConstitutionHub.Web.Infrastructure;
-using Npgsql;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 
 namespace ConstitutionHub.Web.Features.Annotations;
 
+/// <summary>The annotations of a constitution changed (on the sending node).</summary>
+public sealed record AnnotationsChanged(string Node, Guid Constitution) : NodeMessage(Node)
+{
+    public override string? Problem() => base.Problem() ?? (Constitution == Guid.Empty ? "constitution missing" : null);
+}
+
 /// <summary>
-/// Tells every reader of a constitution, on every web node, that its annotations changed: after each write a
-/// PostgreSQL NOTIFY on <see cref="Channel"/> carries the constitution id, and each node's <see cref="ChangeFeed"/>
-/// hands it to the pages reading that constitution here. (Annotation streams are one per thread, so a page cannot
+/// Tells every reader of a constitution, on every web node, that its annotations changed: the pages reading it on
+/// this node at once, the other nodes through the node bus. (Annotation streams are one per thread, so a page cannot
 /// follow them by stream id the way it follows a chat.)
 /// </summary>
 public sealed class AnnotationFeed : IDisposable
 {
-    public const string Channel = "hub_annotations";
+    public static readonly NodeChannel<AnnotationsChanged> Channel = new("hub_annotations");
 
-    private readonly HubDatabase database;
+    private readonly NodeBus bus;
     private readonly ILogger<AnnotationFeed> logger;
     private readonly ConcurrentDictionary<Guid, (Guid Constitution, Func<Task> Handler)> subscribers = new();
     private readonly IDisposable subscription;
 
-    public AnnotationFeed(ChangeFeed feed, HubDatabase database, ILogger<AnnotationFeed> logger)
+    public AnnotationFeed(NodeBus bus, ILogger<AnnotationFeed> logger)
     {
-        this.database = database;
+        this.bus = bus;
         this.logger = logger;
-        subscription = feed.SubscribeChannel(Channel, OnPayload);
+        subscription = bus.Subscribe(Channel, changed => Tell(changed.Constitution));
     }
 
     public IDisposable Subscribe(Guid constitutionId, Func<Task> handler)
@@ -34,27 +37,17 @@ public sealed class AnnotationFeed : IDisposable
         return new Subscription(() => subscribers.TryRemove(key, out _));
     }
 
-    /// <summary>Announces a change; a lost notification costs readers one refresh, the streams stay the truth.</summary>
-    public async Task AnnounceAsync(Guid constitutionId)
+    /// <summary>Announces a change; a lost message costs readers on other nodes one refresh, the streams stay the
+    /// truth.</summary>
+    public Task AnnounceAsync(Guid constitutionId)
     {
-        try
-        {
-            await using var connection = new NpgsqlConnection(database.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
-            command.Parameters.AddWithValue("channel", Channel);
-            command.Parameters.AddWithValue("payload", constitutionId.ToString("N"));
-            await command.ExecuteNonQueryAsync();
-        }
-        catch (NpgsqlException e)
-        {
-            logger.LogWarning(e, "Could not announce an annotation change of {Constitution}", constitutionId);
-        }
+        Tell(constitutionId);
+        bus.Post(Channel, new AnnotationsChanged(bus.NodeName, constitutionId));
+        return Task.CompletedTask;
     }
 
-    private void OnPayload(string payload)
+    private void Tell(Guid constitutionId)
     {
-        if (!Guid.TryParseExact(payload, "N", out var constitutionId)) return;
         foreach (var (_, (constitution, handler)) in subscribers)
         {
             if (constitution != constitutionId) continue;
@@ -67,9 +60,4 @@ public sealed class AnnotationFeed : IDisposable
     }
 
     public void Dispose() => subscription.Dispose();
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
-    }
 }

@@ -1,5 +1,6 @@
 using ConstitutionHub.Core.Annotations;
 using ConstitutionHub.Web.Features.Constitutions;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConstitutionHub.Web.Features.Annotations;
@@ -13,7 +14,7 @@ public static class AnnotationsSetup
         services.AddSingleton<AnnotationQueries>();
         services.AddSingleton<RevisionTexts>();
         services.AddSingleton<AnnotationCommands>();
-        services.AddSingleton(new ListenChannel(AnnotationFeed.Channel));
+        services.AddNodeChannel(AnnotationFeed.Channel);
         services.AddSingleton<AnnotationFeed>();
         services.AddSingleton<AnnotationService>();
         services.AddHostedService<AnnotationCarrier>();

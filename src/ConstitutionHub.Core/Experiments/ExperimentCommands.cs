@@ -1,0 +1,91 @@
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.PromptSets;
+using ConstitutionHub.Core.Streams;
+
+namespace ConstitutionHub.Core.Experiments;
+
+/// <summary>What a person asks for when they start an experiment.</summary>
+public sealed record CreateExperiment(string Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<Arm> Arms, int Samples,
+    IReadOnlyList<Factor>? Factors = null, JudgeSettings? Judge = null);
+
+/// <summary>
+/// Defining and steering experiments. Creating checks everything a run needs before anything runs (the prompt set
+/// version, every arm's revision and recipe compile, the cost within limits), so a run never fails on its definition.
+/// Only the owner pauses, resumes or cancels.
+/// </summary>
+public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries constitutions, PromptSets.PromptSets promptSets,
+    ExperimentQueries queries, TimeProvider? clock = null)
+{
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+
+    /// <summary>The cost of <paramref name="command"/>, checked as creating would check it, without creating anything.</summary>
+    public async Task<ExperimentCost> EstimateAsync(Actor actor, CreateExperiment command, CancellationToken ct = default) =>
+        (await CheckAsync(actor, command, ct)).Cost;
+
+    public async Task<ExperimentRow> CreateAsync(Actor actor, CreateExperiment command, Guid commandId, CancellationToken ct = default)
+    {
+        var (set, cost) = await CheckAsync(actor, command, ct);
+        var created = new ExperimentCreated(commandId, command.Name.Trim(), set.Id, set.Version, set.Items.Select(i => i.Id).ToList(),
+            command.Arms, command.Samples, command.Factors ?? [], command.Judge, cost);
+        // The command id names the experiment: a retried create finds its first attempt.
+        await streams.AppendAsync(ExperimentStream.Id(commandId), ExpectedVersion.NoStream, [new NewEvent(commandId, created)],
+            new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
+        return (await queries.ExperimentAsync(commandId, ct))!;
+    }
+
+    public Task PauseAsync(Actor actor, Guid id, Guid commandId, CancellationToken ct = default) =>
+        SteerAsync(actor, id, commandId, e => e.Status == "running" ? new ExperimentPaused(id) : null, ct);
+
+    public Task ResumeAsync(Actor actor, Guid id, Guid commandId, CancellationToken ct = default) =>
+        SteerAsync(actor, id, commandId, e => e.Status == "paused" ? new ExperimentResumed(id) : null, ct);
+
+    public Task CancelAsync(Actor actor, Guid id, Guid commandId, CancellationToken ct = default) =>
+        SteerAsync(actor, id, commandId, e => e.Status is "running" or "paused" ? new ExperimentCancelled(id) : null, ct);
+
+    /// <summary>Puts work that failed its last attempt back in the queue, with fresh attempts.</summary>
+    public async Task<int> RetryFailedAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        var experiment = await queries.ExperimentAsync(id, ct) ?? throw new NotFoundException("No such experiment.");
+        if (experiment.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment can retry its failures.");
+        if (experiment.Status == "cancelled") throw new ValidationException("status", "The experiment was cancelled; start a new one.");
+        return await queries.RetryFailedAsync(id, ct);
+    }
+
+    private async Task SteerAsync(Actor actor, Guid id, Guid commandId, Func<ExperimentRow, object?> decide, CancellationToken ct)
+    {
+        var experiment = await queries.ExperimentAsync(id, ct) ?? throw new NotFoundException("No such experiment.");
+        if (experiment.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment can steer it.");
+        // Pausing a paused experiment (or cancelling a cancelled one) is what was asked: nothing to record.
+        if (decide(experiment) is not { } change) return;
+        var version = await streams.VersionAsync(ExperimentStream.Id(id), ct);
+        await streams.AppendAsync(ExperimentStream.Id(id), version, [new NewEvent(commandId, change)],
+            new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
+    }
+
+    private async Task<(PromptSetState Set, ExperimentCost Cost)> CheckAsync(Actor actor, CreateExperiment command, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(command.Name) || command.Name.Trim().Length > PromptItemRules.MaxNameLength)
+            throw new ValidationException("name", $"An experiment's name is 1 to {PromptItemRules.MaxNameLength} characters.");
+        var set = (await promptSets.ReadAsync(command.PromptSetId, command.PromptSetVersion, ct))?.State
+            ?? throw new ValidationException("promptSet", "No such prompt set, or no such version of it.");
+        var cost = ExperimentDesign.Cost(command.Arms, set.Items.Count, command.Samples);
+        foreach (var arm in command.Arms)
+        {
+            var slug = await queries.ConstitutionSlugAsync(arm.ConstitutionId, ct);
+            DocumentAccess.EnsureRead(slug is null ? null : await constitutions.BySlugAsync(slug, ct), actor);
+            var revision = await constitutions.RevisionAsync(arm.ConstitutionId, arm.Revision, ct)
+                ?? throw new ValidationException("arms", $"Arm {arm.Letter}: revision {arm.Revision} does not exist.");
+            try
+            {
+                PromptCompiler.Compile(revision.Markdown, revision.Sections, arm.Recipe);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ValidationException("arms", $"Arm {arm.Letter}: {e.Message}");
+            }
+        }
+        return (set, cost);
+    }
+}

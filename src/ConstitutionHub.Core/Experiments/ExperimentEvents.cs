@@ -1,0 +1,46 @@
+namespace ConstitutionHub.Core.Experiments;
+
+/// <summary>How outputs are judged: the judge model (null: the app's default), whether the judge sees the whole
+/// compiled constitution or only the sections the arms vary, and the judge prompt document at its revision.</summary>
+public sealed record JudgeSettings(string? Model, bool OnlyVariedSections, Guid? PromptDocumentId = null, int? PromptRevision = null);
+
+/// <summary>
+/// An experiment was defined: a prompt set pinned at a version (its item ids, so the work is known without reading
+/// the set), the arms, samples per item, the factors of a factorial design (empty otherwise), the judge, and the
+/// cost that was stated before it started. Experiments start running when created.
+/// </summary>
+public sealed record ExperimentCreated(Guid Id, string Name, Guid PromptSetId, int PromptSetVersion, IReadOnlyList<string> ItemIds,
+    IReadOnlyList<Arm> Arms, int Samples, IReadOnlyList<Factor> Factors, JudgeSettings? Judge, ExperimentCost Cost);
+
+public sealed record ExperimentPaused(Guid Id);
+
+public sealed record ExperimentResumed(Guid Id);
+
+/// <summary>Work not yet started is dropped; outputs already recorded stay.</summary>
+public sealed record ExperimentCancelled(Guid Id);
+
+/// <summary>
+/// One generation, recorded once: its stream id is its key (experiment, arm, item, sample), so a second node that
+/// finishes the same work finds the stream taken and records nothing. The seed, model and compiled prompt's hash
+/// are its provenance.
+/// </summary>
+public sealed record GenerationRecorded(Guid ExperimentId, string Arm, string ItemId, int Sample, long Seed, string Output, string Model,
+    string PromptHash, string? FinishReason, int? CompletionTokens, double Milliseconds, string Node, int Attempt);
+
+public static class ExperimentStream
+{
+    public static string Id(Guid experimentId) => $"experiment-{experimentId:N}";
+
+    /// <summary>The stream of one generation: taken once, which is what makes a generation happen once.</summary>
+    public static string GenerationId(Guid experimentId, string arm, string itemId, int sample) =>
+        $"generation-{experimentId:N}/{arm}/{sample}/{itemId}";
+
+    public static readonly IReadOnlyList<(Type Type, string Alias)> Events =
+    [
+        (typeof(ExperimentCreated), "experiment_created"),
+        (typeof(ExperimentPaused), "experiment_paused"),
+        (typeof(ExperimentResumed), "experiment_resumed"),
+        (typeof(ExperimentCancelled), "experiment_cancelled"),
+        (typeof(GenerationRecorded), "generation_recorded"),
+    ];
+}

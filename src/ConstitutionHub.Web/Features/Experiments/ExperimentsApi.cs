@@ -1,0 +1,312 @@
+using System.Text;
+using System.Text.Json;
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.Experiments;
+using ConstitutionHub.Core.People;
+using ConstitutionHub.Core.PromptSets;
+using ConstitutionHub.Core.Streams;
+using ConstitutionHub.Web.Features.Accounts;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ConstitutionHub.Web.Features.Experiments;
+
+public sealed record PromptSetPost(string? Name, string? Description, IReadOnlyList<PromptItem>? Items, Guid? CommandId);
+
+/// <summary>An arm as scripts send it: a constitution by slug, a revision, a recipe, optionally a model and sampling.</summary>
+public sealed record ArmPost(string? Slug, int Revision, Dictionary<string, string>? Recipe, string? Model, ArmSampling? Sampling, string? Label);
+
+/// <summary>A factorial design on one revision: the sections to vary (by id) and their variants.</summary>
+public sealed record DesignPost(string? Slug, int Revision, Dictionary<string, string>? BaseRecipe, IReadOnlyList<FactorPost>? Factors, string? Kind);
+
+public sealed record FactorPost(string? Section, IReadOnlyList<string>? Variants);
+
+/// <summary>Arms given one by one, or a factorial design that makes them.</summary>
+public sealed record ExperimentPost(string? Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<ArmPost>? Arms, DesignPost? Design,
+    int? Samples, JudgeSettings? Judge, Guid? CommandId);
+
+/// <summary>
+/// The JSON API of prompt sets and experiments, for scripts (tools/experiment-loop) and the pages alike. Bad input is
+/// a 400 with the reason; reading an experiment needs no sign-in for public constitutions' experiments (like
+/// chats, the run is visible to whoever has its id); changing anything needs the owner.
+/// </summary>
+public static class ExperimentsApi
+{
+    private const long MaxBodyBytes = PromptSetFormats.MaxImportBytes + 1024;
+
+    public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
+    {
+        var sets = app.MapGroup("/api/prompt-sets").DisableAntiforgery();
+        sets.MapGet("", async (PromptSets s) => Results.Ok(await s.ListAsync()));
+        sets.MapPost("", CreateSet);
+        sets.MapPost("import", ImportSet);
+        sets.MapGet("{id:guid}", GetSet);
+        sets.MapGet("{id:guid}/export", ExportSet);
+        sets.MapPost("{id:guid}/items", SaveItems);
+
+        var experiments = app.MapGroup("/api/experiments").DisableAntiforgery();
+        experiments.MapPost("estimate", Estimate);
+        experiments.MapPost("", Create);
+        experiments.MapGet("{id:guid}", Get);
+        experiments.MapGet("{id:guid}/outputs", (HttpContext h, ExperimentQueries q, ConstitutionQueries c, Guid id) => Guarded(async () =>
+        {
+            await ReadableAsync(h, q, c, id);
+            return Results.Ok(await q.OutputsAsync(id));
+        }));
+        experiments.MapGet("{id:guid}/ratings", Ratings);
+        experiments.MapGet("{id:guid}/export", Export);
+        experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        {
+            await c.PauseAsync(RequireActor(h), id, Guid.NewGuid());
+            return Results.NoContent();
+        }));
+        experiments.MapPost("{id:guid}/resume", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        {
+            await c.ResumeAsync(RequireActor(h), id, Guid.NewGuid());
+            return Results.NoContent();
+        }));
+        experiments.MapPost("{id:guid}/cancel", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        {
+            await c.CancelAsync(RequireActor(h), id, Guid.NewGuid());
+            return Results.NoContent();
+        }));
+        experiments.MapPost("{id:guid}/retry", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+            Results.Ok(new { retried = await c.RetryFailedAsync(RequireActor(h), id) })));
+        return app;
+    }
+
+    private static Task<IResult> CreateSet(HttpContext http, PromptSets sets) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var body = await ReadJson<PromptSetPost>(http);
+        var set = await sets.CreateAsync(actor, body.Name ?? "", body.Description ?? "", body.Items ?? [], body.CommandId ?? Guid.NewGuid());
+        return Results.Created($"/api/prompt-sets/{set.State.Id}", SetBody(set));
+    });
+
+    /// <summary>The body is the file (JSONL or CSV, by <c>format</c> or the content type); <c>name</c> names the new set.</summary>
+    private static Task<IResult> ImportSet(HttpContext http, PromptSets sets, string? name, string? format) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var text = await ReadTextAsync(http);
+        var items = FormatOf(format, http.Request.ContentType) == "csv" ? PromptSetFormats.ReadCsv(text) : PromptSetFormats.ReadJsonl(text);
+        var set = await sets.CreateAsync(actor, name ?? "Imported prompts", "", items, Guid.NewGuid());
+        return Results.Created($"/api/prompt-sets/{set.State.Id}", SetBody(set));
+    });
+
+    private static Task<IResult> GetSet(HttpContext http, PromptSets sets, Guid id, int? version) => Guarded(async () =>
+    {
+        var set = await sets.ReadAsync(id, version) ?? throw new NotFoundException("No such prompt set or version.");
+        http.Response.Headers.ETag = $"\"v{set.State.Version}\"";
+        return Results.Ok(SetBody(set));
+    });
+
+    private static Task<IResult> ExportSet(PromptSets sets, Guid id, int? version, string? format) => Guarded(async () =>
+    {
+        var set = await sets.ReadAsync(id, version) ?? throw new NotFoundException("No such prompt set or version.");
+        var csv = FormatOf(format, null) == "csv";
+        var body = csv ? PromptSetFormats.WriteCsv(set.State.Items) : PromptSetFormats.WriteJsonl(set.State.Items);
+        return Results.File(Encoding.UTF8.GetBytes(body), csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8",
+            $"prompt-set-{id:N}-v{set.State.Version}.{(csv ? "csv" : "jsonl")}");
+    });
+
+    /// <summary>Adds or replaces items; <c>If-Match: "v{version}"</c> is required, and a stale one answers 409.</summary>
+    private static Task<IResult> SaveItems(HttpContext http, PromptSets sets, Guid id) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var ifMatch = http.Request.Headers.IfMatch.ToString().Trim('"');
+        if (!ifMatch.StartsWith('v') || !int.TryParse(ifMatch[1..], out var version))
+            throw new ValidationException("If-Match", "Send the version you edited as If-Match: \"v{version}\" (from the set's ETag).");
+        var body = await ReadJson<PromptSetPost>(http);
+        try
+        {
+            var set = await sets.SaveItemsAsync(actor, id, version, body.Items ?? [], "api", body.CommandId ?? Guid.NewGuid());
+            http.Response.Headers.ETag = $"\"v{set.State.Version}\"";
+            return Results.Ok(SetBody(set));
+        }
+        catch (WrongExpectedVersionException e)
+        {
+            return Results.Problem(statusCode: 409, title: "Changed meanwhile", detail: e.Message);
+        }
+    });
+
+    private static Task<IResult> Estimate(HttpContext http, ExperimentCommands commands, ConstitutionQueries constitutions) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var command = await CommandAsync(await ReadJson<ExperimentPost>(http), constitutions);
+        var cost = await commands.EstimateAsync(actor, command);
+        return Results.Ok(new { cost, summary = cost.Summary, arms = command.Arms });
+    });
+
+    private static Task<IResult> Create(HttpContext http, ExperimentCommands commands, ConstitutionQueries constitutions) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var body = await ReadJson<ExperimentPost>(http);
+        var row = await commands.CreateAsync(actor, await CommandAsync(body, constitutions), body.CommandId ?? Guid.NewGuid());
+        return Results.Created($"/api/experiments/{row.Id}", new { id = row.Id, row.Name, row.Status, cost = row.Definition.Cost, summary = row.Definition.Cost.Summary });
+    });
+
+    private static Task<IResult> Get(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, Guid id) => Guarded(async () =>
+    {
+        var row = await ReadableAsync(http, queries, constitutions, id);
+        return Results.Ok(new
+        {
+            id = row.Id, row.Name, row.OwnerName, row.Status, definition = row.Definition,
+            progress = await queries.ProgressAsync(id),
+            judging = row.Definition.Judge is null ? null : await queries.ProgressAsync(id, WorkItem.Judge),
+            failures = await queries.FailuresAsync(id),
+        });
+    });
+
+    private static Task<IResult> Ratings(HttpContext http, ExperimentResults results, ExperimentQueries queries, ConstitutionQueries constitutions,
+        Guid id) => Guarded(async () =>
+    {
+        await ReadableAsync(http, queries, constitutions, id);
+        var ratings = await results.JudgeRatingsAsync(id);
+        var bias = ExperimentResults.Bias(await results.JudgmentsAsync(id));
+        return Results.Ok(new
+        {
+            source = ratings.Source, votes = ratings.Votes,
+            leaderboard = ratings.Leaderboard.Select(r => new
+            {
+                arm = r.Letter, r.Label, rating = r.Rating.Rating, lower = r.Rating.RatingLower, upper = r.Rating.RatingUpper,
+                strength = r.Rating.Strength, winRate = double.IsNaN(r.WinRate) ? (double?)null : r.WinRate, r.Comparisons,
+            }),
+            winRates = ratings.Letters.Select((a, i) => ratings.Letters.Select((b, j) =>
+                double.IsNaN(ratings.WinRates[i, j]) ? (double?)null : ratings.WinRates[i, j]).ToArray()).ToArray(),
+            arms = ratings.Letters,
+            positionBias = new { bias.Decisive, bias.PickedFirst, firstShare = double.IsNaN(bias.FirstShare) ? (double?)null : bias.FirstShare,
+                bias.Disagreements, bias.Pairs },
+            effects = ratings.Effects.Select(e => new { e.SectionId, e.Heading, e.Variant, e.ReferenceVariant, e.Beta, e.StandardError,
+                e.Points, e.PointsLower, e.PointsUpper, e.Sentence }),
+        });
+    });
+
+    private static Task<IResult> Export(HttpContext http, ExperimentResults results, ExperimentQueries queries, PromptSets sets,
+        ConstitutionQueries constitutions, Guid id, string? format, string? arm, double? minMargin, string? systemPrompt) => Guarded(async () =>
+    {
+        await ReadableAsync(http, queries, constitutions, id);
+        var training = format switch
+        {
+            "sft-openai" or null => TrainingFormat.SftOpenAi,
+            "sft-trl" => TrainingFormat.SftTrl,
+            "dpo" => TrainingFormat.Dpo,
+            "distill" => TrainingFormat.SelfDistillation,
+            _ => throw new ValidationException("format", "format is one of sft-openai, sft-trl, dpo, distill."),
+        };
+        var source = await results.TrainingSourceAsync(id, sets, constitutions);
+        var jsonl = TrainingExports.Jsonl(source, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt));
+        return Results.File(Encoding.UTF8.GetBytes(jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-{format ?? "sft-openai"}.jsonl");
+    });
+
+    /// <summary>Arms from the body, or from its factorial design (sections by id, on one revision).</summary>
+    private static async Task<CreateExperiment> CommandAsync(ExperimentPost body, ConstitutionQueries constitutions)
+    {
+        async Task<ConstitutionRow> Constitution(string? slug) =>
+            await constitutions.BySlugAsync(slug ?? "") ?? throw new ValidationException("slug", $"No constitution '{slug}'.");
+        List<Arm> arms = [];
+        List<Factor> factors = [];
+        if (body.Design is { } design)
+        {
+            var row = await Constitution(design.Slug);
+            var revision = await constitutions.RevisionAsync(row.Id, design.Revision)
+                ?? throw new ValidationException("design", $"Revision {design.Revision} of '{row.Slug}' does not exist.");
+            foreach (var f in design.Factors ?? [])
+            {
+                var section = revision.Sections.FirstOrDefault(s => s.Id == f.Section)
+                    ?? throw new ValidationException("design", $"Revision {design.Revision} has no section '{f.Section}'.");
+                factors.Add(new Factor(section.Id, section.Heading, f.Variants ?? []));
+            }
+            var kind = design.Kind switch
+            {
+                null or "full" => FactorialKind.Full,
+                "fractional" => FactorialKind.Fractional,
+                _ => throw new ValidationException("design", "kind is full or fractional."),
+            };
+            arms.AddRange(ExperimentDesign.Factorial(row.Id, design.Revision, new Recipe(design.BaseRecipe ?? []), factors, kind));
+        }
+        else
+        {
+            foreach (var (a, i) in (body.Arms ?? []).Select((a, i) => (a, i)))
+            {
+                var row = await Constitution(a.Slug);
+                arms.Add(new Arm(ExperimentDesign.LetterOf(i), a.Label ?? $"{row.Slug} r{a.Revision}", row.Id, a.Revision,
+                    new Recipe(new SortedDictionary<string, string>(a.Recipe ?? [], StringComparer.Ordinal)), a.Model, a.Sampling));
+            }
+        }
+        return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors, body.Judge);
+    }
+
+    /// <summary>
+    /// An experiment is readable by whoever may read every constitution it runs: outputs of a private constitution's
+    /// arms reveal how it behaves. Unreadable answers as unknown, so ids of private experiments are not confirmed.
+    /// </summary>
+    public static async Task<ExperimentRow> ReadableAsync(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, Guid id) =>
+        await ExperimentAccess.ReadableAsync(queries, constitutions, id, AccountsSetup.ToActor(http.User));
+
+    private static object SetBody(PromptSetView set) => new
+    {
+        id = set.State.Id, set.State.Name, set.State.Description, set.State.Version, set.OwnerName, items = set.State.Items,
+    };
+
+    private static string FormatOf(string? format, string? contentType) =>
+        (format?.ToLowerInvariant() ?? (contentType?.Contains("csv", StringComparison.OrdinalIgnoreCase) == true ? "csv" : "jsonl")) switch
+        {
+            var f when f is "csv" or "jsonl" => f,
+            _ => throw new ValidationException("format", "format is jsonl or csv."),
+        };
+
+    private static Actor RequireActor(HttpContext http) =>
+        AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to create or steer experiments.");
+
+    private static async Task<string> ReadTextAsync(HttpContext http)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+            return await reader.ReadToEndAsync();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ValidationException("body", $"The file is larger than {PromptSetFormats.MaxImportBytes / 1024 / 1024} MB.");
+        }
+    }
+
+    private static async Task<T> ReadJson<T>(HttpContext http)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+            throw new ValidationException("Content-Type", "Send JSON with Content-Type: application/json.");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(await ReadTextAsync(http), HubJson.Options) ?? throw new ValidationException("body", "The body is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new ValidationException("body", $"The body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (ValidationException e)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid request", detail: e.Message, extensions: new Dictionary<string, object?> { ["field"] = e.Field });
+        }
+        catch (NotFoundException e)
+        {
+            return Results.Problem(statusCode: 404, title: "Not found", detail: e.Message);
+        }
+        catch (ForbiddenException e)
+        {
+            return Results.Problem(statusCode: 403, title: "Forbidden", detail: e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Results.Problem(statusCode: 401, title: "Sign in required", detail: e.Message);
+        }
+    }
+}

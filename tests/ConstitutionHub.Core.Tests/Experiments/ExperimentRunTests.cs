@@ -1,0 +1,307 @@
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.Experiments;
+using ConstitutionHub.Core.PromptSets;
+using ConstitutionHub.Core.Tests.Chats;
+
+namespace ConstitutionHub.Core.Tests.Experiments;
+
+/// <summary>Durable runs on a real PostgreSQL: several workers ("nodes") on one database, a node killed mid-run,
+/// work done twice recorded once, pause, resume, cancel, failures with their reason and a retry.</summary>
+public sealed class ExperimentRunTests : IAsyncLifetime
+{
+    private ChatTestHost host = null!;
+    private ConstitutionHub.Core.PromptSets.PromptSets sets = null!;
+    private ExperimentQueries queries = null!;
+    private ExperimentCommands commands = null!;
+    private WorkQueue queue = null!;
+
+    public async Task InitializeAsync()
+    {
+        host = await ChatTestHost.CreateAsync(nameof(ExperimentRunTests));
+        sets = new ConstitutionHub.Core.PromptSets.PromptSets(host.Store, host.DataSource);
+        queries = new ExperimentQueries(host.DataSource);
+        commands = new ExperimentCommands(host.Store, host.ConstitutionQueries, sets, queries);
+        queue = new WorkQueue(host.DataSource);
+    }
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    private ExperimentWorker Node(string name, ScriptedModels models, TimeSpan? lease = null, int concurrency = 2, TimeSpan? timeout = null,
+        int maxAttempts = 3, bool judge = false) =>
+        new(host.Store, queue, queries, sets, host.ConstitutionQueries, models,
+            new ExperimentWorkerOptions
+            {
+                Node = name, Concurrency = concurrency, Lease = lease ?? TimeSpan.FromSeconds(30), Timeout = timeout ?? TimeSpan.FromSeconds(60),
+                MaxAttempts = maxAttempts, Poll = TimeSpan.FromMilliseconds(50),
+            },
+            judge ? new ExperimentJudge(host.DataSource, host.ConstitutionQueries, models) : null);
+
+    private async Task<ExperimentRow> ExperimentAsync(int items, int samples, JudgeSettings? judge = null)
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var set = await sets.CreateAsync(ChatTestHost.Ada, "Questions", "",
+            Enumerable.Range(1, items).Select(i => new PromptItem($"q{i}", [new PromptTurn("user", $"Question {i}?")], [])).ToList(), Guid.NewGuid());
+        Arm[] arms =
+        [
+            new("A", "default", host.Constitution.Id, 1, Recipe.Default),
+            new("B", "lower", host.Constitution.Id, 1, new Recipe(new Dictionary<string, string> { [agreeableness] = "lower" })),
+        ];
+        return await commands.CreateAsync(ChatTestHost.Ada,
+            new CreateExperiment("Agreeableness", set.State.Id, null, arms, samples,
+                [new Factor(agreeableness, "Agreeableness", ["default", "lower"])], judge), Guid.NewGuid());
+    }
+
+    private async Task<long> RecordedAsync(Guid experimentId, string alias = "generation_recorded")
+    {
+        await using var command = host.DataSource.CreateCommand("select count(*) from mt_events where type = @type and data->>'experimentId' = @id");
+        command.Parameters.AddWithValue("type", alias);
+        command.Parameters.AddWithValue("id", experimentId.ToString());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits for a condition the run will reach, checking it as results arrive, up to a generous limit.</summary>
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited {seconds} s for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_nodes_work_is_taken_over_and_every_generation_is_recorded_exactly_once()
+    {
+        var experiment = await ExperimentAsync(items: 6, samples: 2);
+        var dying = new ScriptedModels();
+        var hung = 0;
+        var twoHung = new TaskCompletionSource();
+        // Node A answers three generations, then hangs on the next ones as a node does that lost its machine.
+        dying.Client.Script = async (m, o, ct) =>
+        {
+            if (dying.Client.Calls <= 3) return ScriptedClient.DefaultReply(m, o);
+            if (Interlocked.Increment(ref hung) == 2) twoHung.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        };
+        using var killA = new CancellationTokenSource();
+        var nodeA = Node("node-a", dying, lease: TimeSpan.FromSeconds(1)).RunAsync(killA.Token);
+        await twoHung.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, (await queries.ProgressAsync(experiment.Id)).Running);
+        killA.Cancel(); // killed: nothing is released, its two leases simply stop being renewed
+        await nodeA;
+
+        var healthy = new ScriptedModels();
+        using var stopB = new CancellationTokenSource();
+        var nodeB = Node("node-b", healthy).RunAsync(stopB.Token);
+        await WaitForAsync(async () => (await queries.ProgressAsync(experiment.Id)).Done == 24, "node B to finish the run");
+        stopB.Cancel();
+        await nodeB;
+
+        var outputs = await queries.OutputsAsync(experiment.Id);
+        Assert.Equal(24, outputs.Count);
+        Assert.Equal(24, await RecordedAsync(experiment.Id));
+        Assert.Equal(3, outputs.Count(o => o.Node == "node-a"));
+        Assert.Equal(21, outputs.Count(o => o.Node == "node-b"));
+        // The two generations node A held were retried by B: their second attempt.
+        Assert.Equal(2, outputs.Count(o => o.Attempt == 2));
+        Assert.All(outputs, o => Assert.Equal(ExperimentDesign.Seed(experiment.Id, o.ItemId, o.Sample), o.Seed));
+    }
+
+    [Fact]
+    public async Task A_node_thought_dead_that_finishes_late_records_nothing_twice()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        var slow = new ScriptedModels();
+        var release = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        slow.Client.Script = async (m, o, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return "late " + ScriptedClient.DefaultReply(m, o);
+        };
+        var nodeA = Node("node-a", slow, lease: TimeSpan.FromSeconds(1), concurrency: 1);
+        // A's heartbeat is not running (StepAsync alone), so its lease runs out while it works.
+        var stepA = nodeA.StepAsync(CancellationToken.None);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var nodeB = Node("node-b", new ScriptedModels(), concurrency: 1);
+        // Arm A's generation is the one node A holds; B takes it once the lease has run out (and does arm B's meanwhile).
+        await WaitForAsync(async () =>
+        {
+            await nodeB.StepAsync(CancellationToken.None);
+            return (await queries.OutputsAsync(experiment.Id)).Any(o => o.Arm == "A");
+        }, "node B to take over the expired lease");
+        release.SetResult();
+        await stepA;
+
+        var outputs = await queries.OutputsAsync(experiment.Id);
+        Assert.Equal(2, outputs.Count);
+        Assert.Equal(2, await RecordedAsync(experiment.Id));
+        Assert.All(outputs, o => Assert.Equal("node-b", o.Node));
+        Assert.DoesNotContain(outputs, o => o.Output.StartsWith("late ", StringComparison.Ordinal));
+        Assert.Equal(2, (await queries.ProgressAsync(experiment.Id)).Done);
+    }
+
+    [Fact]
+    public async Task A_paused_run_takes_no_new_work_resumes_where_it_stopped_and_cancel_drops_what_is_left()
+    {
+        var experiment = await ExperimentAsync(items: 3, samples: 1);
+        var node = Node("node-a", new ScriptedModels(), concurrency: 1);
+        Assert.True(await node.StepAsync(CancellationToken.None));
+
+        await commands.PauseAsync(ChatTestHost.Ada, experiment.Id, Guid.NewGuid());
+        Assert.False(await node.StepAsync(CancellationToken.None));
+        Assert.Equal("paused", (await queries.ProgressAsync(experiment.Id)).Status);
+
+        await commands.ResumeAsync(ChatTestHost.Ada, experiment.Id, Guid.NewGuid());
+        Assert.True(await node.StepAsync(CancellationToken.None));
+        await commands.CancelAsync(ChatTestHost.Ada, experiment.Id, Guid.NewGuid());
+        Assert.False(await node.StepAsync(CancellationToken.None));
+
+        var progress = await queries.ProgressAsync(experiment.Id);
+        Assert.Equal(("cancelled", 2, 4, 0), (progress.Status, progress.Done, progress.Cancelled, progress.Pending));
+        Assert.Equal(2, (await queries.OutputsAsync(experiment.Id)).Count);
+        await commands.ResumeAsync(ChatTestHost.Ada, experiment.Id, Guid.NewGuid());
+        Assert.Equal("cancelled", (await queries.ProgressAsync(experiment.Id)).Status);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_steers_an_experiment()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        await Assert.ThrowsAsync<ForbiddenException>(() => commands.PauseAsync(ChatTestHost.Bea, experiment.Id, Guid.NewGuid()));
+        Assert.Equal("running", (await queries.ProgressAsync(experiment.Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_failed_generation_shows_its_reason_and_is_retried_and_a_timed_out_one_fails_after_its_attempts_until_retried()
+    {
+        var experiment = await ExperimentAsync(items: 2, samples: 1);
+        var models = new ScriptedModels();
+        var failOnce = true;
+        models.Client.Script = async (m, o, ct) =>
+        {
+            if (m[^1].Text == "Question 1?" && failOnce) { failOnce = false; throw new HttpRequestException("remote model answered 503"); }
+            if (m[^1].Text == "Question 2?") await Task.Delay(Timeout.Infinite, ct);
+            return ScriptedClient.DefaultReply(m, o);
+        };
+        var node = Node("node-a", models, concurrency: 1, timeout: TimeSpan.FromMilliseconds(200), maxAttempts: 2);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var failures = await queries.FailuresAsync(experiment.Id);
+        // Question 2 hangs on both arms; question 1's one failure was retried and is no longer listed.
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Equal(("q2", "failed", 2), (f.ItemId, f.State, f.Attempts)));
+        Assert.All(failures, f => Assert.Equal("No answer within 0.2 s. (attempt 2 on node-a)", f.Error));
+        var progress = await queries.ProgressAsync(experiment.Id);
+        Assert.Equal((2, 2), (progress.Done, progress.Failed));
+        Assert.Equal(2, (await queries.OutputsAsync(experiment.Id)).Count(o => o.ItemId == "q1"));
+
+        models.Client.Script = null;
+        Assert.Equal(2, await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id));
+        while (await node.StepAsync(CancellationToken.None)) { }
+        Assert.Equal(4, (await queries.ProgressAsync(experiment.Id)).Done);
+        Assert.Empty(await queries.FailuresAsync(experiment.Id));
+    }
+
+    [Fact]
+    public async Task Each_arm_generates_under_its_own_compiled_constitution()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        var node = Node("node-a", new ScriptedModels(), concurrency: 1);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var outputs = await queries.OutputsAsync(experiment.Id);
+        Assert.Equal(2, outputs.Select(o => o.PromptHash).Distinct().Count());
+        Assert.Equal(2, outputs.Select(o => o.Output).Distinct().Count());
+        Assert.Equal(outputs[0].Seed, outputs[1].Seed);
+    }
+
+    /// <summary>Arm B's outputs are recognisably B's; a fair judge prefers them wherever they are shown.</summary>
+    private static ScriptedModels JudgingModels(string agreeableness, Func<string, string> judge)
+    {
+        var models = new ScriptedModels();
+        models.Client.Script = (m, o, ct) =>
+        {
+            if (o?.AdditionalProperties?.TryGetValue(ScriptedModels.FixedChoiceKey, out var choices) == true)
+            {
+                Assert.Equal(ExperimentJudge.Choices, (string[])choices!);
+                return Task.FromResult(judge(m[^1].Text));
+            }
+            if (m[^1].Text == ExperimentJudge.RationaleRequest) return Task.FromResult($"{agreeableness}: B - more direct\nnot-a-section: A - ignored");
+            var style = m[0].Text.Contains("does not soften disagreement", StringComparison.Ordinal) ? "DIRECT" : "WARM";
+            return Task.FromResult($"{style} answer to {m[^1].Text}");
+        };
+        return models;
+    }
+
+    private static string FairJudge(string prompt)
+    {
+        var a = prompt[prompt.IndexOf("Reply A:", StringComparison.Ordinal)..prompt.IndexOf("Reply B:", StringComparison.Ordinal)];
+        return a.Contains("DIRECT", StringComparison.Ordinal) ? "A" : "B";
+    }
+
+    [Fact]
+    public async Task A_fair_judge_is_asked_both_orders_and_its_verdicts_rank_the_arms_with_the_judge_recorded()
+    {
+        var experiment = await ExperimentAsync(items: 3, samples: 2, judge: new JudgeSettings(null, OnlyVariedSections: true));
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var node = Node("node-a", JudgingModels(agreeableness, FairJudge), concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var results = new ExperimentResults(host.DataSource, queries);
+        var judgments = await results.JudgmentsAsync(experiment.Id);
+        Assert.Equal(6, judgments.Count);
+        Assert.All(judgments, j => Assert.Equal(("B", "B", "B"), (j.FirstOrder, j.SecondOrder, j.Verdict)));
+        Assert.All(judgments, j => Assert.Equal(("scripted", "builtin", 1), (j.JudgeModel, j.Template, j.TemplateRevision)));
+        Assert.All(judgments, j => Assert.Equal([(agreeableness, "B")], j.Sections.Select(s => (s.SectionId, s.Verdict))));
+        Assert.Equal(0.5, ExperimentResults.Bias(judgments).FirstShare);
+        var ratings = await results.JudgeRatingsAsync(experiment.Id);
+        Assert.Equal("B", ratings.Leaderboard[0].Letter);
+        Assert.Equal(1.0, ratings.Leaderboard[0].WinRate);
+        Assert.True(ratings.Leaderboard[0].Rating.Lower > ratings.Leaderboard[1].Rating.Upper);
+    }
+
+    [Fact]
+    public async Task A_judge_that_answers_off_format_is_retried_with_the_reason_and_nothing_is_lost()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1, judge: new JudgeSettings(null, OnlyVariedSections: false));
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var offFormat = true;
+        var node = Node("node-a", JudgingModels(agreeableness, p => offFormat ? "Sure! Reply A is better." : FairJudge(p)), concurrency: 1,
+            judge: true, maxAttempts: 1);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var failure = Assert.Single(await queries.FailuresAsync(experiment.Id));
+        Assert.Equal(("judge", "failed"), (failure.Kind, failure.State));
+        Assert.Contains("The judge answered 'Sure! Reply A is better.', not one of A, B, tie", failure.Error);
+        Assert.Equal(2, (await queries.OutputsAsync(experiment.Id)).Count);
+
+        offFormat = false;
+        await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id);
+        while (await node.StepAsync(CancellationToken.None)) { }
+        Assert.Equal("B", Assert.Single(await new ExperimentResults(host.DataSource, queries).JudgmentsAsync(experiment.Id)).Verdict);
+        Assert.Equal(2, await RecordedAsync(experiment.Id));
+    }
+
+    [Fact]
+    public async Task A_bad_experiment_is_refused_with_a_reason_and_creates_nothing()
+    {
+        var set = await sets.CreateAsync(ChatTestHost.Ada, "One", "", [new PromptItem("q1", [new PromptTurn("user", "Hi")], [])], Guid.NewGuid());
+        Arm[] arms = [new("A", "r1", host.Constitution.Id, 1, Recipe.Default), new("B", "r9", host.Constitution.Id, 9, Recipe.Default)];
+        var error = await Assert.ThrowsAsync<ValidationException>(() =>
+            commands.CreateAsync(ChatTestHost.Ada, new CreateExperiment("Bad", set.State.Id, null, arms, 1), Guid.NewGuid()));
+        Assert.Contains("Arm B: revision 9 does not exist", error.Message);
+
+        Arm[] unknownVariant = [arms[0], new("B", "x", host.Constitution.Id, 1, new Recipe(new Dictionary<string, string> { ["nope"] = "x" }))];
+        error = await Assert.ThrowsAsync<ValidationException>(() =>
+            commands.CreateAsync(ChatTestHost.Ada, new CreateExperiment("Bad", set.State.Id, null, unknownVariant, 1), Guid.NewGuid()));
+        Assert.StartsWith("Arm B:", error.Message);
+        await using var count = host.DataSource.CreateCommand("select count(*) from experiments");
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+}

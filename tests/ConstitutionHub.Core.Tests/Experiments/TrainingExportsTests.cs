@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Documents.Text;
+using ConstitutionHub.Core.Experiments;
+using ConstitutionHub.Core.PromptSets;
+using ConstitutionHub.Core.Tests.Chats;
+
+namespace ConstitutionHub.Core.Tests.Experiments;
+
+/// <summary>Every training export validates against Schemas/training.schema.json and carries its provenance.</summary>
+public sealed class TrainingExportsTests
+{
+    private static readonly Guid Constitution = Guid.NewGuid();
+    private static readonly ExperimentCreated Experiment = new(Guid.NewGuid(), "E", Guid.NewGuid(), 3, ["q1", "q2"],
+        [new Arm("A", "plain", Constitution, 1, Recipe.Default), new Arm("B", "strict", Constitution, 2, Recipe.Default)], 1, [],
+        new JudgeSettings(null, false), new ExperimentCost(2, 2, 1, 4, 2, 4, 1024));
+
+    private static readonly TrainingSource Source = new(Experiment,
+        new Dictionary<string, PromptItem>
+        {
+            ["q1"] = new("q1", [new PromptTurn("user", "Hi")], []),
+            ["q2"] = new("q2", [new PromptTurn("user", "Help?"), new PromptTurn("assistant", "Sure."), new PromptTurn("user", "Now?")], []),
+        },
+        new Dictionary<string, CompiledPrompt> { ["A"] = new("Constitution A", "hash-a", []), ["B"] = new("Constitution B", "hash-b", []) },
+        [Output("A", "q1", "a1"), Output("B", "q1", "b1"), Output("A", "q2", "a2"), Output("B", "q2", "b2")],
+        [Judgment("q1", "B", "B"), Judgment("q2", "A", "tie")]);
+
+    private static OutputRow Output(string arm, string item, string text) =>
+        new(arm, item, 0, 42, text, "demo-qwen2", arm == "A" ? "hash-a" : "hash-b", "stop", 5, 10, "node-a", 1, DateTimeOffset.UtcNow);
+
+    private static JudgmentRow Judgment(string item, string first, string second) =>
+        new("A", "B", item, 0, first, second, ExperimentJudge.Combine(first, second), "", [], "judge-model", "builtin", 1);
+
+    [Theory]
+    [InlineData(TrainingFormat.SftOpenAi, "sft-openai", 4)]
+    [InlineData(TrainingFormat.SftTrl, "sft-trl", 4)]
+    [InlineData(TrainingFormat.SelfDistillation, "sft-openai", 4)]
+    [InlineData(TrainingFormat.Dpo, "dpo", 1)]
+    public void Each_format_validates_against_its_schema(TrainingFormat format, string definition, int records)
+    {
+        var lines = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(format, MinMargin: 1)));
+        Assert.Equal(records, lines.Count);
+        foreach (var line in lines)
+        {
+            using var instance = JsonDocument.Parse(line.ToJsonString());
+            Assert.Empty(SchemaCheck.Errors(instance.RootElement, Schema(definition)));
+        }
+    }
+
+    [Fact]
+    public void The_schema_check_would_catch_a_malformed_record()
+    {
+        using var bad = JsonDocument.Parse("""{"prompt": [{"role": "robot", "content": "x"}], "chosen": [], "metadata": {}}""");
+        var errors = SchemaCheck.Errors(bad.RootElement, Schema("dpo"));
+        Assert.Contains(errors, e => e.Contains("missing 'rejected'"));
+        Assert.Contains(errors, e => e.Contains("robot"));
+        Assert.Contains(errors, e => e.Contains("missing 'experimentId'"));
+    }
+
+    [Fact]
+    public void Sft_trains_under_the_compiled_constitution_and_distillation_under_the_plain_prompt()
+    {
+        var sft = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SftOpenAi, Arm: "B")));
+        var distilled = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SelfDistillation, Arm: "B",
+            PlainSystemPrompt: "You are a helpful assistant.")));
+        var bare = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SelfDistillation, Arm: "B")));
+
+        Assert.Equal("Constitution B", (string)sft[0]["messages"]![0]!["content"]!);
+        Assert.Equal("You are a helpful assistant.", (string)distilled[0]["messages"]![0]!["content"]!);
+        Assert.Equal("user", (string)bare[0]["messages"]![0]!["role"]!);
+        Assert.Equal(["user", "assistant", "user", "assistant"], bare[1]["messages"]!.AsArray().Select(m => (string)m!["role"]!));
+        Assert.Equal("b2", (string)bare[1]["messages"]![3]!["content"]!);
+        Assert.Equal(("B", 2, "hash-b", 42L), ((string)sft[0]["metadata"]!["arm"]!, (int)sft[0]["metadata"]!["revision"]!,
+            (string)sft[0]["metadata"]!["recipeHash"]!, (long)sft[0]["metadata"]!["seed"]!));
+    }
+
+    [Fact]
+    public void Dpo_pairs_keep_only_verdicts_at_least_the_minimum_margin_apart_with_the_judge_named()
+    {
+        var firm = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 1)));
+        var loose = Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.5)));
+
+        var pair = Assert.Single(firm);
+        Assert.Equal(("b1", "a1"), ((string)pair["chosen"]![0]!["content"]!, (string)pair["rejected"]![0]!["content"]!));
+        Assert.Equal(("B", "A", "judge-model / builtin r1", 1.0), ((string)pair["metadata"]!["arm"]!, (string)pair["metadata"]!["rejectedArm"]!,
+            (string)pair["metadata"]!["judge"]!, (double)pair["metadata"]!["margin"]!));
+        // q2: one order chose A, the other tied: margin 0.5, and a tie verdict, so no pair either way.
+        Assert.Single(loose);
+    }
+
+    [Fact]
+    public void An_unknown_arm_is_refused() =>
+        Assert.Contains("no arm 'Z'", Assert.Throws<ValidationException>(() => TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SftTrl, Arm: "Z"))).Message);
+
+    private static List<JsonObject> Lines(string jsonl) =>
+        jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+
+    private static JsonElement Schema(string definition)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(SchemaPath()))!.AsObject();
+        root["$ref"] = $"#/$defs/{definition}";
+        return JsonDocument.Parse(root.ToJsonString()).RootElement;
+    }
+
+    private static string SchemaPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "src", "ConstitutionHub.Core", "Experiments", "Schemas", "training.schema.json");
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException("src/ConstitutionHub.Core/Experiments/Schemas/training.schema.json not found above the test output folder.");
+    }
+}
