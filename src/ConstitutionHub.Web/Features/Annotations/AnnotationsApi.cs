@@ -35,15 +35,14 @@ public static class AnnotationsApi
         one.MapPost("status", Status);
         one.MapPost("evidence", Evidence);
         one.MapPost("reconfirm", Reconfirm);
+        Research.ResearchReports.MapResearchExports(app);
         return app;
     }
 
     private static async Task<IResult> List(HttpContext http, ConstitutionQueries constitutions, AnnotationService service, string slug, int? rev) =>
         await Guarded(async () =>
         {
-            var row = AnnotationAccess.CanRead(await constitutions.BySlugAsync(slug) ?? throw new NotFoundException("No such constitution."), AccountsSetup.ToActor(http.User))
-                ? (await constitutions.BySlugAsync(slug))!
-                : throw new NotFoundException("No such constitution.");
+            var row = DocumentAccess.EnsureRead(await constitutions.BySlugAsync(slug), AccountsSetup.ToActor(http.User));
             var revision = rev ?? row.HeadRevision;
             if (revision < 1 || revision > row.HeadRevision) throw new ValidationException("rev", $"Revision {revision} does not exist; the newest is {row.HeadRevision}.");
             var head = await constitutions.RevisionAsync(row.Id, row.HeadRevision);

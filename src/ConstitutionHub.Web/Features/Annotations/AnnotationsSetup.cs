@@ -18,6 +18,7 @@ public static class AnnotationsSetup
         services.AddSingleton<AnnotationFeed>();
         services.AddSingleton<AnnotationService>();
         services.AddHostedService<AnnotationCarrier>();
+        services.AddSingleton<Research.ResearchReports>();
         return builder;
     }
 }
