@@ -14,5 +14,7 @@ echo "== live share broadcast"
 bench/broadcast/run.sh "$@"
 echo "== web pages"
 bench/web/run.sh "$@"
+echo "== annotations: re-anchoring"
+bench/annotations/run.sh "$@"
 echo "== experiment statistics"
 dotnet run -c Release --no-build --project bench/experiments

@@ -68,6 +68,12 @@ try
         await PlainInsert(dataSource, $"warm-{i}", 1, dataJson, metaJson);
     }
 
+    await TraceAsync(pg, dataSource, "single-event appends", async () =>
+    {
+        await quickStreams.AppendAsync("trace-q", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), payload)], meta);
+        await quickStreams.AppendAsync("trace-q", 1, [new NewEvent(Guid.NewGuid(), payload)], meta);
+    });
+
     // Interleaved rounds, so a change in the machine's load falls on every side alike.
     var sides = new (string Name, Func<int, int, int, Task> Append)[]
     {
@@ -78,18 +84,28 @@ try
     const int rounds = 4;
     var latencies = sides.ToDictionary(s => s.Name, _ => new List<double>());
     var elapsed = sides.ToDictionary(s => s.Name, _ => 0.0);
+    // Where the time goes: CPU of this process (the client: Marten, Npgsql, our code) and of every PostgreSQL
+    // process, per append; on a 2-core machine both come out of the same budget.
+    var clientCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
+    var serverCpu = sides.ToDictionary(s => s.Name, _ => 0.0);
     for (var round = 0; round < rounds; round++)
     {
         foreach (var (name, append) in sides)
         {
+            var client = Process.GetCurrentProcess().TotalProcessorTime;
+            var server = ServerCpuSeconds(pg.DataDirectory);
             var (seconds, ms) = await Measure(appends / rounds, writers, (w, i) => append(round, w, i));
+            clientCpu[name] += (Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds;
+            serverCpu[name] += ServerCpuSeconds(pg.DataDirectory) - server;
             elapsed[name] += seconds;
             latencies[name].AddRange(ms);
         }
     }
     var results = sides.Select(s => (s.Name, PerSecond: latencies[s.Name].Count / elapsed[s.Name], P50: Pct(latencies[s.Name], 50), P99: Pct(latencies[s.Name], 99)))
         .ToDictionary(r => r.Name);
-    foreach (var r in results.Values) Console.WriteLine($"{r.Name,-22} {r.PerSecond,8:F0} appends/s   p50 {r.P50:F2} ms   p99 {r.P99:F2} ms");
+    foreach (var r in results.Values)
+        Console.WriteLine($"{r.Name,-22} {r.PerSecond,8:F0} appends/s   p50 {r.P50:F2} ms   p99 {r.P99:F2} ms   CPU per append: client " +
+                          $"{1e6 * clientCpu[r.Name] / latencies[r.Name].Count:F0} us, PostgreSQL {1e6 * serverCpu[r.Name] / latencies[r.Name].Count:F0} us");
     var plain = results["plain INSERT"];
     foreach (var name in new[] { "Marten Quick append", "Marten Rich append" })
     {
@@ -103,8 +119,10 @@ try
     var actor = new Actor("bench", "Bench");
     var text = "# Long history\n\n" + string.Concat(Enumerable.Range(0, 20).Select(s => $"## Section {s}\n\n{new string('w', 400)}\n\n"));
     await commands.CreateAsync(actor, new CreateConstitution("long", "Long", "", Visibility.Public, text, ""), Guid.NewGuid());
+    await TraceAsync(pg, dataSource, "one save through the command path", () =>
+        commands.SaveAsync(actor, "long", text + "traced", "traced", 1, Guid.NewGuid(), mergeIfStale: false));
     var fill = Stopwatch.StartNew();
-    for (var r = 2; r <= revisions; r++)
+    for (var r = 3; r <= revisions; r++)
     {
         text = text.Replace($"Section {r % 20}\n\n", $"Section {r % 20}\n\nr{r} ", StringComparison.Ordinal);
         await commands.SaveAsync(actor, "long", text, $"r{r}", r - 1, Guid.NewGuid(), mergeIfStale: false);
@@ -178,6 +196,29 @@ finally
     try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 }
 
+// With BENCH_TRACE=1: the statements PostgreSQL receives for one step, from the server's log (profiling aid).
+static async Task TraceAsync(EmbeddedPostgres pg, NpgsqlDataSource dataSource, string what, Func<Task> step)
+{
+    if (Environment.GetEnvironmentVariable("BENCH_TRACE") != "1")
+    {
+        await step();
+        return;
+    }
+    await Scalar(dataSource, "alter system set log_statement = 'all'");
+    await Scalar(dataSource, "select pg_reload_conf()");
+    await Task.Delay(300); // a reload reaches every backend asynchronously; tracing only, not measured
+    var from = new FileInfo(pg.LogFile).Length;
+    await step();
+    await Task.Delay(300); // the post-commit notification goes out after the step returns
+    await Scalar(dataSource, "alter system reset log_statement");
+    await Scalar(dataSource, "select pg_reload_conf()");
+    using var log = new FileStream(pg.LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+    log.Seek(from, SeekOrigin.Begin);
+    Console.WriteLine($"--- statements of {what}:");
+    foreach (var line in new StreamReader(log).ReadToEnd().Split('\n').Where(l => l.Contains("LOG:  ", StringComparison.Ordinal)))
+        Console.WriteLine("  " + line[(line.IndexOf("LOG:  ", StringComparison.Ordinal) + 6)..][..Math.Min(160, line.Length - line.IndexOf("LOG:  ", StringComparison.Ordinal) - 6)]);
+}
+
 static async Task FillForRebuildAsync(EventStreams streams, int events, EventMetadata meta)
 {
     if (events <= 0) return;
@@ -231,6 +272,24 @@ static async Task PlainInsert(NpgsqlDataSource dataSource, string stream, long v
     command.Parameters.AddWithValue("d", data);
     command.Parameters.AddWithValue("m", meta);
     await command.ExecuteNonQueryAsync();
+}
+
+// CPU seconds (user + system) of the postmaster and every process it started, from /proc.
+static double ServerCpuSeconds(string dataDirectory)
+{
+    var postmaster = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First());
+    double ticks = 0;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+        string stat;
+        try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+        // Fields after the command name, which is in parentheses and may hold spaces: state ppid ... utime(12) stime(13).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var parent = int.Parse(fields[1]);
+        if (pid == postmaster || parent == postmaster) ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+    }
+    return ticks / 100.0; // USER_HZ is 100 on Linux
 }
 
 static async Task<long> Count(NpgsqlDataSource dataSource) => long.Parse(await Scalar(dataSource, "select count(*) from mt_events"));

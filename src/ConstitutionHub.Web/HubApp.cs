@@ -1,6 +1,7 @@
 using ConstitutionHub.Web.Components;
 using ConstitutionHub.Web.Features.Accounts;
 using ConstitutionHub.Web.Features.Admin;
+using ConstitutionHub.Web.Features.Annotations;
 using ConstitutionHub.Web.Features.Api;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
@@ -8,6 +9,7 @@ using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Infrastructure;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using JasperFx;
 using MudBlazor.Services;
 
@@ -44,11 +46,13 @@ public static class HubApp
         }
 
         builder.AddForwardedHeaders();
+        builder.AddNodes();
         builder.AddDocuments();
         builder.AddChats();
         builder.AddAccounts();
         builder.AddInference();
         builder.AddSharing();
+        builder.AddAnnotations();
         builder.AddExperiments();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
@@ -69,6 +73,7 @@ public static class HubApp
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
+        app.UseBadRequestAnswers();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -82,6 +87,7 @@ public static class HubApp
         app.MapOpenAiCompatibleApi();
         app.MapSharing();
         app.MapChatEndpoints();
+        app.MapAnnotationsApi();
         app.MapExperimentsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -51,6 +51,8 @@ public sealed class TestStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The notifications still queued go out before the connections close.
+        await Commits.DisposeAsync();
         Store.Dispose();
         await DataSource.DisposeAsync();
     }

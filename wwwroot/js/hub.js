@@ -7,7 +7,7 @@ export function rememberTheme(choice) {
 
 /** Tells the parts outside MudBlazor (the CodeMirror editor, pages' own styles) whether the page is dark. */
 export function applyTheme(dark) {
-  document.documentElement.dataset.bsTheme = dark ? "dark" : "light";
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
   window.dispatchEvent(new Event("hub-theme"));
 }
 

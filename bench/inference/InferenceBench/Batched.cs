@@ -11,7 +11,7 @@ using ConstitutionHub.Inference.Generation;
 /// </summary>
 internal static class Batched
 {
-    public static async Task Run(LocalChatModel model, IReadOnlyList<int> text, SamplingSettings sampling, int n, int pairs, string modelName, string dtype, int intra)
+    public static async Task Run(LocalChatModel model, IReadOnlyList<int> text, SamplingSettings sampling, int n, int pairs, string modelName, string dtype, int intra, bool profileRequested)
     {
         var prompts = Enumerable.Range(0, n).Select(i => text.Skip(i * 17 % 200).Take(64 + i * 128 / Math.Max(1, n - 1)).ToList()).ToList();
 
@@ -39,6 +39,7 @@ internal static class Batched
 
         await Sequential(); // warm-up
         await Concurrent();
+        var profile = profileRequested ? model.StartProfile() : null;
         var sequential = new List<double>();
         var concurrent = new List<double>();
         for (int i = 0; i < pairs; i++)
@@ -63,6 +64,13 @@ internal static class Batched
             largestBatch = model.LargestBatch,
             executionProvider = model.Info.ExecutionProvider,
             peakRssMb = Math.Round(PeakRssMb(), 1),
+            profile = profile is null ? null : new
+            {
+                decodePassMicrosecondsByRows = profile.PerPassMicrosecondsByRows(),
+                prefillPasses = profile.Prefills,
+                prefillMilliseconds = profile.PrefillMilliseconds,
+                decodePasses = profile.Passes,
+            },
         }));
     }
 

@@ -141,29 +141,55 @@ public sealed class ChatQueries(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(ct) ? ReadMessage(reader) : null;
     }
 
-    /// <summary>Chats of one constitution, newest first, narrowed by <paramref name="filter"/>; <paramref name="page"/> starts at 1.</summary>
-    public async Task<ChatPage> ListAsync(Guid constitutionId, ChatFilter? filter = null, int page = 1, int pageSize = 20, CancellationToken ct = default)
+    /// <summary>Chats of one constitution, newest first (or oldest first), narrowed by <paramref name="filter"/>;
+    /// <paramref name="page"/> starts at 1. Every filter and both orders run on an index (constitution_id, ..., created).</summary>
+    public Task<ChatPage> ListAsync(Guid constitutionId, ChatFilter? filter = null, int page = 1, int pageSize = 20, bool oldestFirst = false,
+        CancellationToken ct = default)
     {
         filter ??= new ChatFilter();
-        page = Math.Max(1, page);
-        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        await using var command = dataSource.CreateCommand($"""
-            select {ChatColumns}, count(*) over () as total from chats c
-            where c.constitution_id = @constitution
+        return PageAsync("""
+            c.constitution_id = @constitution
               and (@revision::int is null or c.revision = @revision)
               and (@model::text is null or c.model_id = @model)
               and (@owner::text is null or c.owner_id = @owner)
               and (@from::timestamptz is null or c.created >= @from)
               and (@to::timestamptz is null or c.created < @to)
-            order by c.created desc, c.id
+            """, command =>
+        {
+            command.Parameters.AddWithValue("constitution", constitutionId);
+            command.Parameters.Add(new NpgsqlParameter<int?>("revision", filter.Revision) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            command.Parameters.Add(new NpgsqlParameter<string?>("model", filter.ModelId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<string?>("owner", filter.OwnerId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("from", filter.From) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("to", filter.To) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        }, page, pageSize, oldestFirst, ct);
+    }
+
+    /// <summary>A person's own chats, newest first (or oldest first), optionally only those whose title contains
+    /// <paramref name="titleContains"/>; <paramref name="page"/> starts at 1. Runs on the (owner_id, created) index.</summary>
+    public Task<ChatPage> ByOwnerAsync(string ownerId, string? titleContains = null, int page = 1, int pageSize = 20, bool oldestFirst = false,
+        CancellationToken ct = default) =>
+        PageAsync("""
+            c.owner_id = @owner and (@title = '' or c.title ilike '%' || @title || '%' escape '\')
+            """, command =>
+        {
+            command.Parameters.AddWithValue("owner", ownerId);
+            command.Parameters.AddWithValue("title", EscapeLike(titleContains));
+        }, page, pageSize, oldestFirst, ct);
+
+    /// <summary>One page of chats matching <paramref name="where"/>, with the number of all matches.</summary>
+    private async Task<ChatPage> PageAsync(string where, Action<NpgsqlCommand> bind, int page, int pageSize, bool oldestFirst, CancellationToken ct)
+    {
+        page = Math.Max(1, page);
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        var order = oldestFirst ? "asc" : "desc";
+        await using var command = dataSource.CreateCommand($"""
+            select {ChatColumns}, count(*) over () as total from chats c
+            where {where}
+            order by c.created {order}, c.id {order}
             limit @limit offset @offset
             """);
-        command.Parameters.AddWithValue("constitution", constitutionId);
-        command.Parameters.Add(new NpgsqlParameter<int?>("revision", filter.Revision) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter<string?>("model", filter.ModelId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string?>("owner", filter.OwnerId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("from", filter.From) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("to", filter.To) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        bind(command);
         command.Parameters.AddWithValue("limit", pageSize);
         command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
         var rows = new List<ChatRow>();
@@ -177,21 +203,12 @@ public sealed class ChatQueries(NpgsqlDataSource dataSource)
             }
         }
         // A page past the end has no rows to carry the total.
-        if (rows.Count == 0 && page > 1) total = (await ListAsync(constitutionId, filter, 1, 1, ct)).Total;
+        if (rows.Count == 0 && page > 1) total = (await PageAsync(where, bind, 1, 1, oldestFirst, ct)).Total;
         return new ChatPage(rows, total, page, pageSize);
     }
 
-    /// <summary>A person's own chats, newest first.</summary>
-    public async Task<IReadOnlyList<ChatRow>> ByOwnerAsync(string ownerId, int limit = 50, CancellationToken ct = default)
-    {
-        await using var command = dataSource.CreateCommand($"select {ChatColumns} from chats c where c.owner_id = @owner order by c.created desc limit @limit");
-        command.Parameters.AddWithValue("owner", ownerId);
-        command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 500));
-        var rows = new List<ChatRow>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) rows.Add(ReadChat(reader));
-        return rows;
-    }
+    private static string EscapeLike(string? text) => (text ?? "").Trim().Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     /// <summary>The state command handling needs, from the read model: replaying every token batch per append would
     /// not do, and neither would reading every message's text (only lengths and statuses matter).</summary>

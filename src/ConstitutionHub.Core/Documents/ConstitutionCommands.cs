@@ -95,7 +95,7 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
     {
         var state = await LoadEditable(actor, slug, ct);
         var row = await queries.BySlugAsync(slug, ct);
-        if (visibility != state.Visibility && !DocumentAccess.CanManage(row!, actor))
+        if (visibility != state.Visibility && !DocumentAccess.CanChangeVisibility(row!, actor))
             throw new ForbiddenException("Only the owner can change who sees this constitution.");
         await Append(actor, state, [ConstitutionDecisions.ChangeDetails(state, title, summary, visibility)], commandId, ct);
     }
@@ -120,8 +120,9 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
 
     private async Task<ConstitutionState> LoadEditable(Actor actor, string slug, CancellationToken ct)
     {
-        DocumentAccess.EnsureEdit(await queries.BySlugAsync(slug, ct), actor);
-        return await queries.StateAsync(slug, ct) ?? throw new NotFoundException("No such constitution.");
+        var found = await queries.RowAndStateAsync(slug, ct);
+        DocumentAccess.EnsureEdit(found?.Row, actor);
+        return found!.Value.State;
     }
 
     private Task<AppendResult> Append(Actor actor, ConstitutionState state, object[] events, Guid commandId, CancellationToken ct) =>

@@ -8,7 +8,14 @@ namespace ConstitutionHub.Core.Documents;
 public sealed record ConstitutionRow(
     Guid Id, string Slug, string Title, string Summary, Visibility Visibility, string OwnerId, string OwnerName,
     Guid? ForkedFromId, string? ForkedFromSlug, int? ForkedFromRevision, int HeadRevision, long StreamVersion,
-    DateTimeOffset Created, DateTimeOffset Updated, string UpdatedByName);
+    DateTimeOffset Created, DateTimeOffset Updated, string UpdatedByName)
+{
+    /// <summary>People given a role on this constitution (by actor id); the owner is not listed. See <see cref="DocumentAccess"/>.</summary>
+    public IReadOnlyDictionary<string, DocumentRole> Members { get; init; } = new Dictionary<string, DocumentRole>();
+
+    /// <summary>Only members with the editor role or higher may edit, even when the constitution is public.</summary>
+    public bool EditsRestricted { get; init; }
+}
 
 public sealed record RevisionRow(
     int Number, string AuthorId, string AuthorName, DateTimeOffset Created, string Summary, int Size, int SizeDelta,
@@ -212,14 +219,30 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The state command handling needs, from the read model (replaying 10,000 revisions per save would not do).</summary>
-    public async Task<ConstitutionState?> StateAsync(string slug, CancellationToken ct = default)
+    public async Task<ConstitutionState?> StateAsync(string slug, CancellationToken ct = default) =>
+        (await RowAndStateAsync(slug, ct))?.State;
+
+    /// <summary>
+    /// The row (for access checks) and the command state of one constitution in one statement: one round trip and one
+    /// snapshot, so the version, head text and labels always belong together. A save does this once before it appends.
+    /// </summary>
+    public async Task<(ConstitutionRow Row, ConstitutionState State)?> RowAndStateAsync(string slug, CancellationToken ct = default)
     {
-        var row = await BySlugAsync(slug, ct);
-        if (row is null) return null;
-        var head = await RevisionAsync(row.Id, row.HeadRevision, ct);
-        var labels = await LabelsAsync(row.Id, ct);
-        return new ConstitutionState(row.Id, row.Slug, row.Title, row.Summary, row.Visibility, row.OwnerId, row.HeadRevision,
-            head?.Markdown ?? "", head?.Sections ?? [], labels.ToDictionary(l => l.Name, l => l.Revision), row.StreamVersion);
+        await using var command = dataSource.CreateCommand($"""
+            select {ConstitutionColumns}, r.markdown, r.sections::text,
+                   (select coalesce(json_object_agg(l.name, l.revision), json_build_object())::text from labels l where l.constitution_id = c.id)
+            from constitutions c left join revisions r on r.constitution_id = c.id and r.number = c.head_revision
+            where c.slug = @slug
+            """);
+        command.Parameters.AddWithValue("slug", slug);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var row = ReadConstitution(reader);
+        var markdown = reader.IsDBNull(15) ? "" : reader.GetString(15);
+        var sections = reader.IsDBNull(16) ? [] : JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(16), HubJson.Options) ?? [];
+        var labels = JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(17)) ?? [];
+        return (row, new ConstitutionState(row.Id, row.Slug, row.Title, row.Summary, row.Visibility, row.OwnerId, row.HeadRevision,
+            markdown, sections, labels, row.StreamVersion));
     }
 
     public async Task<ConstitutionStats?> StatsAsync(Guid id, CancellationToken ct = default)

@@ -32,6 +32,9 @@ public sealed record ShareLinkRow(
     Guid Id, Guid ChatId, string ChatTitle, ShareMode Mode, Guid? SnapshotMessageId, bool HideSystemPrompt, DateTimeOffset? Expires,
     DateTimeOffset Created, string CreatedById, string CreatedByName, DateTimeOffset? Revoked, string? RevokedByName, ShareState State);
 
+/// <summary>One page of a person's links and how many match in all.</summary>
+public sealed record ShareLinkPage(IReadOnlyList<ShareLinkRow> Items, int Total);
+
 /// <summary>A new link. <paramref name="Token"/> is shown once, to put in the URL; only its hash is kept.</summary>
 public sealed record CreatedShare(string Token, ShareLinkRow Link);
 
@@ -49,6 +52,7 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
     /// <summary>43 base64url characters encode 32 bytes.</summary>
     public const int TokenLength = 43;
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+    public const int MaxPageSize = 100;
 
     private readonly TimeProvider time = clock ?? TimeProvider.System;
 
@@ -154,6 +158,41 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
         command.Parameters.AddWithValue("creator", creatorId);
         command.Parameters.Add(new NpgsqlParameter<Guid?>("chat", chatId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         return await ReadLinks(command, ct);
+    }
+
+    /// <summary>
+    /// One page of the links a person created, newest first (or oldest first), optionally only those in one
+    /// <paramref name="state"/>; <paramref name="page"/> starts at 1. Runs on the (created_by_id, created) index.
+    /// </summary>
+    public async Task<ShareLinkPage> PageAsync(string creatorId, ShareState? state = null, int page = 1, int pageSize = 20, bool oldestFirst = false,
+        CancellationToken ct = default)
+    {
+        page = Math.Max(1, page);
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        var order = oldestFirst ? "asc" : "desc";
+        const string Where = """
+            s.created_by_id = @creator
+              and (@state::text is null
+                or (@state = 'active' and s.revoked is null and (s.expires is null or s.expires > @now))
+                or (@state = 'expired' and s.revoked is null and s.expires <= @now)
+                or (@state = 'revoked' and s.revoked is not null))
+            """;
+        await using var count = dataSource.CreateCommand($"select count(*) from share_links s where {Where}");
+        await using var rows = dataSource.CreateCommand($"""
+            select {Columns} from share_links s join chats c on c.id = s.chat_id where {Where}
+            order by s.created {order}, s.id {order} limit @limit offset @offset
+            """);
+        var now = time.GetUtcNow();
+        foreach (var command in new[] { count, rows })
+        {
+            command.Parameters.AddWithValue("creator", creatorId);
+            command.Parameters.Add(new NpgsqlParameter<string?>("state", state?.ToString().ToLowerInvariant()) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.AddWithValue("now", now);
+        }
+        rows.Parameters.AddWithValue("limit", pageSize);
+        rows.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
+        var total = Convert.ToInt32(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        return new ShareLinkPage(await ReadLinks(rows, ct), total);
     }
 
     public async Task<ShareLinkRow?> LinkAsync(Guid shareId, CancellationToken ct = default)

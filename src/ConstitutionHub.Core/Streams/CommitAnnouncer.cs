@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using JasperFx.Events;
 using Marten;
 using Marten.Services;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ConstitutionHub.Core.Streams;
@@ -14,7 +16,9 @@ namespace ConstitutionHub.Core.Streams;
 /// <see cref="Channel"/> per stream tells every node (this one included).
 /// </summary>
 /// <param name="moreEvents">Aliases of events beyond ours (tests), to read them back from a notification.</param>
-public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null) : DocumentSessionListenerBase
+/// <param name="logger">Where a failing in-process listener or notification is reported.</param>
+public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, Type>? moreEvents = null,
+    ILogger<CommitAnnouncer>? logger = null) : DocumentSessionListenerBase, IAsyncDisposable
 {
     /// <summary>Channel of the notification sent after each commit; payload is <see cref="StreamChanged"/> as JSON.</summary>
     public const string Channel = "hub_events";
@@ -41,47 +45,86 @@ public sealed class CommitAnnouncer(NpgsqlDataSource dataSource, IReadOnlyDictio
         });
     }
 
-    public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    /// <summary>Commits waiting for their notification, in commit order; one sender drains them.</summary>
+    private readonly Channel<IReadOnlyList<StoredEvent>> unannounced =
+        System.Threading.Channels.Channel.CreateUnbounded<IReadOnlyList<StoredEvent>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock senderGate = new();
+    private Task? sender;
+
+    /// <summary>Notifications that could not be sent (the database was unreachable): the streams stay the truth, a
+    /// node that missed one catches up at its next notification or read.</summary>
+    public long FailedNotifications => Interlocked.Read(ref failedNotifications);
+    private long failedNotifications;
+
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        var streams = commit.GetEvents().GroupBy(e => e.StreamKey!).ToList();
-        if (streams.Count == 0) return;
-        var payloads = new List<string>(streams.Count);
-        foreach (var stream in streams)
+        foreach (var stream in commit.GetEvents().GroupBy(e => e.StreamKey!))
         {
             var stored = stream.OrderBy(e => e.Version).Select(e => e.ToStored()).ToList();
             TellCommitted(stored);
-            payloads.Add(Announcement(stream.Key, stored));
+            unannounced.Writer.TryWrite(stored);
         }
-        await NotifyAsync(payloads, token);
+        EnsureSender();
+        return Task.CompletedTask;
     }
 
     private void TellCommitted(IReadOnlyList<StoredEvent> stored)
     {
         foreach (var listener in committedListeners)
         {
-            // The commit has happened: a listener's failure is its own and must not make the caller retry it.
+            // The commit has happened: a listener's failure is its own and must not make the caller retry it. The
+            // listeners are the live fan-out's, which log their own failures; this one only keeps the commit whole.
             try { listener(stored); }
-            catch (Exception) { }
+            catch (Exception e) { logger?.LogWarning(e, "A commit listener failed on stream {Stream}", stored[0].StreamId); }
         }
     }
 
-    /// <summary>
-    /// Sent after the commit, in its own tiny transaction rather than inside the append's: a NOTIFY in a
-    /// transaction takes a database-wide lock until commit, which would queue every append behind every other
-    /// append's disk flush. A process that dies between commit and notify costs listeners one wake-up; the
-    /// stream itself is the source of truth.
-    /// </summary>
-    private async Task NotifyAsync(List<string> payloads, CancellationToken ct)
+    private void EnsureSender()
     {
-        await using var batch = dataSource.CreateBatch();
-        foreach (var payload in payloads)
+        if (Volatile.Read(ref sender) is not null) return;
+        lock (senderGate) sender ??= Task.Run(SendAsync);
+    }
+
+    /// <summary>
+    /// Sends the NOTIFYs after their commits, off the committing caller's path: an append returns once it is durable
+    /// and this node's listeners have it, instead of waiting one more round trip. Commits that pile up while a send is
+    /// under way go out together, one batch and one tiny transaction for all of them. Not inside the append's own
+    /// transaction: a NOTIFY there takes a database-wide lock until commit, which would queue every append behind
+    /// every other append's disk flush. A process that dies between commit and notify costs other nodes one wake-up;
+    /// the stream itself is the source of truth.
+    /// </summary>
+    private async Task SendAsync()
+    {
+        const int MaxPerBatch = 256;
+        var payloads = new List<string>(MaxPerBatch);
+        while (await unannounced.Reader.WaitToReadAsync())
         {
-            var command = new NpgsqlBatchCommand("select pg_notify($1, $2)");
-            command.Parameters.Add(new NpgsqlParameter { Value = Channel });
-            command.Parameters.Add(new NpgsqlParameter { Value = payload });
-            batch.BatchCommands.Add(command);
+            payloads.Clear();
+            try
+            {
+                while (payloads.Count < MaxPerBatch && unannounced.Reader.TryRead(out var stored))
+                    payloads.Add(Announcement(stored[0].StreamId, stored));
+                await NotifyAsync(payloads);
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong (the database away, the data source disposed), the sender must live on.
+                Interlocked.Add(ref failedNotifications, Math.Max(1, payloads.Count));
+                logger?.LogWarning(e, "{Count} commit notifications could not be sent", payloads.Count);
+            }
         }
-        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private Task NotifyAsync(List<string> payloads) =>
+        PgNotify.SendAsync(dataSource, payloads.Select(p => (Channel, p)).ToList());
+
+    /// <summary>Sends what is still waiting, then stops the sender.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        unannounced.Writer.TryComplete();
+        Task? running;
+        lock (senderGate) running = sender;
+        if (running is not null) await running;
     }
 
     /// <summary>The notification of a commit to one stream, carrying its events when they are small (a token batch

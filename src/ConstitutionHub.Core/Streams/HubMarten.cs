@@ -1,4 +1,5 @@
 using ConstitutionHub.Core.Activity;
+using ConstitutionHub.Core.Annotations;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Experiments;
@@ -31,12 +32,12 @@ public static class HubMarten
 
     /// <summary>Every projection, inline and async: what <c>projections --rebuild</c> rebuilds.</summary>
     public static readonly IReadOnlyList<string> AllProjections =
-        [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, PromptSetProjection.ProjectionName,
-         ExperimentProjection.ProjectionName, .. AsyncProjections];
+        [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, AnnotationProjection.ProjectionName,
+         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, .. AsyncProjections];
 
     private static readonly Dictionary<string, Type> TypesByAlias =
-        ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(PromptSetStream.Events)
-            .Concat(ExperimentStream.Events).Concat(JudgeStream.Events)
+        ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(AnnotationStream.Events)
+            .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events)
             .ToDictionary(e => e.Alias, e => e.Type);
 
     /// <summary>The event record stored under <paramref name="alias"/>.</summary>
@@ -46,9 +47,15 @@ public static class HubMarten
     /// <summary>The name of one of our read-model tables, in <see cref="Schema"/>.</summary>
     public static PostgresqlObjectName Table(string name) => new(Schema, name, SchemaUtils.IdentifierUsage.General);
 
-    /// <summary>Our own SQL names read-model tables without a schema: connections search <see cref="Schema"/> only.</summary>
+    /// <summary>
+    /// The connection settings of every connection we and Marten open: our own SQL names read-model tables without a
+    /// schema (connections search <see cref="Schema"/> only); and a pooled connection goes back to the pool as it
+    /// is, without the <c>DISCARD ALL</c> Npgsql would send before its next use: none of our code leaves session
+    /// state behind (Marten's daemon takes its HotCold lock per transaction, and the LISTEN connections are never
+    /// returned), and the reset was a statement per append (see README, "Figures").
+    /// </summary>
     public static string WithSearchPath(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = Schema }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = Schema, NoResetOnClose = true }.ConnectionString;
 
     /// <param name="createSchema">Create or update schema objects on first use. Off in production when the DDL is
     /// applied with <c>db-apply</c> (or reviewed with <c>db-patch</c>) instead.</param>
@@ -76,13 +83,15 @@ public static class HubMarten
         options.Projections.Add(new ConstitutionProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ChatProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ShareLinkProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new AnnotationProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new PromptSetProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ExperimentProjection(), ProjectionLifecycle.Inline);
         // What may lag a moment: run by the async daemon (HotCold: one node at a time), rebuilt with `projections --rebuild`.
         options.Projections.Add(new SearchIndexProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ActivityProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ConstitutionStatsProjection(), ProjectionLifecycle.Async);
-        options.Storage.ExtendedSchemaObjects.Add(Users.Table());
+        options.Storage.ExtendedSchemaObjects.Add(PeopleDirectory.Table());
+        options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
         return options;
     }
 

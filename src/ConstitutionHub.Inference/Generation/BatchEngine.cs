@@ -42,6 +42,9 @@ internal sealed class BatchEngine : IDisposable
     /// <summary>The most rows one pass has run (tests and the bench read it to see batching happen).</summary>
     public int LargestBatch { get; private set; }
 
+    /// <summary>Phase timings of decode passes, for benchmarks; null (off) unless one sets it.</summary>
+    public volatile PassProfile? Profile;
+
     /// <summary>Forward passes run so far, prefill and decode.</summary>
     public long Passes { get; private set; }
 
@@ -78,7 +81,10 @@ internal sealed class BatchEngine : IDisposable
         {
             if (fresh.Count > 0)
             {
+                var profile = Profile;
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 batch.Add(fresh.Select(s => s.Prompt).ToList());
+                profile?.Prefilled(started);
                 Passes++;
                 LargestBatch = Math.Max(LargestBatch, fresh.Count);
                 int first = active.Count;
@@ -101,13 +107,16 @@ internal sealed class BatchEngine : IDisposable
                 }
                 Remove(batch, active, finished);
                 if (active.Count == 0) return;
-                batch.Step(active.Select(s => s.NextInput).ToArray());
+                var profile = Profile;
+                batch.Step(active.Select(s => s.NextInput).ToArray(), profile);
                 Passes++;
                 LargestBatch = Math.Max(LargestBatch, active.Count);
                 for (int i = 0; i < active.Count; i++)
                 {
                     if (active[i].Accept(batch.Logits(i))) finished.Add(i);
                 }
+                profile?.End(PassProfile.Phase.Accept);
+                profile?.Count(active.Count);
             }
             Remove(batch, active, finished);
         }

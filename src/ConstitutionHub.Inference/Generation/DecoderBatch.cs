@@ -131,8 +131,10 @@ internal sealed class DecoderBatch : IDisposable
     }
 
     /// <summary>Feeds one token per row (in row order) and computes every row's next logits in one pass.</summary>
-    public void Step(ReadOnlySpan<int> tokens)
+    /// <param name="profile">Phase timings, when a benchmark asks for them.</param>
+    public void Step(ReadOnlySpan<int> tokens, PassProfile? profile = null)
     {
+        profile?.Start();
         if (_cache is null || tokens.Length != Count) throw new InvalidOperationException("One token per row is needed.");
         int n = Count, width = CacheLength + 1;
         Grow(ref _ids, n);
@@ -158,7 +160,9 @@ internal sealed class DecoderBatch : IDisposable
         BindInputs(binding, ids, mask, positions, i => cache[i]);
         binding.BindOutput("logits", logits);
         foreach (var name in _present) binding.BindOutputToDevice(name, _session.DeviceMemory);
+        profile?.End(PassProfile.Phase.Bind);
         _session.Session.RunWithBinding(_run, binding);
+        profile?.End(PassProfile.Phase.Run);
         var outputs = BoundOutputs.Take(binding);
         outputs[0].Dispose(); // our own buffer, already filled
         for (int i = 0; i < _cache.Length; i++)
@@ -170,6 +174,7 @@ internal sealed class DecoderBatch : IDisposable
         for (int b = 0; b < n; b++) _lengths[b]++;
         GrowLogits(n);
         for (int b = 0; b < n; b++) ReadLogits(_rawLogits.AsSpan(b * rowBytes, rowBytes), b);
+        profile?.End(PassProfile.Phase.Outputs);
     }
 
     /// <summary>Takes rows out (finished sequences); the rest keep their order and the cache shrinks to the longest.</summary>

@@ -52,26 +52,31 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     /// <summary>generation_config.json's sampling fields over OpenAI's defaults (vLLM's rule), for requests that leave them unset.</summary>
     public SamplingSettings Defaults => _folder.Config.Generation.Over(SamplingSettings.OpenAiDefaults);
 
-    /// <summary>Models up to this size are read into memory so their logits can be limited to the last position.</summary>
+    /// <summary>Models up to this size are read into memory so their graph can be rewritten for generation.</summary>
     private const long RewriteLimitBytes = 1L << 30;
 
     /// <summary>
-    /// Opens the weights with the vocabulary projection limited to the last position (see <see cref="LastPositionLogits"/>)
-    /// when the model is self-contained and the rewrite applies; otherwise, or if the runtime refuses the rewritten
+    /// Opens the weights rewritten for generation when the model is self-contained: the vocabulary projection limited to
+    /// the last position (<see cref="LastPositionLogits"/>) and grouped-query attention reading the cache without
+    /// repeating it (<see cref="GroupedKvAttention"/>), each where it applies. If the runtime refuses the rewritten
     /// graph, the file as it is.
     /// </summary>
     private static OnnxSession OpenSession(ModelFolder model, SessionSettings settings)
     {
-        if (model.Facts.ExternalDataLocations.Count == 0 && new FileInfo(model.WeightsPath).Length <= RewriteLimitBytes &&
-            LastPositionLogits.TryRewrite(File.ReadAllBytes(model.WeightsPath)) is { } rewritten)
+        if (model.Facts.ExternalDataLocations.Count == 0 && new FileInfo(model.WeightsPath).Length <= RewriteLimitBytes)
         {
-            try
+            byte[] original = File.ReadAllBytes(model.WeightsPath);
+            byte[]? sliced = LastPositionLogits.TryRewrite(original);
+            if ((GroupedKvAttention.TryRewrite(sliced ?? original) ?? sliced) is { } rewritten)
             {
-                return OnnxSession.Open(model.WeightsPath, settings, rewritten);
-            }
-            catch (OnnxRuntimeException)
-            {
-                // Fall through to the original graph; its own error, if any, is the one worth reporting.
+                try
+                {
+                    return OnnxSession.Open(model.WeightsPath, settings, rewritten);
+                }
+                catch (OnnxRuntimeException)
+                {
+                    // Fall through to the original graph; its own error, if any, is the one worth reporting.
+                }
             }
         }
         return OnnxSession.Open(model.WeightsPath, settings);
@@ -202,12 +207,12 @@ public sealed class LocalChatModel : IChatModel, IDisposable
     private async IAsyncEnumerable<GenerationUpdate> Stream(IReadOnlyList<int> promptIds, SamplingSettings sampling, bool ignoreEos,
         [EnumeratorCancellation] CancellationToken cancellationToken, Extras? extras = null)
     {
-        // The batch engine runs on its own thread and hands updates over a channel. If the reader stops early (disposes
-        // the enumerator), the linked token takes the sequence out of the batch at the next pass.
+        // The batch engine runs on its own thread and hands updates over a channel, a few at a time (UpdateRelay). If the
+        // reader stops early (disposes the enumerator), the linked token takes the sequence out of the batch at the next pass.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        Submit(promptIds, sampling, ignoreEos, update => channel.Writer.TryWrite(update), error => channel.Writer.TryComplete(error), stop.Token,
-            extras: extras);
+        var relay = new UpdateRelay(channel.Writer);
+        Submit(promptIds, sampling, ignoreEos, relay.Report, relay.Complete, stop.Token, extras: extras);
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -283,6 +288,9 @@ public sealed class LocalChatModel : IChatModel, IDisposable
         }
         return results;
     }
+
+    /// <summary>Starts timing every decode pass phase by phase (the benchmark's --profile) and returns the running totals.</summary>
+    internal PassProfile StartProfile() => _engine.Profile = new PassProfile();
 
     /// <summary>The most sequences one forward pass has run (batching at work).</summary>
     public int LargestBatch => _engine.LargestBatch;

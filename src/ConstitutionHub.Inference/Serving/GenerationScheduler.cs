@@ -13,11 +13,11 @@ public sealed record ModelLoad(int Running, int Queued);
 /// requests cannot starve the others.
 /// </summary>
 /// <remarks>
-/// No batching here. The local engine runs one sequence per ONNX Run (its KV cache has a batch dimension of one),
-/// so concurrent slots are the batching we have: two slots let the runtime overlap two sequences on separate
-/// threads. True batching (several sequences in one Run, padding and per-row caches) would belong to the engine,
-/// which would then ask for several requests at once; this scheduler would hand it up to its slot count.
-/// Remote servers (vLLM) batch on their side, so their slots are just a politeness limit.
+/// The slots are the batch: a local model runs every generation that holds a slot in the same forward passes (its
+/// <c>BatchEngine</c>), and a request granted while others run joins their batch at the next pass, so up to
+/// <see cref="SlotsPerModel"/> requests share each pass. A request for several replies (<c>n</c>) holds one slot and
+/// brings its n rows with it, prefilled together; rows beyond the engine's own limit per pass wait in the engine until
+/// rows finish. Remote servers (vLLM) batch on their side, so their slots are just a politeness limit.
 /// One lock guards all state: decisions are a few list operations, far cheaper than a single token.
 /// </remarks>
 public sealed class GenerationScheduler

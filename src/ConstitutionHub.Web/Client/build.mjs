@@ -1,6 +1,6 @@
 // Bundles the browser code into the web root. Run by ./hub (npm run build).
 import { build } from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 
 const out = new URL("../../../wwwroot/dist/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
@@ -15,6 +15,3 @@ await build({
   outdir: out,
   logLevel: "info",
 });
-
-cpSync("node_modules/bootstrap/dist/css/bootstrap.min.css", out + "bootstrap.min.css");
-cpSync("node_modules/bootstrap/dist/css/bootstrap.min.css.map", out + "bootstrap.min.css.map");

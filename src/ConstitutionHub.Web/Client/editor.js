@@ -9,7 +9,7 @@ import { syntaxHighlighting, defaultHighlightStyle, HighlightStyle } from "@code
 import { oneDark } from "@codemirror/theme-one-dark";
 
 const themeSlot = new Compartment();
-const isDark = () => document.documentElement.getAttribute("data-bs-theme") === "dark";
+const isDark = () => document.documentElement.getAttribute("data-theme") === "dark";
 const themeFor = (dark) => (dark ? oneDark : syntaxHighlighting(defaultHighlightStyle, { fallback: true }));
 
 /**
@@ -38,7 +38,8 @@ export function createEditor(host, text, bridge, debounceMs = 300) {
         markdown(),
         themeSlot.of(themeFor(isDark())),
         keymap.of([{ key: "Mod-s", run: save, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
-        EditorView.contentAttributes.of({ "aria-label": "Constitution Markdown", "data-testid": "editor" }),
+        // tabindex: axe-core counts the scroller as keyboard-reachable only through a focusable descendant.
+        EditorView.contentAttributes.of({ "aria-label": "Constitution Markdown", "data-testid": "editor", tabindex: "0" }),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
           clearTimeout(timer);

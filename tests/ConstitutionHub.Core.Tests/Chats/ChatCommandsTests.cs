@@ -261,6 +261,30 @@ public sealed class ChatCommandsTests : IAsyncLifetime
         Assert.Equal([a1.Id], page2.Items.Select(c => c.Id));
         Assert.Equal((0, 4), (page3.Items.Count, page3.Total));
         Assert.Empty((await host.Queries.ListAsync(Guid.NewGuid())).Items);
+
+        var oldest = await host.Queries.ListAsync(id, new ChatFilter(OwnerId: "local:bea"), page: 1, pageSize: 1, oldestFirst: true);
+        Assert.Equal([b1.Id], oldest.Items.Select(c => c.Id));
+        Assert.Equal(2, oldest.Total);
+    }
+
+    [Fact]
+    public async Task Given_a_persons_chats_when_listed_by_owner_then_title_filter_order_and_pages_apply()
+    {
+        var first = await host.StartAsync(ChatTestHost.Ada, title: "Firmness under pressure");
+        var second = await host.StartAsync(ChatTestHost.Ada, title: "Kindness 100% of the time");
+        var third = await host.StartAsync(ChatTestHost.Ada, title: "Firm but kind");
+        await host.StartAsync(ChatTestHost.Bea, title: "Firm elsewhere");
+
+        var all = await host.Queries.ByOwnerAsync(ChatTestHost.Ada.Id);
+        Assert.Equal([third.Id, second.Id, first.Id], all.Items.Select(c => c.Id));
+        var firm = await host.Queries.ByOwnerAsync(ChatTestHost.Ada.Id, "FIRM", oldestFirst: true);
+        Assert.Equal([first.Id, third.Id], firm.Items.Select(c => c.Id));
+        // LIKE's wildcards in the filter are plain characters.
+        Assert.Equal([second.Id], (await host.Queries.ByOwnerAsync(ChatTestHost.Ada.Id, "100%")).Items.Select(c => c.Id));
+        Assert.Empty((await host.Queries.ByOwnerAsync(ChatTestHost.Ada.Id, "_")).Items);
+        var page2 = await host.Queries.ByOwnerAsync(ChatTestHost.Ada.Id, page: 2, pageSize: 2);
+        Assert.Equal([first.Id], page2.Items.Select(c => c.Id));
+        Assert.Equal((3, 2), (page2.Total, page2.PageCount));
     }
 }
 

@@ -4,6 +4,7 @@ using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
 using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.PromptSets;
+using ConstitutionHub.Core.Tests.Chats;
 
 namespace ConstitutionHub.Core.Tests.Experiments;
 

@@ -176,6 +176,37 @@ public sealed class ShareLinksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_active_expired_and_revoked_links_when_paged_by_state_then_each_page_counts_only_its_matches()
+    {
+        var active = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            active.Add((await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Live)).Link.Id);
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var revoked = await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Live);
+        await shares.RevokeAsync(ChatTestHost.Ada, revoked.Link.Id);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var expiring = await shares.CreateAsync(ChatTestHost.Ada, chat.Id, ShareMode.Live, expires: clock.GetUtcNow().AddMinutes(1));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await shares.CreateAsync(ChatTestHost.Bea, (await host.StartAsync(ChatTestHost.Bea)).Id, ShareMode.Live);
+
+        var all = await shares.PageAsync("local:ada");
+        Assert.Equal(5, all.Total);
+        Assert.Equal(expiring.Link.Id, all.Items[0].Id);
+        var newestActive = await shares.PageAsync("local:ada", ShareState.Active, page: 1, pageSize: 2);
+        Assert.Equal([active[2], active[1]], newestActive.Items.Select(l => l.Id));
+        Assert.Equal(3, newestActive.Total);
+        var oldestActive = await shares.PageAsync("local:ada", ShareState.Active, page: 2, pageSize: 2, oldestFirst: true);
+        Assert.Equal([active[2]], oldestActive.Items.Select(l => l.Id));
+        Assert.Equal([expiring.Link.Id], (await shares.PageAsync("local:ada", ShareState.Expired)).Items.Select(l => l.Id));
+        var gone = await shares.PageAsync("local:ada", ShareState.Revoked);
+        Assert.Equal([revoked.Link.Id], gone.Items.Select(l => l.Id));
+        Assert.Equal(ShareState.Revoked, gone.Items[0].State);
+        Assert.Equal(1, (await shares.PageAsync("local:bea")).Total);
+    }
+
+    [Fact]
     public async Task Given_someone_elses_chat_or_a_bad_expiry_when_sharing_then_it_is_refused()
     {
         await Assert.ThrowsAsync<ForbiddenException>(() => shares.CreateAsync(ChatTestHost.Bea, chat.Id, ShareMode.Live));

@@ -150,7 +150,10 @@ public sealed class EventStreamsTests : IAsyncLifetime
     {
         await store.AppendAsync("s-5", ExpectedVersion.NoStream, [Note("start")], Meta);
         var events = new[] { Note("raced") };
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.AppendAsync("s-5", 1, events, Meta)));
+        // One EventStreams writes a stream's appends one group after another; separate ones (as on separate web
+        // nodes) really race in the database.
+        var nodes = Enumerable.Range(0, 4).Select(_ => new EventStreams(test.Store, dataSource)).ToList();
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => nodes[i % nodes.Count].AppendAsync("s-5", 1, events, Meta)));
 
         Assert.Single(results, r => !r.AlreadyApplied);
         Assert.Equal(2, (await store.ReadStreamAsync("s-5")).Count);
@@ -256,5 +259,99 @@ public sealed class EventStreamsTests : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => store.AppendAsync($"s-once-{i}", ExpectedVersion.NoStream, [Note($"{i}")], Meta)));
         Assert.Equal(10, heard.Count);
         Assert.Equal(10, heard.Select(e => e.StreamId).Distinct().Count());
+    }
+
+    /// <summary>Rows inserted by the same transaction share its id (the system column <c>xmin</c>).</summary>
+    private async Task<long> TransactionsThatWrote(string streamPrefix)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select count(distinct xmin::text) from mt_events where stream_id like @prefix || '%'");
+        command.Parameters.AddWithValue("prefix", streamPrefix);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_different_streams_share_transactions_and_each_gets_its_own_result()
+    {
+        const int streams = 40;
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i =>
+            store.AppendAsync($"g-{i}", ExpectedVersion.NoStream, [Note($"{i}a"), Note($"{i}b")], Meta)));
+
+        Assert.Equal(Enumerable.Range(0, streams).Select(i => ($"g-{i}", 2L, false)), results.Select(r => (r.StreamId, r.Version, r.AlreadyApplied)));
+        Assert.Equal(streams, results.Select(r => r.LastSequence).Distinct().Count());
+        foreach (var i in new[] { 0, 17, streams - 1 })
+            Assert.Equal([$"{i}a", $"{i}b"], (await store.ReadStreamAsync($"g-{i}")).Select(e => ((Noted)e.Data).Text));
+        // The first append went out alone; the ones queued behind it went together.
+        var transactions = await TransactionsThatWrote("g-");
+        Assert.True(transactions < streams / 2, $"{streams} concurrent appends took {transactions} transactions");
+    }
+
+    [Fact]
+    public async Task A_stale_append_among_concurrent_ones_fails_alone()
+    {
+        const int streams = 20;
+        for (var i = 0; i < streams; i++) await store.AppendAsync($"h-{i}", ExpectedVersion.NoStream, [Note("start")], Meta);
+
+        // Stream h-7 is at version 1; its append claims 5.
+        var appends = Enumerable.Range(0, streams).Select(i => store.AppendAsync($"h-{i}", i == 7 ? 5 : 1, [Note($"next {i}")], Meta)).ToList();
+        var conflict = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => appends[7]);
+        var others = await Task.WhenAll(appends.Where((_, i) => i != 7));
+
+        Assert.Equal("Stream 'h-7' is at version 1, not the expected 5: someone else wrote to it in between.", conflict.Message);
+        Assert.All(others, r => Assert.Equal(2, r.Version));
+        Assert.Single(await store.ReadStreamAsync("h-7"));
+        for (var i = 0; i < streams; i++)
+            if (i != 7) Assert.Equal(["start", $"next {i}"], (await store.ReadStreamAsync($"h-{i}")).Select(e => ((Noted)e.Data).Text));
+    }
+
+    [Fact]
+    public async Task A_retry_among_concurrent_appends_is_applied_once_and_the_others_go_through()
+    {
+        var first = new[] { Note("only once") };
+        await store.AppendAsync("k-retried", ExpectedVersion.NoStream, first, Meta);
+
+        var appends = Enumerable.Range(0, 10).Select(i => store.AppendAsync($"k-{i}", ExpectedVersion.NoStream, [Note($"{i}")], Meta))
+            .Append(store.AppendAsync("k-retried", ExpectedVersion.NoStream, first, Meta)).ToList();
+        var results = await Task.WhenAll(appends);
+
+        Assert.True(results[^1].AlreadyApplied);
+        Assert.All(results[..^1], r => Assert.False(r.AlreadyApplied));
+        Assert.Single(await store.ReadStreamAsync("k-retried"));
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(1, store.VersionAsync($"k-{i}").Result));
+    }
+
+    [Fact]
+    public async Task Every_commit_is_notified_once_after_it_commits_and_a_failed_append_not_at_all()
+    {
+        await store.AppendAsync("n-stale", ExpectedVersion.NoStream, [Note("start")], Meta);
+        await using var listener = await dataSource.OpenConnectionAsync();
+        await using var probe = await dataSource.OpenConnectionAsync();
+        var heard = new List<(string Stream, long Version, bool Visible)>();
+        listener.Notification += (_, e) =>
+        {
+            var changed = System.Text.Json.JsonSerializer.Deserialize<StreamChanged>(e.Payload)!;
+            // At the moment a node hears of a commit, another connection already sees it.
+            using var visible = new NpgsqlCommand("select count(*) from mt_events where stream_id = @s and version = @v", probe);
+            visible.Parameters.AddWithValue("s", changed.Stream);
+            visible.Parameters.AddWithValue("v", changed.Version);
+            heard.Add((changed.Stream, changed.Version, (long)visible.ExecuteScalar()! == 1));
+        };
+        await using (var listen = new NpgsqlCommand($"listen {CommitAnnouncer.Channel}", listener))
+            await listen.ExecuteNonQueryAsync();
+
+        const int streams = 30;
+        var appends = Enumerable.Range(0, streams).Select(i => store.AppendAsync($"n-{i}", ExpectedVersion.NoStream, [Note($"{i}")], Meta)).ToList();
+        var stale = store.AppendAsync("n-stale", 4, [Note("never")], Meta);
+        await Task.WhenAll(appends);
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => stale);
+        // One sender sends notifications in commit order: once the last one is heard, every earlier one was.
+        await store.AppendAsync("n-last", ExpectedVersion.NoStream, [Note("last")], Meta);
+        while (!heard.Any(h => h.Stream == "n-last"))
+            Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), "No notification within 10 s.");
+
+        var ofAppends = heard.Where(h => h.Stream != "n-last").ToList();
+        Assert.Equal(Enumerable.Range(0, streams).Select(i => $"n-{i}").Order(), ofAppends.Select(h => h.Stream).Order());
+        Assert.All(ofAppends, h => Assert.Equal(1, h.Version));
+        Assert.All(heard, h => Assert.True(h.Visible, $"{h.Stream}@{h.Version} was announced before another connection could see it"));
     }
 }

@@ -50,6 +50,26 @@ public sealed class BatchedGenerationTests
     }
 
     [Fact]
+    public void The_pass_profile_counts_each_pass_by_its_rows_and_times_every_phase()
+    {
+        using var model = TestModels.Open(Golden.Path("models", "demo-qwen2"));
+        var prompts = Questions.Take(3).Select(q => (IReadOnlyList<int>)model.EncodePrompt(model.RenderPrompt([new ChatMessage("user", q)]))).ToList();
+        var profile = model.StartProfile();
+
+        // 10 tokens each: the prefill pass gives the first, then 9 decode passes of all three rows (end tokens masked).
+        model.GenerateTogether(prompts, SamplingSettings.Greedy(10), ignoreEos: true);
+
+        Assert.Equal(1, profile.Prefills);
+        Assert.Equal(9, profile.Passes);
+        Assert.Equal(27, profile.Rows);
+        Assert.Equal(["3"], profile.PerPassMicrosecondsByRows().Keys);
+        var phases = profile.PerPassMicroseconds();
+        Assert.Equal(["bind", "run", "outputs", "accept"], phases.Keys);
+        Assert.True(phases["run"] > 0, "the runtime's run takes time");
+        Assert.True(phases.Values.Sum() <= profile.PerPassMicrosecondsByRows()["3"] + 1, "the phases lie inside the pass");
+    }
+
+    [Fact]
     public async Task Requests_arriving_while_others_run_join_the_batch_and_keep_their_answers()
     {
         using var model = TestModels.Open(Golden.Path("tests", "models", "tiny-llama-sp"));

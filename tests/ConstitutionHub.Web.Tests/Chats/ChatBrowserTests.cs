@@ -137,7 +137,8 @@ public sealed partial class ChatBrowserTests : IAsyncLifetime
         await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "live-complete.png"), FullPage = true });
 
         await ada.GetByRole(AriaRole.Link, new() { Name = "all chats" }).ClickAsync();
-        await Assertions.Expect(ada.Locator($"tr[data-chat='{chatId}']")).ToContainTextAsync("Ada");
+        var row = ada.GetByTestId("chats").GetByRole(AriaRole.Row).Filter(new() { Has = ada.Locator($"[data-chat='{chatId}']") });
+        await Assertions.Expect(row).ToContainTextAsync("Ada");
         await ada.ScreenshotAsync(new() { Path = Path.Combine(ShotDirectory, "chat-list.png"), FullPage = true });
     }
 

@@ -119,21 +119,19 @@ public sealed class ChatCrashTests(ITestOutputHelper output)
     private static async Task WaitUntilUpAsync(Process process, Uri address)
     {
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             if (process.HasExited) throw new InvalidOperationException($"The app exited with code {process.ExitCode} before answering.");
             try
             {
-                if ((await client.GetAsync("/signin")).StatusCode == HttpStatusCode.OK) return;
+                return (await client.GetAsync("/signin")).StatusCode == HttpStatusCode.OK;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 // Not listening yet, or still starting and too slow to answer on a loaded machine.
+                return false;
             }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"The app did not answer at {address} within a minute.");
+        }, $"the app to answer at {address}", TimeSpan.FromSeconds(60));
     }
 
     private static async Task<HttpClient> SignedInAsync(Uri address, string name)
@@ -146,19 +144,13 @@ public sealed class ChatCrashTests(ITestOutputHelper output)
 
     private static async Task<string> WaitForReplyTextAsync(HttpClient client, Guid chatId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            var reply = Reply(await client.GetStringAsync($"/chats/{chatId}/export.json"));
-            var text = reply.GetProperty("text").GetString() ?? "";
-            Assert.True(reply.GetProperty("status").GetString() == "streaming",
-                $"The reply ended before the kill: {reply.GetProperty("status").GetString()}, {reply.GetProperty("finishReason")}, " +
-                $"{reply.GetProperty("completionTokens")} tokens, error {reply.GetProperty("error")}.");
-            if (text.Length > 0) return text;
-            // Short: the kill should land early in a reply that may last only a second.
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("The model wrote nothing within two minutes.");
+        var reply = await Eventually.GetAsync(async () => Reply(await client.GetStringAsync($"/chats/{chatId}/export.json")),
+            r => r.GetProperty("status").GetString() != "streaming" || r.GetProperty("text").GetString() is { Length: > 0 },
+            "the model to write its first words", TimeSpan.FromSeconds(120));
+        Assert.True(reply.GetProperty("status").GetString() == "streaming",
+            $"The reply ended before the kill: {reply.GetProperty("status").GetString()}, {reply.GetProperty("finishReason")}, " +
+            $"{reply.GetProperty("completionTokens")} tokens, error {reply.GetProperty("error")}.");
+        return reply.GetProperty("text").GetString()!;
     }
 
     private static JsonElement Reply(string json) =>

@@ -5,6 +5,7 @@ using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Inference;
 using ConstitutionHub.Testing;
 using ConstitutionHub.Web.Features.Chats;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using ConstitutionHub.Web.Tests.Support;
 
 namespace ConstitutionHub.Web.Tests.Chats;

@@ -48,26 +48,14 @@ public static class ChatKit
     public static async Task<ChatMessageRow> WaitForReplyAsync(HubServer server, Guid chatId, Guid replyId, TimeSpan? timeout = null)
     {
         var queries = server.Services.GetRequiredService<ChatQueries>();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var reply = await queries.MessageAsync(chatId, replyId) ?? throw new InvalidOperationException("No such reply.");
-            if (reply.Status != MessageStatus.Streaming) return reply;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Reply {replyId} still streaming; text so far: {reply.Text.Length} characters.");
-            await Task.Delay(50);
-        }
+        return await Eventually.GetAsync(async () => await queries.MessageAsync(chatId, replyId) ?? throw new InvalidOperationException("No such reply."),
+            reply => reply.Status != MessageStatus.Streaming, $"reply {replyId} to end", timeout);
     }
 
     public static async Task<ChatMessageRow> WaitForTextAsync(HubServer server, Guid chatId, Guid replyId, int minLength)
     {
         var queries = server.Services.GetRequiredService<ChatQueries>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var reply = await queries.MessageAsync(chatId, replyId) ?? throw new InvalidOperationException("No such reply.");
-            if (reply.Text.Length >= minLength) return reply;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Reply {replyId} has only {reply.Text.Length} characters.");
-            await Task.Delay(25);
-        }
+        return await Eventually.GetAsync(async () => await queries.MessageAsync(chatId, replyId) ?? throw new InvalidOperationException("No such reply."),
+            reply => reply.Text.Length >= minLength, $"reply {replyId} to reach {minLength} characters");
     }
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Testing;
 using ConstitutionHub.Web.Features.Chats;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using ConstitutionHub.Web.Tests.Support;
 using Microsoft.Playwright;
 using Npgsql;
@@ -108,17 +109,18 @@ public sealed class ChatNodesTests : IAsyncLifetime
         foreach (var page in new[] { adaOnA, beaOnB, anonymousOnB, adaOnB })
             await Assertions.Expect(page.GetByTestId("watchers")).ToHaveTextAsync(everyone);
 
-        // 10 s: room for a loaded machine, yet below ChatControl.ForgetAfter (15 s), so only the node's own
+        // 10 s: room for a loaded machine, yet below NodeHeartbeat.ForgetAfter (15 s), so only the node's own
         // "nobody left" message can pass this, not the silence rule.
         await beaOnB.CloseAsync(new() { RunBeforeUnload = true });
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada, 1 other$"), new() { Timeout = 10_000 });
         await adaOnB.CloseAsync(new() { RunBeforeUnload = true });
         await anonymousOnB.CloseAsync(new() { RunBeforeUnload = true });
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada$"), new() { Timeout = 10_000 });
-
-        // Still Ada only a heartbeat later: node B's last word (nobody) holds.
-        await Task.Delay(ChatControl.HeartbeatEvery + TimeSpan.FromSeconds(1));
-        await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync(new Regex("^Watching now: Ada$"), new() { Timeout = 1_000 });
+        // Node A counts what the page shows: node B's last word (nobody) holds, and B repeats only topics it still has
+        // viewers on (NodesTests checks the heartbeat itself).
+        var onA = nodeA.Services.GetRequiredService<NodePresence>().Of(ChatControl.PresenceTopic(chat.Id));
+        Assert.Equal(["Ada"], onA.Names);
+        Assert.Equal(0, onA.Others);
     }
 
     [Fact]
@@ -128,20 +130,21 @@ public sealed class ChatNodesTests : IAsyncLifetime
         var adaOnA = await ViewerAsync(nodeA, "Ada", $"/chats/{chat.Id}");
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync("Watching now: Ada");
 
+        var topic = ChatControl.PresenceTopic(chat.Id);
         // A third node that announces one viewer and then dies without a word: no heartbeat, no goodbye.
-        await NotifyAsync($$"""{"type":"presence","node":"node-c","chatId":"{{chat.Id}}","viewers":[{"id":"local:cy","name":"Cy"}],"anonymous":0}""");
+        await NotifyAsync($$"""{"node":"node-c","topic":"{{topic}}","viewers":[{"id":"local:cy","name":"Cy"}],"anonymous":0}""");
         // What no node may send is dropped on receipt, and spoils nothing of what came before.
-        await NotifyAsync("""{"type":"presence","node":"node-d"}""");
-        await NotifyAsync($$"""{"type":"presence","node":"","chatId":"{{chat.Id}}","viewers":[],"anonymous":3}""");
-        await NotifyAsync($$"""{"type":"presence","node":"node-e","chatId":"{{chat.Id}}","viewers":[],"anonymous":-4}""");
-        await NotifyAsync($$"""{"type":"teleport","node":"node-f","chatId":"{{chat.Id}}"}""");
+        await NotifyAsync("""{"node":"node-d"}""");
+        await NotifyAsync($$"""{"node":"","topic":"{{topic}}","viewers":[],"anonymous":3}""");
+        await NotifyAsync($$"""{"node":"node-e","topic":"{{topic}}","viewers":[],"anonymous":-4}""");
+        await NotifyAsync($$"""{"node":"node-f","topic":"{{new string('x', 300)}}","viewers":[],"anonymous":1}""");
         await NotifyAsync("not json at all");
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync("Watching now: Ada, Cy");
 
         var seen = DateTime.UtcNow;
         await Assertions.Expect(adaOnA.GetByTestId("watchers")).ToHaveTextAsync("Watching now: Ada", new() { Timeout = 25_000 });
         var gone = DateTime.UtcNow - seen;
-        Assert.True(gone >= ChatControl.ForgetAfter - TimeSpan.FromSeconds(2), $"forgotten after {gone.TotalSeconds:F1} s, before the node could have missed heartbeats");
+        Assert.True(gone >= NodeHeartbeat.ForgetAfter - TimeSpan.FromSeconds(2), $"forgotten after {gone.TotalSeconds:F1} s, before the node could have missed heartbeats");
     }
 
     [Fact]
@@ -169,7 +172,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
         await using var connection = new NpgsqlConnection(nodes.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select pg_notify(@channel, @payload)", connection);
-        command.Parameters.AddWithValue("channel", ChatControl.Channel);
+        command.Parameters.AddWithValue("channel", NodePresence.Channel.Name);
         command.Parameters.AddWithValue("payload", payload);
         await command.ExecuteNonQueryAsync();
     }

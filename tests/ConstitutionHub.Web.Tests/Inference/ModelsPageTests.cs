@@ -44,7 +44,7 @@ public sealed class ModelsPageTests(ServingFixture fixture)
         waiting.Dispose();
         client.Dispose();
         var scheduler = fixture.Server.Services.GetRequiredService<GenerationScheduler>();
-        for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
+        await Eventually.TrueAsync(() => scheduler.Load(StandInLocalModel.Id).Running == 0, "the scheduler to let go of the cancelled run");
         Assert.Equal(0, scheduler.Load(StandInLocalModel.Id).Running);
     }
 
@@ -54,7 +54,7 @@ public sealed class ModelsPageTests(ServingFixture fixture)
         fixture.Model.ResetWaits();
         var page = await Chromium.NewPageAsync(fixture.Server.Address);
         await page.GotoAsync("/models");
-        await page.Locator("table[data-live=yes]").WaitForAsync();
+        await page.Locator("[data-testid=models][data-live=yes]").WaitForAsync();
         var running = page.Locator($"tr[data-model='{StandInLocalModel.Id}'] [data-testid=running]");
         await Assertions.Expect(running).ToHaveTextAsync("0");
 

@@ -7,6 +7,8 @@ using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Models;
 
+using ConstitutionHub.Web.Tests.Support;
+
 namespace ConstitutionHub.Web.Tests.Inference;
 
 [Collection(ServingCollection.Name)]
@@ -233,7 +235,7 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
         client.Dispose();
 
         await fixture.Model.Cancelled.WaitAsync(TimeSpan.FromSeconds(10));
-        for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
+        await Eventually.TrueAsync(() => scheduler.Load(StandInLocalModel.Id).Running == 0, "the scheduler to let go of the cancelled run");
         Assert.Equal(new ModelLoad(0, 0), scheduler.Load(StandInLocalModel.Id));
     }
 
@@ -264,7 +266,7 @@ public sealed class OpenAiApiTests(ServingFixture fixture)
 
         foreach (var r in responses) r.Dispose();
         foreach (var c in clients) c.Dispose();
-        for (var i = 0; i < 100 && scheduler.Load(StandInLocalModel.Id).Running > 0; i++) await Task.Delay(50);
+        await Eventually.TrueAsync(() => scheduler.Load(StandInLocalModel.Id).Running == 0, "the scheduler to let go of the cancelled run");
         Assert.Equal(new ModelLoad(0, 0), scheduler.Load(StandInLocalModel.Id));
     }
 

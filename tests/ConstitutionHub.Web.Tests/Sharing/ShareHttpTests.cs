@@ -5,19 +5,22 @@ using AngleSharp.Html.Parser;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Web.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ConstitutionHub.Web.Tests.Sharing;
 
 /// <summary>The public side of share links over real HTTP against the real app and database.</summary>
 public sealed class ShareHttpTests : IAsyncLifetime
 {
+    // Expiry is checked against the app's clock: the tests move it instead of waiting for a link to expire.
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
     private HubServer server = null!;
     private SharedChats chats = null!;
     private HttpClient owner = null!;
 
     public async Task InitializeAsync()
     {
-        server = await HubServer.StartAsync(nameof(ShareHttpTests));
+        server = await HubServer.StartAsync(nameof(ShareHttpTests), configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
         chats = new SharedChats(server);
         owner = await server.SignedInClientAsync("Ada");
     }
@@ -163,10 +166,10 @@ public sealed class ShareHttpTests : IAsyncLifetime
         await chats.TurnAsync(chat.Id, null, "Hello", "Hi.");
         var revoked = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Live);
         await chats.Links.RevokeAsync(SharedChats.Ada, revoked.Link.Id);
-        var expired = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Snapshot, DateTimeOffset.UtcNow.AddSeconds(1));
+        var expired = await chats.Links.CreateAsync(SharedChats.Ada, chat.Id, ShareMode.Snapshot, clock.GetUtcNow().AddSeconds(1));
         var unknown = new string('A', ShareLinks.TokenLength);
         var malformed = "not-a-token";
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        clock.Advance(TimeSpan.FromSeconds(2));
 
         var reader = server.Client();
         var answers = new List<(string Case, HttpStatusCode Status, string Body, string Headers)>();

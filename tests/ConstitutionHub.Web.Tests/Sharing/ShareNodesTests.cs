@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Testing;
-using ConstitutionHub.Web.Features.Chats;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Tests.Support;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -48,30 +47,31 @@ public sealed class ShareNodesTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(-1, "viewer count out of range")]
-    [InlineData(ShareViewersSignal.MaxCount + 1, "viewer count out of range")]
+    [InlineData(-1, "anonymous count out of range")]
+    [InlineData(1_000_001, "anonymous count out of range")]
     [InlineData(0, null)]
-    [InlineData(ShareViewersSignal.MaxCount, null)]
-    public void A_share_count_from_another_node_is_checked_before_it_counts(int count, string? problem)
+    [InlineData(1_000_000, null)]
+    public void A_viewer_count_from_another_node_is_checked_before_it_counts(int count, string? problem)
     {
-        var payload = $$"""{"type":"share-viewers","node":"node-c","shareId":"{{Guid.NewGuid()}}","count":{{count}}}""";
-        var signal = ChatControl.Parse(payload, out var why);
+        var topic = ShareBroadcaster.PresenceTopic(Guid.NewGuid());
+        var payload = $$"""{"node":"node-c","topic":"{{topic}}","viewers":[],"anonymous":{{count}}}""";
+        var message = NodePresence.Channel.Parse(payload, out var why);
         Assert.Equal(problem, why);
-        Assert.Equal(problem is null, signal is ShareViewersSignal { Count: var c } && c == count);
-        Assert.Null(ChatControl.Parse($$"""{"type":"share-viewers","node":"node-c","shareId":"{{Guid.Empty}}","count":1}""", out why));
-        Assert.Equal("share id missing", why);
+        Assert.Equal(problem is null, message is { Anonymous: var c } && c == count);
+        Assert.Null(NodePresence.Channel.Parse("""{"node":"node-c","topic":"","viewers":[],"anonymous":1}""", out why));
+        Assert.Equal("topic missing or too long", why);
     }
 
     /// <summary>An anonymous viewer on one node's share hub, keeping the last count it was told.</summary>
     private sealed class CountingViewer : IAsyncDisposable
     {
         private readonly HubConnection connection;
-        private readonly ConcurrentQueue<int> counts = new();
+        private readonly Received<int> counts = new();
 
         private CountingViewer(HubConnection connection)
         {
             this.connection = connection;
-            connection.On<int>("viewers", counts.Enqueue);
+            connection.On<int>("viewers", counts.Add);
         }
 
         public static async Task<CountingViewer> JoinAsync(HubServer node, string token)
@@ -79,23 +79,13 @@ public sealed class ShareNodesTests : IAsyncLifetime
             var viewer = new CountingViewer(new HubConnectionBuilder().WithUrl(new Uri(node.Address, SharingSetup.HubPath)).Build());
             await viewer.connection.StartAsync();
             var joined = await viewer.connection.InvokeAsync<ShareUpdate>("Join", token);
-            viewer.counts.Enqueue(joined.Viewers);
+            viewer.counts.Add(joined.Viewers);
             return viewer;
         }
 
         /// <summary>Waits until the last count this viewer was told is <paramref name="expected"/>.</summary>
-        public async Task WaitForCountAsync(int expected, TimeSpan patience)
-        {
-            var deadline = DateTime.UtcNow + patience;
-            while (Last() != expected)
-            {
-                if (DateTime.UtcNow > deadline)
-                    Assert.Fail($"Not told {expected} viewers within {patience.TotalSeconds} s; told: {string.Join(", ", counts)}.");
-                await Task.Delay(50);
-            }
-        }
-
-        private int? Last() => counts.IsEmpty ? null : counts.ToArray()[^1];
+        public Task WaitForCountAsync(int expected, TimeSpan patience) =>
+            counts.WaitAsync(told => told.Count > 0 && told[^1] == expected, $"to be told {expected} viewers", patience);
 
         public async ValueTask DisposeAsync() => await connection.DisposeAsync();
     }

@@ -51,8 +51,11 @@ public sealed class HubServer : IAsyncDisposable
     public Task AsyncProjectionsCaughtUpAsync() =>
         Marten.Events.TestingExtensions.WaitForNonStaleProjectionDataAsync(Services.GetRequiredService<Marten.IDocumentStore>(), TimeSpan.FromSeconds(90));
 
-    public HttpClient Client(bool cookies = true) =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = cookies, AllowAutoRedirect = false })
+    public HttpClient Client(bool cookies = true) => Client(new CookieContainer(), cookies);
+
+    /// <summary>A client on a cookie jar the test holds (to copy a cookie into another client, as an attacker would).</summary>
+    public HttpClient Client(CookieContainer jar, bool cookies = true) =>
+        new(new HttpClientHandler { CookieContainer = jar, UseCookies = cookies, AllowAutoRedirect = false })
         {
             BaseAddress = Address,
         };

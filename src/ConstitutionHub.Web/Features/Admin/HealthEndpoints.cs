@@ -44,11 +44,11 @@ public static class HealthEndpoints
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
-            <title>Health · ConstitutionHub</title><link rel="stylesheet" href="/dist/bootstrap.min.css"></head>
-            <body class="container py-4"><h1>Event store health</h1>
+            <title>Health · ConstitutionHub</title><link rel="stylesheet" href="/css/site.css"></head>
+            <body class="hub-plain-page"><h1>Event store health</h1>
             <p data-testid="totals">{state.Events:N0} events in {state.Streams:N0} streams; last sequence {state.LastSequence:N0},
             high-water mark {state.HighWaterMark:N0}.</p>
-            <table class="table" data-testid="projections"><thead><tr><th scope="col">Async projection</th><th scope="col">At sequence</th>
+            <table class="hub-plain-table" data-testid="projections"><thead><tr><th scope="col">Async projection</th><th scope="col">At sequence</th>
             <th scope="col">Behind by (events)</th><th scope="col">State</th></tr></thead><tbody>
             """);
         foreach (var p in state.Projections)

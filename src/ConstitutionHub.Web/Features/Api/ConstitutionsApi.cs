@@ -155,10 +155,10 @@ public static class ConstitutionsApi
             }
         });
 
-    private static Actor RequireActor(HttpContext http) =>
+    internal static Actor RequireActor(HttpContext http) =>
         AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to change constitutions.");
 
-    private static async Task<T> ReadJson<T>(HttpContext http)
+    internal static async Task<T> ReadJson<T>(HttpContext http)
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
@@ -179,7 +179,7 @@ public static class ConstitutionsApi
     }
 
     /// <summary>Turns the domain's refusals into HTTP answers with a reason.</summary>
-    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guarded(Func<Task<IResult>> action)
     {
         try
         {

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Collections.Immutable;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Inference;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using Microsoft.Extensions.AI;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
@@ -27,45 +28,62 @@ public enum StopOutcome
 /// Writes replies in the background, on this node, independent of any page or circuit: closing the tab that
 /// asked never stops a reply, only the Stop button (or the server stopping) does. Text reaches the chat's stream
 /// in batches (<see cref="ReplyBatcher"/>), and every viewer on every node reads it from there. Queue positions
-/// are known only to the running node's runner: it raises them in process and sends them to the other nodes
+/// are known only to the running node's runner: it tells its own watchers and the other nodes
 /// (<see cref="ChatControl"/>), repeating queued ones every heartbeat. A stop asked for on another node arrives the
 /// same way.
 /// </summary>
 public sealed class ChatRunner : IHostedService
 {
     private readonly NodeIdentity node;
-    private readonly IServiceProvider services;
+    private readonly ChatCommands commands;
+    private readonly ChatQueries queries;
+    private readonly NodeBus bus;
     private readonly ILogger<ChatRunner> logger;
-    private readonly ChatControl control;
-
-    public ChatRunner(NodeIdentity node, IServiceProvider services, ChatControl control, ILogger<ChatRunner> logger)
-    {
-        (this.node, this.services, this.control, this.logger) = (node, services, control, logger);
-        control.Received += OnSignal;
-    }
-
-    // Resolved on use: hosted services are built before the database is up, and these need its data source.
-    private ChatCommands commands => services.GetRequiredService<ChatCommands>();
-    private ChatQueries queries => services.GetRequiredService<ChatQueries>();
-
+    private readonly IDisposable[] subscriptions;
     private readonly ConcurrentDictionary<Guid, RunningReply> running = new();
     private readonly CancellationTokenSource shutdown = new();
     // Replies other nodes run that wait in their queues, as those nodes last said.
-    private readonly ConcurrentDictionary<Guid, RemoteProgress> remote = new();
-    private Task? heartbeat;
+    private readonly NodeReports<Guid, ReplyProgress> remote;
+    private readonly Lock watchersGate = new();
+    private ImmutableDictionary<Guid, ImmutableArray<Action<ReplyProgress>>> watchers = ImmutableDictionary<Guid, ImmutableArray<Action<ReplyProgress>>>.Empty;
 
-    /// <summary>Raised when a reply's queue position changes or it starts or stops running on this node, and when
-    /// another node says one of its replies moved in its queue.</summary>
-    public event Action<ReplyProgress>? ProgressChanged;
+    public ChatRunner(NodeIdentity node, ChatCommands commands, ChatQueries queries, NodeBus bus, NodeHeartbeat heartbeat,
+        ILogger<ChatRunner> logger, IModelCatalog? catalog = null)
+    {
+        (this.node, this.commands, this.queries, this.bus, this.logger) = (node, commands, queries, bus, logger);
+        Catalog = catalog ?? NoModels.Instance;
+        remote = new NodeReports<Guid, ReplyProgress>(heartbeat.Time);
+        subscriptions =
+        [
+            bus.Subscribe(ChatControl.Channel, OnSignal),
+            bus.OnNodeGone(gone => Forget(remote.ForgetNode(gone))),
+            heartbeat.Subscribe(Beat),
+        ];
+    }
 
-    /// <summary>The models this server offers; none until an inference backend registers its catalog.</summary>
-    public IModelCatalog Catalog => services.GetService<IModelCatalog>() ?? NoModels.Instance;
+    /// <summary>The models this server offers; none when no inference backend registers a catalog.</summary>
+    public IModelCatalog Catalog { get; }
+
+    /// <summary>Calls <paramref name="changed"/> when a reply of the chat changes its queue position, or starts or
+    /// stops running, on this node or another, until the result is disposed. It runs on the thread that noticed:
+    /// marshal to your own (InvokeAsync) and return.</summary>
+    public IDisposable WatchProgress(Guid chatId, Action<ReplyProgress> changed)
+    {
+        lock (watchersGate) watchers = watchers.SetItem(chatId, watchers.GetValueOrDefault(chatId, []).Add(changed));
+        return new Subscription(() =>
+        {
+            lock (watchersGate)
+            {
+                var rest = watchers.GetValueOrDefault(chatId, []).Remove(changed);
+                watchers = rest.IsEmpty ? watchers.Remove(chatId) : watchers.SetItem(chatId, rest);
+            }
+        });
+    }
 
     /// <summary>Null when the reply is neither running here nor waiting in another node's queue.</summary>
     public ReplyProgress? Progress(Guid replyId) =>
         running.TryGetValue(replyId, out var r) ? new ReplyProgress(r.ChatId, replyId, r.QueuePosition)
-        : remote.TryGetValue(replyId, out var other) && !other.IsStale() ? other.Progress
-        : null;
+        : remote.Of(replyId).Select(r => r.Value).FirstOrDefault();
 
     public bool IsRunningHere(Guid replyId) => running.ContainsKey(replyId);
 
@@ -95,7 +113,7 @@ public sealed class ChatRunner : IHostedService
         if (await StopHereAsync(chatId, replyId)) return StopOutcome.Stopped;
         var reply = await queries.MessageAsync(chatId, replyId, ct);
         if (reply is not { Status: MessageStatus.Streaming, Node: { Length: > 0 } writer } || writer == node.Name) return StopOutcome.NotRunning;
-        await control.PublishAsync(new StopSignal(node.Name, chatId, replyId, writer), ct);
+        await bus.PublishAsync(ChatControl.Channel, new StopSignal(node.Name, chatId, replyId, writer), ct);
         return StopOutcome.Requested;
     }
 
@@ -118,24 +136,20 @@ public sealed class ChatRunner : IHostedService
             case ProgressSignal p when p.QueuePosition is > 0:
                 // A reply id is unique: a node claiming another node's reply would only mislabel a queue position.
                 if (running.ContainsKey(p.ReplyId)) break;
-                var changed = !remote.TryGetValue(p.ReplyId, out var old) || old.Progress.QueuePosition != p.QueuePosition;
-                remote[p.ReplyId] = new RemoteProgress(p.Node, new ReplyProgress(p.ChatId, p.ReplyId, p.QueuePosition), Stopwatch.GetTimestamp());
-                if (changed) RaiseEvent(new ReplyProgress(p.ChatId, p.ReplyId, p.QueuePosition));
+                var progress = new ReplyProgress(p.ChatId, p.ReplyId, p.QueuePosition);
+                if (remote.Put(p.Node, p.ReplyId, progress)) Tell(progress);
                 break;
             case ProgressSignal p:
-                if (remote.TryRemove(p.ReplyId, out _)) RaiseEvent(new ReplyProgress(p.ChatId, p.ReplyId, null));
-                break;
-            case NodeGoneSignal gone:
-                ForgetWhere(r => r.Node == gone.Node);
+                if (remote.Remove(p.Node, p.ReplyId)) Tell(new ReplyProgress(p.ChatId, p.ReplyId, null));
                 break;
         }
     }
 
-    private void ForgetWhere(Func<RemoteProgress, bool> predicate)
+    /// <summary>Another node's queued replies whose word lapsed: they no longer wait, as far as anyone here knows.</summary>
+    private void Forget(IReadOnlyList<(Guid ReplyId, ReplyProgress Progress)> forgotten)
     {
-        foreach (var (replyId, entry) in remote)
-            if (predicate(entry) && remote.TryRemove(new KeyValuePair<Guid, RemoteProgress>(replyId, entry)))
-                RaiseEvent(entry.Progress with { QueuePosition = null });
+        foreach (var (replyId, progress) in forgotten)
+            if (!remote.Of(replyId).Any()) Tell(progress with { QueuePosition = null });
     }
 
     private async Task RunAsync(RunningReply job)
@@ -299,63 +313,37 @@ public sealed class ChatRunner : IHostedService
 
     private void Raise(RunningReply job)
     {
-        var progress = new ReplyProgress(job.ChatId, job.ReplyId, job.QueuePosition);
-        control.Post(new ProgressSignal(node.Name, job.ChatId, job.ReplyId, job.QueuePosition));
-        RaiseEvent(progress);
+        bus.Post(ChatControl.Channel, new ProgressSignal(node.Name, job.ChatId, job.ReplyId, job.QueuePosition));
+        Tell(new ReplyProgress(job.ChatId, job.ReplyId, job.QueuePosition));
     }
 
-    private void RaiseEvent(ReplyProgress progress)
+    private void Tell(ReplyProgress progress)
     {
-        foreach (var handler in ProgressChanged?.GetInvocationList() ?? [])
+        foreach (var handler in watchers.GetValueOrDefault(progress.ChatId, []))
         {
-            try { ((Action<ReplyProgress>)handler)(progress); }
-            catch (Exception e) { logger.LogDebug(e, "A progress subscriber failed"); }
+            try { handler(progress); }
+            catch (Exception e) { logger.LogWarning(e, "A progress watcher of chat {Chat} failed", progress.ChatId); }
         }
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        heartbeat = Task.Run(() => HeartbeatAsync(shutdown.Token), CancellationToken.None);
-        return Task.CompletedTask;
     }
 
     /// <summary>Repeats the queue positions of this node's waiting replies, so a node that missed a change (or
     /// started listening later) catches up, and forgets the positions of nodes that fell silent.</summary>
-    private async Task HeartbeatAsync(CancellationToken ct)
+    private void Beat()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var lastBeat = Stopwatch.GetTimestamp();
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                if (Stopwatch.GetElapsedTime(lastBeat) >= ChatControl.HeartbeatEvery)
-                {
-                    lastBeat = Stopwatch.GetTimestamp();
-                    foreach (var job in running.Values)
-                        if (job.QueuePosition is > 0 and var position) control.Post(new ProgressSignal(node.Name, job.ChatId, job.ReplyId, position));
-                }
-                ForgetWhere(r => r.IsStale());
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
+        foreach (var job in running.Values)
+            if (job.QueuePosition is > 0 and var position) bus.Post(ChatControl.Channel, new ProgressSignal(node.Name, job.ChatId, job.ReplyId, position));
+        Forget(remote.ForgetSilent());
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await shutdown.CancelAsync();
-        control.Received -= OnSignal;
-        if (heartbeat is not null) await heartbeat;
+        foreach (var subscription in subscriptions) subscription.Dispose();
         var tasks = running.Values.Select(r => r.Task).OfType<Task>().ToArray();
         // Give the loops a moment to save their last batch; whatever is still streaming is recovered at next start.
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
-    }
-
-    private sealed record RemoteProgress(string Node, ReplyProgress Progress, long Seen)
-    {
-        public bool IsStale() => Stopwatch.GetElapsedTime(Seen) > ChatControl.ForgetAfter;
     }
 
     internal sealed class RunningReply(Guid chatId, Guid replyId, Guid userMessageId, Actor owner, ChatProvenance? provenance,

@@ -1,5 +1,4 @@
 using ConstitutionHub.Core.Documents;
-using ConstitutionHub.Core.People;
 
 namespace ConstitutionHub.Web.Features.Constitutions;
 
@@ -11,11 +10,8 @@ public static class DocumentsSetup
         services.AddSingleton<ConstitutionQueries>();
         services.AddSingleton<Core.Activity.ActivityQueries>();
         services.AddSingleton<ConstitutionCommands>();
-        services.AddSingleton<Users>();
         services.AddSingleton<RenderCache>();
         services.AddScoped<ConstitutionPages>();
-        services.AddSingleton<ChangeFeed>();
-        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
         services.AddHostedService<BaselineSeeder>();
         services.AddMemoryCache();
         return builder;

@@ -2,6 +2,7 @@ using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Inference;
 using ConstitutionHub.Web.Features.Chats;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using Microsoft.Extensions.AI;
 
 namespace ConstitutionHub.Web.Features.Experiments;

@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Text.Json;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.Sharing;
-using ConstitutionHub.Web.Features.Chats;
-using ConstitutionHub.Web.Features.Constitutions;
-using ConstitutionHub.Web.Infrastructure;
+using ConstitutionHub.Web.Infrastructure.Nodes;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -24,73 +20,69 @@ public sealed record ShareUpdate(long Seq, bool Reset, IReadOnlyList<MessageDelt
 /// <summary>
 /// Fans chat appends out to live share viewers. An append made on this node is handed over by the event store right
 /// after its commit; an append made on any other node arrives as the store's notification (through
-/// <see cref="ChangeFeed"/>), which carries small appends' events; larger ones, and any version this node missed, are
+/// <see cref="NodeBus"/>), which carries small appends' events; larger ones, and any version this node missed, are
 /// read from the stream since the last version sent. Either
 /// way the events are applied to what this node last sent for the chat (<see cref="ShareChatFeed"/>), once each and
 /// in version order, and every viewing group gets the same delta. Revocation travels as the commit notice of the link's
-/// stream (its revocation event), and a sweep checks open links against the database for expiries and missed notices.
-/// The viewer count covers every node: each node tells the others its own count per link through
-/// <see cref="ChatControl"/> when it changes and every heartbeat, and adds theirs (<see cref="RemoteShareViewers"/>).
+/// stream (its revocation event); an expiry is a timer; a notice missed while the node's bus was down is caught by a
+/// re-check on reconnect and by a slow sweep. Every viewer connection counts in <see cref="NodePresence"/> (topic
+/// <see cref="PresenceTopic"/>), so the count a link's viewers see covers every node.
 /// </summary>
 public sealed class ShareBroadcaster : IDisposable
 {
     private readonly IHubContext<ShareHub> hub;
-    private readonly ChangeFeed feed;
+    private readonly NodeBus bus;
+    private readonly NodePresence presence;
     private readonly ChatQueries chats;
     private readonly EventStreams store;
     private readonly CommitAnnouncer commits;
     private readonly ShareLinks links;
-    private readonly IOptions<SharingOptions> options;
+    private readonly TimeProvider time;
     private readonly ILogger<ShareBroadcaster> logger;
-    private readonly ChatControl control;
-    private readonly RemoteShareViewers remote = new();
     private readonly IDisposable localCommits;
+    private readonly IDisposable reconnects;
     private readonly Lock gate = new();
-    private readonly Dictionary<string, (HubCallerContext Context, Guid ShareId)> viewers = [];
+    private readonly Dictionary<string, Viewer> viewers = [];
     private readonly Dictionary<Guid, ShareGroup> groups = [];
     private readonly Dictionary<Guid, ShareChatFeed> feeds = [];
 
-    public ShareBroadcaster(
-        IHubContext<ShareHub> hub, ChangeFeed feed, ChatQueries chats, EventStreams store, CommitAnnouncer commits, ShareLinks links,
-        IOptions<SharingOptions> options, ChatControl control, ILogger<ShareBroadcaster> logger)
+    public ShareBroadcaster(IHubContext<ShareHub> hub, NodeBus bus, NodePresence presence, ChatQueries chats, EventStreams store,
+        CommitAnnouncer commits, ShareLinks links, TimeProvider time, ILogger<ShareBroadcaster> logger)
     {
-        (this.hub, this.feed, this.chats, this.store, this.commits, this.links, this.options, this.control, this.logger) =
-            (hub, feed, chats, store, commits, links, options, control, logger);
+        (this.hub, this.bus, this.presence, this.chats, this.store, this.commits, this.links, this.time, this.logger) =
+            (hub, bus, presence, chats, store, commits, links, time, logger);
         localCommits = commits.OnCommitted(OnCommitted);
-        control.Received += OnSignal;
+        // Revocations announced while the bus was down were missed: check every open link again.
+        reconnects = bus.OnReconnected(() => _ = CheckOpenLinksAsync(CancellationToken.None));
     }
 
     public void Dispose()
     {
-        control.Received -= OnSignal;
+        reconnects.Dispose();
         localCommits.Dispose();
     }
 
     public static string GroupName(Guid shareId) => $"share-{shareId:N}";
     public static string RevocationStream(Guid shareId) => ShareLinkStream.Id(shareId);
+    public static string PresenceTopic(Guid shareId) => ShareLinkStream.Id(shareId);
 
     public async Task<ShareUpdate> JoinAsync(HubCallerContext context, ResolvedShare share)
     {
         ShareChatFeed chatFeed;
         lock (gate)
         {
-            viewers[context.ConnectionId] = (context, share.ShareId);
-            if (!groups.TryGetValue(share.ShareId, out var group))
-            {
-                group = groups[share.ShareId] = new ShareGroup(share.ShareId, share.ChatId, share.Expires,
-                    feed.Subscribe(RevocationStream(share.ShareId), _ => EndAsync(share.ShareId)));
-            }
+            if (!groups.TryGetValue(share.ShareId, out var group)) group = groups[share.ShareId] = OpenGroup(share);
             group.Connections.Add(context.ConnectionId);
-            AnnounceCount(group.ShareId, group.Connections.Count);
             if (!feeds.TryGetValue(share.ChatId, out chatFeed!))
                 chatFeed = feeds[share.ChatId] = new ShareChatFeed(share.ChatId,
-                    feed.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed)));
+                    bus.Subscribe(ChatStream.Id(share.ChatId), changed => OnNotifiedAsync(share.ChatId, changed)));
         }
         await hub.Groups.AddToGroupAsync(context.ConnectionId, GroupName(share.ShareId), context.ConnectionAborted);
+        // Counted once in the group: the count the join sends reaches this viewer too.
+        lock (gate) viewers[context.ConnectionId] = new Viewer(context, share.ShareId, presence.Join(PresenceTopic(share.ShareId), null));
         // Read after joining the group: an append landing now reaches this viewer either here or as a delta.
         var thread = await chats.ThreadAsync(share.ChatId, ct: context.ConnectionAborted);
         var count = ViewerCount(share.ShareId);
-        await hub.Clients.Group(GroupName(share.ShareId)).SendAsync("viewers", count);
         if (thread is null) return new ShareUpdate(0, true, [], count);
         await SeedAsync(chatFeed, thread);
         return new ShareUpdate(thread.Chat.StreamVersion, false, thread.Branch.Select(m => Full(thread, m)).ToList(), count);
@@ -113,75 +105,40 @@ public sealed class ShareBroadcaster : IDisposable
         if (chatFeed.HasWork) _ = PublishAsync(chatFeed);
     }
 
+    /// <summary>A link's first viewer on this node: listen for its revocation, watch its viewer count on every node
+    /// (sent to the group as it changes) and set a timer for its expiry. Called under the gate.</summary>
+    private ShareGroup OpenGroup(ResolvedShare share)
+    {
+        var shareId = share.ShareId;
+        var subscriptions = new List<IDisposable>
+        {
+            bus.Subscribe(RevocationStream(shareId), _ => EndAsync(shareId)),
+            presence.Watch(PresenceTopic(shareId), watchers => _ = hub.Clients.Group(GroupName(shareId)).SendAsync("viewers", watchers.Total)),
+        };
+        if (share.Expires is { } expires)
+        {
+            var due = expires - time.GetUtcNow();
+            subscriptions.Add(time.CreateTimer(_ => _ = EndAsync(shareId), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan));
+        }
+        return new ShareGroup(shareId, share.ChatId, share.Expires, subscriptions);
+    }
+
     public void Leave(string connectionId)
     {
-        Guid shareId;
         lock (gate)
         {
             if (!viewers.Remove(connectionId, out var viewer)) return;
-            shareId = viewer.ShareId;
-            if (groups.TryGetValue(shareId, out var group))
+            viewer.Counted.Dispose();
+            if (groups.TryGetValue(viewer.ShareId, out var group))
             {
                 group.Connections.Remove(connectionId);
-                AnnounceCount(shareId, group.Connections.Count);
                 if (group.Connections.Count == 0) RemoveGroup(group);
             }
         }
-        _ = hub.Clients.Group(GroupName(shareId)).SendAsync("viewers", ViewerCount(shareId));
     }
 
     /// <summary>Viewers of a link on this node and on every other node that has spoken lately.</summary>
-    public int ViewerCount(Guid shareId) => LocalCount(shareId) + remote.Total(shareId);
-
-    private int LocalCount(Guid shareId)
-    {
-        lock (gate) return groups.TryGetValue(shareId, out var g) ? g.Connections.Count : 0;
-    }
-
-    /// <summary>Tells the other nodes this node's count of a link. Posted under the gate, so counts leave in the order
-    /// they changed and the last one heard is the current one.</summary>
-    private void AnnounceCount(Guid shareId, int count) =>
-        control.Post(new ShareViewersSignal(control.NodeName, shareId, Math.Min(count, ShareViewersSignal.MaxCount)));
-
-    /// <summary>Another node's count changed (or it left): this node's viewers of the link get the new total.</summary>
-    private void OnSignal(ChatSignal signal)
-    {
-        IReadOnlyList<Guid> changed = signal switch
-        {
-            ShareViewersSignal s => remote.Apply(s) ? [s.ShareId] : [],
-            NodeGoneSignal gone => remote.ForgetNode(gone.Node),
-            _ => [],
-        };
-        SendCounts(changed);
-    }
-
-    private void SendCounts(IReadOnlyList<Guid> shareIds)
-    {
-        foreach (var shareId in shareIds)
-        {
-            // Nobody here watches it: nobody to tell.
-            if (LocalCount(shareId) == 0) continue;
-            _ = hub.Clients.Group(GroupName(shareId)).SendAsync("viewers", ViewerCount(shareId));
-        }
-    }
-
-    /// <summary>Repeats this node's counts every heartbeat, so a lost notification or a node that joined later
-    /// catches up, and forgets the counts of nodes that fell silent.</summary>
-    public async Task HeartbeatAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var lastBeat = Stopwatch.GetTimestamp();
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (Stopwatch.GetElapsedTime(lastBeat) >= ChatControl.HeartbeatEvery)
-            {
-                lastBeat = Stopwatch.GetTimestamp();
-                lock (gate)
-                    foreach (var group in groups.Values) AnnounceCount(group.ShareId, group.Connections.Count);
-            }
-            SendCounts(remote.ForgetSilent());
-        }
-    }
+    public int ViewerCount(Guid shareId) => presence.Of(PresenceTopic(shareId)).Total;
 
     /// <summary>Tells the viewers of a link it is gone and drops their connections: a revoked link shows nothing more.</summary>
     public async Task EndAsync(Guid shareId)
@@ -190,10 +147,14 @@ public sealed class ShareBroadcaster : IDisposable
         lock (gate)
         {
             if (!groups.TryGetValue(shareId, out var group)) return;
-            dropped = group.Connections.Select(c => viewers[c].Context).ToList();
-            foreach (var c in group.Connections) viewers.Remove(c);
+            dropped = [];
+            foreach (var c in group.Connections)
+                if (viewers.Remove(c, out var viewer))
+                {
+                    viewer.Counted.Dispose();
+                    dropped.Add(viewer.Context);
+                }
             group.Connections.Clear();
-            AnnounceCount(shareId, 0);
             RemoveGroup(group);
         }
         try
@@ -209,7 +170,7 @@ public sealed class ShareBroadcaster : IDisposable
     private void RemoveGroup(ShareGroup group)
     {
         groups.Remove(group.ShareId);
-        group.Revocations.Dispose();
+        foreach (var subscription in group.Subscriptions) subscription.Dispose();
         if (groups.Values.Any(g => g.ChatId == group.ChatId)) return;
         if (feeds.Remove(group.ChatId, out var chatFeed)) chatFeed.Subscription.Dispose();
     }
@@ -288,50 +249,50 @@ public sealed class ShareBroadcaster : IDisposable
         new(m.Id, ShareChatFeed.Role(m.Role), ShareChatFeed.Status(m.Status), 0, m.Text,
             m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text), ShareHtml.Speaker(thread, m));
 
-    /// <summary>Checks open links for revocation and expiry made elsewhere (another path, or a clock passing).</summary>
-    public async Task SweepAsync(CancellationToken stoppingToken)
+    /// <summary>Checks every open link against the database: a revocation whose notice this node missed (its bus
+    /// was down, or the revoking node died between commit and notice) ends the link's live view.</summary>
+    public async Task CheckOpenLinksAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.AccessCheckInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        List<ShareGroup> open;
+        lock (gate) open = groups.Values.ToList();
+        foreach (var group in open)
         {
-            List<ShareGroup> open;
-            lock (gate) open = groups.Values.ToList();
-            foreach (var group in open)
+            try
             {
-                try
-                {
-                    var expired = group.Expires is { } e && e <= DateTimeOffset.UtcNow;
-                    if (expired || (await links.LinkAsync(group.ShareId, stoppingToken))?.State != ShareState.Active)
-                        await EndAsync(group.ShareId);
-                }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-                {
-                    logger.LogWarning(e, "Could not check share link {ShareId}", group.ShareId);
-                }
+                var expired = group.Expires is { } e && e <= time.GetUtcNow();
+                if (expired || (await links.LinkAsync(group.ShareId, ct))?.State != ShareState.Active)
+                    await EndAsync(group.ShareId);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                logger.LogWarning(e, "Could not check share link {ShareId}; the next sweep tries again", group.ShareId);
             }
         }
     }
 
-    private sealed class ShareGroup(Guid shareId, Guid chatId, DateTimeOffset? expires, IDisposable revocations)
+    private sealed record Viewer(HubCallerContext Context, Guid ShareId, IDisposable Counted);
+
+    private sealed class ShareGroup(Guid shareId, Guid chatId, DateTimeOffset? expires, IReadOnlyList<IDisposable> subscriptions)
     {
         public Guid ShareId { get; } = shareId;
         public Guid ChatId { get; } = chatId;
         public DateTimeOffset? Expires { get; } = expires;
-        public IDisposable Revocations { get; } = revocations;
+        /// <summary>Its revocation notices, viewer count and expiry timer.</summary>
+        public IReadOnlyList<IDisposable> Subscriptions { get; } = subscriptions;
         public HashSet<string> Connections { get; } = [];
     }
 }
 
-/// <summary>Runs the broadcaster's access sweep and its viewer-count heartbeat. Resolved late: the host builds hosted services before the database has
-/// started, and the broadcaster needs the data source.</summary>
-public sealed class ShareAccessSweep(IServiceProvider services) : BackgroundService
+/// <summary>The slow safety sweep over open links (<see cref="SharingOptions.AccessCheckInterval"/>): revocations
+/// normally end a live view at once through their commit notice, expiries through a timer.</summary>
+public sealed class ShareAccessSweep(ShareBroadcaster broadcaster, IOptions<SharingOptions> options, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var broadcaster = services.GetRequiredService<ShareBroadcaster>();
+        using var timer = new PeriodicTimer(options.Value.AccessCheckInterval, time);
         try
         {
-            await Task.WhenAll(broadcaster.SweepAsync(stoppingToken), broadcaster.HeartbeatAsync(stoppingToken));
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await broadcaster.CheckOpenLinksAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

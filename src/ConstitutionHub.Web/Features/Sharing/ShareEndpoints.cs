@@ -106,7 +106,8 @@ public static class ShareEndpoints
 
     /// <summary>Creates a link from the share form. A browser is sent to /shares, which shows the new link once; a
     /// script asking for JSON gets the link itself.</summary>
-    private static async Task<IResult> Create(HttpContext context, ShareLinks links, IAntiforgery antiforgery, IDataProtectionProvider protection)
+    private static async Task<IResult> Create(HttpContext context, ShareLinks links, IAntiforgery antiforgery, IDataProtectionProvider protection,
+        TimeProvider time)
     {
         var actor = AccountsSetup.ToActor(context.User);
         if (actor is null) return Results.Unauthorized();
@@ -121,7 +122,7 @@ public static class ShareEndpoints
         CreatedShare created;
         try
         {
-            created = await links.CreateAsync(actor, chatId, mode.Value, lifetime is { } l ? DateTimeOffset.UtcNow + l : null, hide,
+            created = await links.CreateAsync(actor, chatId, mode.Value, lifetime is { } l ? time.GetUtcNow() + l : null, hide,
                 ct: context.RequestAborted);
         }
         catch (ValidationException e)

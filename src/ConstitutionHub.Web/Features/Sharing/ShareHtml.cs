@@ -44,7 +44,7 @@ public static class ShareHtml
             .Append("<meta name=\"twitter:title\" content=\"").Append(E(title)).Append("\">\n")
             .Append("<meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
             .Append("<meta name=\"twitter:image\" content=\"").Append(E(url)).Append("/preview.png\">\n")
-            .Append("<link rel=\"stylesheet\" href=\"/dist/bootstrap.min.css\">\n<link rel=\"stylesheet\" href=\"/css/site.css\">\n")
+            .Append("<link rel=\"stylesheet\" href=\"/css/site.css\">\n")
             .Append("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n")
             .Append("<script type=\"module\" src=\"/dist/share-live.js\"></script>\n</head>\n<body class=\"share-body-page\">\n");
 
@@ -66,15 +66,15 @@ public static class ShareHtml
             h.Append("<p class=\"share-live-status\">Frozen at the moment it was shared; later turns are not shown.</p>\n");
 
         h.Append("<div class=\"share-actions\" role=\"group\" aria-label=\"Share actions\">\n")
-            .Append("<button type=\"button\" class=\"btn btn-sm btn-outline-secondary\" data-copy-link hidden>Copy link</button>\n")
-            .Append("<button type=\"button\" class=\"btn btn-sm btn-outline-secondary\" data-copy-markdown hidden>Copy as Markdown</button>\n")
-            .Append("<a class=\"btn btn-sm btn-outline-secondary\" href=\"/s/").Append(E(token)).Append(".json\" download>Download JSON</a>\n")
-            .Append("<a class=\"btn btn-sm btn-outline-secondary\" href=\"/s/").Append(E(token)).Append(".md\" download>Download Markdown</a>\n");
+            .Append("<button type=\"button\" class=\"hub-btn\" data-copy-link hidden>Copy link</button>\n")
+            .Append("<button type=\"button\" class=\"hub-btn\" data-copy-markdown hidden>Copy as Markdown</button>\n")
+            .Append("<a class=\"hub-btn\" href=\"/s/").Append(E(token)).Append(".json\" download>Download JSON</a>\n")
+            .Append("<a class=\"hub-btn\" href=\"/s/").Append(E(token)).Append(".md\" download>Download Markdown</a>\n");
         if (copyForm is not null)
-            h.Append("<form method=\"post\" action=\"/s/").Append(E(token)).Append("/copy\" class=\"d-inline m-0\">").Append(copyForm)
-                .Append("<button type=\"submit\" class=\"btn btn-sm btn-primary\">Continue as a copy</button></form>\n");
+            h.Append("<form method=\"post\" action=\"/s/").Append(E(token)).Append("/copy\" class=\"hub-inline-form\">").Append(copyForm)
+                .Append("<button type=\"submit\" class=\"hub-btn hub-btn-primary\">Continue as a copy</button></form>\n");
         else
-            h.Append("<a class=\"btn btn-sm btn-outline-primary\" href=\"/signin?returnUrl=").Append(Uri.EscapeDataString($"/s/{token}"))
+            h.Append("<a class=\"hub-btn\" href=\"/signin?returnUrl=").Append(Uri.EscapeDataString($"/s/{token}"))
                 .Append("\">Sign in to continue as a copy</a>\n");
         h.Append("<span class=\"share-copied\" data-copied role=\"status\" aria-live=\"polite\"></span>\n</div>\n</header>\n");
 
@@ -107,7 +107,6 @@ public static class ShareHtml
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="robots" content="noindex, nofollow">
         <title>Link not found · ConstitutionHub</title>
-        <link rel="stylesheet" href="/dist/bootstrap.min.css">
         <link rel="stylesheet" href="/css/site.css">
         </head>
         <body class="share-body-page">

@@ -14,8 +14,9 @@ public sealed class SharingOptions
     /// hopeless anyway; the limit keeps a scanner from costing us a database query per guess.</summary>
     public int RequestsPerMinute { get; set; } = 120;
 
-    /// <summary>How often open live viewers are checked against revocation and expiry made on any node.</summary>
-    public TimeSpan AccessCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often open live links are checked against the database, for a revocation whose notice was missed
+    /// (a revocation otherwise ends them at once, an expiry on its timer).</summary>
+    public TimeSpan AccessCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class SharingSetup
@@ -28,6 +29,7 @@ public static class SharingSetup
         // Sharing reads chats: builder.AddChats() registers their events, read model and commands.
         var services = builder.Services;
         services.Configure<SharingOptions>(builder.Configuration.GetSection("Sharing"));
+        services.AddSingleton<ShareLinks>();
         services.AddSingleton<ShareBroadcaster>();
         services.AddHostedService<ShareAccessSweep>();
         services.AddSingleton<SharePreview>();
