@@ -56,9 +56,10 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
 
         foreach (var page in new[] { owner, watcher })
         {
-            await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("running");
+            // Each page reads the run once a second; on a machine this loaded a tick can take a while.
+            await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("running", new() { Timeout = 60_000 });
             // Generation and judging on the demo model, on a machine other builds share: a generous wait for the end.
-            await Expect(page.GetByTestId("leaderboard")).ToContainTextAsync("Leaderboard (AI judge, 2 verdicts)", new() { Timeout = 180_000 });
+            await Expect(page.GetByTestId("leaderboard")).ToContainTextAsync("Leaderboard (AI judge, 2 verdicts)", new() { Timeout = 420_000 });
             await Expect(page.GetByTestId("run-progress")).ToContainTextAsync("Generations: 4 of 4");
             await Expect(page.GetByTestId("position-bias")).ToContainTextAsync("disagreed on");
             await Expect(page.GetByTestId("side-by-side")).ToContainTextAsync("r2");
