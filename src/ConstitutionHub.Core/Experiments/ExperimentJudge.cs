@@ -128,7 +128,8 @@ public sealed class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQue
     {
         var response = await client.GetResponseAsync(
             [new ChatMessage(ChatRole.User, prompt), new ChatMessage(ChatRole.Assistant, verdict), new ChatMessage(ChatRole.User, RationaleRequest)],
-            new ChatOptions { Temperature = 0, MaxOutputTokens = 400 }, ct);
+            // One short line per section: a long essay costs judge time and cites nothing more.
+            new ChatOptions { Temperature = 0, MaxOutputTokens = 160 }, ct);
         return response.Text.Trim();
     }
 

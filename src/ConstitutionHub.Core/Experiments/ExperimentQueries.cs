@@ -37,6 +37,21 @@ public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
             reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7));
     }
 
+    /// <summary>Recent experiments, newest first.</summary>
+    public async Task<IReadOnlyList<ExperimentRow>> ListAsync(int limit = 100, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select id, name, owner_id, owner_name, status, definition::text, created, updated from experiments order by created desc limit @limit");
+        command.Parameters.AddWithValue("limit", limit);
+        var rows = new List<ExperimentRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new ExperimentRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                JsonSerializer.Deserialize<ExperimentCreated>(reader.GetString(5), HubJson.Options)!,
+                reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        return rows;
+    }
+
     public async Task<ExperimentProgress> ProgressAsync(Guid id, string kind = "generate", CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""

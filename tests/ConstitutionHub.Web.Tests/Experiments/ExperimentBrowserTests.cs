@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ConstitutionHub.Web.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ConstitutionHub.Web.Tests.Experiments;
+
+/// <summary>
+/// Chromium: a run watched live by two people. The experiment (two revisions side by side, judged) is created paused
+/// through the API; its owner resumes it from the run page and both screens follow it to the leaderboard.
+/// </summary>
+public sealed class ExperimentBrowserTests : IAsyncLifetime
+{
+    private HubServer server = null!;
+
+    public async Task InitializeAsync() => server = await HubServer.StartAsync(nameof(ExperimentBrowserTests));
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Two_viewers_watch_a_run_resume_progress_and_end_on_the_leaderboard()
+    {
+        var api = await server.SignedInClientAsync("Ada");
+        (await api.PostAsync("/api/constitutions", Json(new { slug = "two-revs", title = "Two", markdown = "# T\n\n## Honesty\n\nTell the truth.\n" })))
+            .EnsureSuccessStatusCode();
+        var etag = (await api.GetAsync("/api/constitutions/two-revs")).Headers.ETag!.Tag;
+        var revision = new HttpRequestMessage(HttpMethod.Post, "/api/constitutions/two-revs/revisions")
+        {
+            Content = Json(new { markdown = "# T\n\n## Honesty\n\nTell the truth, kindly and briefly.\n", summary = "kinder" }),
+        };
+        revision.Headers.TryAddWithoutValidation("If-Match", etag);
+        (await api.SendAsync(revision)).EnsureSuccessStatusCode();
+        var set = await (await api.PostAsync("/api/prompt-sets/import?name=Two&format=jsonl",
+            new StringContent("{\"prompt\":\"Hello\",\"tags\":[\"greeting\"]}\n{\"prompt\":\"Are you honest?\",\"tags\":[\"values\"]}\n", Encoding.UTF8, "application/jsonl")))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var created = await (await api.PostAsync("/api/experiments", Json(new
+        {
+            name = "Kinder honesty", promptSetId = set.GetProperty("id").GetGuid(), samples = 1, judge = new { onlyVariedSections = false },
+            arms = new[] { new { slug = "two-revs", revision = 1, sampling = new { maxTokens = 24 } }, new { slug = "two-revs", revision = 2, sampling = new { maxTokens = 24 } } },
+        }))).Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetGuid();
+        (await api.PostAsync($"/api/experiments/{id}/pause", null)).EnsureSuccessStatusCode();
+
+        var owner = await Chromium.NewPageAsync(server.Address);
+        var watcher = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(owner, "Ada", $"/experiments/{id}");
+        await Chromium.WaitForLiveAsync(owner);
+        await Chromium.GotoLiveAsync(watcher, $"/experiments/{id}");
+        foreach (var page in new[] { owner, watcher }) await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("paused");
+        await Expect(watcher.GetByRole(AriaRole.Button, new() { Name = "Resume" })).ToHaveCountAsync(0);
+
+        await owner.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+
+        foreach (var page in new[] { owner, watcher })
+        {
+            // Each page reads the run once a second; on a machine this loaded a tick can take a while.
+            await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("running", new() { Timeout = 60_000 });
+            // Generation and judging on the demo model, on a machine other builds share: a generous wait for the end.
+            await Expect(page.GetByTestId("leaderboard")).ToContainTextAsync("Leaderboard (AI judge, 2 verdicts)", new() { Timeout = 420_000 });
+            await Expect(page.GetByTestId("run-progress")).ToContainTextAsync("Generations: 4 of 4");
+            await Expect(page.GetByTestId("position-bias")).ToContainTextAsync("disagreed on");
+            await Expect(page.GetByTestId("side-by-side")).ToContainTextAsync("r2");
+        }
+
+        // Arms behind letters: the labels go, the letters stay.
+        await watcher.GetByText("Hide arms behind letters").ClickAsync();
+        await Expect(watcher.GetByTestId("side-by-side")).Not.ToContainTextAsync("B: r2");
+        await Expect(watcher.GetByTestId("ratings-chart").Locator("svg")).ToBeVisibleAsync();
+    }
+}
