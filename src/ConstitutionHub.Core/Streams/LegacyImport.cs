@@ -60,16 +60,49 @@ public static class LegacyImport
                 events += await ImportShareLinkAsync(store, link, ct);
                 streams++;
             }
-            await Execute(connection, $"""
-                insert into {HubMarten.Schema}.users (id, display_name, provider, created, last_seen)
-                select id, display_name, provider, created, last_seen from public.users on conflict (id) do nothing
-                """, ct);
+            await ImportPeopleAsync(connection, ct);
             await Execute(connection, $"insert into {HubMarten.Schema}.legacy_import (finished) values (now())", ct);
             return new(LegacyImportOutcome.Imported, streams, events);
         }
         finally
         {
             await Execute(connection, "select pg_advisory_unlock($1)", CancellationToken.None, LockKey);
+        }
+    }
+
+    /// <summary>
+    /// The old <c>users</c> rows become people with the same actor id, name, first and last sign-in, so everything they
+    /// wrote stays theirs. The old store only had the local sign-in (<c>local:name</c>); any other id is kept whole as
+    /// the subject under its provider. Each gets a free handle made from the name.
+    /// </summary>
+    private static async Task ImportPeopleAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var old = new List<(string Id, string Name, string Provider, DateTime Created, DateTime LastSeen)>();
+        await using (var read = new NpgsqlCommand($"""
+            select u.id, u.display_name, u.provider, u.created, u.last_seen from public.users u
+            where not exists (select 1 from {HubMarten.Schema}.people p where p.id = u.id) order by u.created, u.id
+            """, connection))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                old.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3), reader.GetDateTime(4)));
+        if (old.Count == 0) return;
+
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        await using (var handles = new NpgsqlCommand($"select handle from {HubMarten.Schema}.people", connection))
+        await using (var reader = await handles.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) taken.Add(reader.GetString(0));
+
+        foreach (var user in old)
+        {
+            var local = user.Id.StartsWith("local:", StringComparison.Ordinal);
+            var name = People.PeopleDirectory.CleanName(user.Name) ?? "Someone";
+            var handle = People.Handles.From(name);
+            for (var n = 2; !taken.Add(handle); n++) handle = People.Handles.WithSuffix(People.Handles.From(name), n);
+            await Execute(connection, $"""
+                insert into {HubMarten.Schema}.people (id, issuer, subject, handle, display_name, first_seen, last_seen)
+                values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+                """, ct, user.Id, local ? People.PeopleDirectory.LocalIssuer : user.Provider, local ? user.Id["local:".Length..] : user.Id,
+                handle, name, user.Created, user.LastSeen);
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class LegacyImportTests
     private static readonly (string Table, string Order)[] ReadModels =
     [
         ("constitutions", "id"), ("revisions", "constitution_id, number"), ("labels", "constitution_id, name"), ("chats", "id"),
-        ("chat_messages", "chat_id, message_id"), ("share_links", "id"), ("users", "id"),
+        ("chat_messages", "chat_id, message_id"), ("share_links", "id"),
     ];
 
     [Fact]
@@ -85,6 +85,15 @@ public sealed class LegacyImportTests
             Assert.NotEmpty(before[table]);
             Assert.Equal(before[table], after[table]);
         }
+
+        // Every old user is a person under the same actor id, name and sign-in times, with a handle of their own.
+        Assert.NotEqual(0, await db.CountAsync("select count(*) from public.users"));
+        Assert.Equal(0, await db.CountAsync("""
+            select count(*) from public.users u full join hub.people p on p.id = u.id
+            where p.display_name is distinct from u.display_name or p.first_seen is distinct from u.created
+               or p.last_seen is distinct from u.last_seen or p.handle is null
+            """));
+        Assert.Equal(await db.CountAsync("select count(*) from hub.people"), await db.CountAsync("select count(distinct handle) from hub.people"));
 
         // Same streams and versions; every event with its id, version, alias, data, time and metadata.
         Assert.Equal(0, await db.CountAsync("""
