@@ -5,6 +5,7 @@ using ConstitutionHub.Core.Documents.Text;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Streams;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace ConstitutionHub.Core.Experiments;
 
@@ -40,7 +41,8 @@ public sealed record ExperimentWorkerOptions
 /// </summary>
 public sealed class ExperimentWorker(
     EventStreams streams, WorkQueue queue, ExperimentQueries experiments, PromptSets.PromptSets promptSets, ConstitutionQueries constitutions,
-    IExperimentModels models, ExperimentWorkerOptions options, ExperimentJudge? judge = null, TimeProvider? clock = null)
+    IExperimentModels models, ExperimentWorkerOptions options, ExperimentJudge? judge = null, TimeProvider? clock = null,
+    ILogger<ExperimentWorker>? logger = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<Guid, Lazy<Task<RunContext>>> contexts = new();
@@ -95,7 +97,17 @@ public sealed class ExperimentWorker(
         var idle = options.Poll;
         while (!ct.IsCancellationRequested)
         {
-            if (await StepAsync(ct)) { idle = options.Poll; continue; }
+            try
+            {
+                if (await StepAsync(ct)) { idle = options.Poll; continue; }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // The queue could not be reached (a timeout on a busy database, say). The loop must live on: the
+                // heartbeat alone would keep this node "working" and its share of every run would never be done.
+                logger?.LogWarning(e, "Could not take work from the experiment queue; trying again");
+                idle = MaxIdlePoll;
+            }
             await Task.Delay(idle, time, ct);
             idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, Math.Max(MaxIdlePoll.Ticks, options.Poll.Ticks)));
         }
@@ -107,7 +119,17 @@ public sealed class ExperimentWorker(
     {
         using var timer = new PeriodicTimer(options.Lease / 3, time);
         while (await timer.WaitForNextTickAsync(ct))
-            await queue.RenewAsync(options.Node, options.Lease, ct);
+        {
+            try
+            {
+                await queue.RenewAsync(options.Node, options.Lease, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // A missed renewal costs at most a lease: the next tick renews again before it runs out.
+                logger?.LogWarning(e, "Could not renew this node's experiment leases");
+            }
+        }
     }
 
     private async Task GenerateAsync(WorkItem item, CancellationToken ct)
