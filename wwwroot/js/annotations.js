@@ -18,6 +18,7 @@ export function attach(article, dotnet) {
   layer.gutter.setAttribute("data-annotation-ui", "");
   layer.gutter.setAttribute("aria-hidden", "true");
   article.style.position = "relative";
+  article.classList.add("has-annotation-gutter");
   article.append(layer.gutter);
 
   layer.button = document.createElement("button");
