@@ -192,6 +192,12 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
     {
         if (path.StartsWith("/signin", StringComparison.Ordinal) || path.StartsWith("/s/", StringComparison.Ordinal)) await page.GotoAsync(path);
         else await Chromium.GotoLiveAsync(page, path);
+        // The editor's Save button is disabled until the editor has loaded: check the page as people use it.
+        if (path.EndsWith("/edit", StringComparison.Ordinal))
+        {
+            await Chromium.WaitForEditorAsync(page);
+            await Assertions.Expect(page.GetByTestId("save")).ToBeEnabledAsync();
+        }
     }
 
     private static List<string> CollectCspReports(IPage page)
@@ -208,6 +214,13 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         var axe = await File.ReadAllTextAsync(Path.Combine(root, "src", "ConstitutionHub.Web", "Client", "node_modules", "axe-core", "axe.min.js"));
         // Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not block the checker itself.
         await page.EvaluateAsync(axe);
+        // Colours are measured as they are painted: a button that just became enabled may still be fading in from
+        // its disabled grey. Wait for every finite animation and transition to end (spinners run forever: skipped).
+        await page.EvaluateAsync("""
+            () => Promise.all(document.getAnimations()
+                .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+                .map(a => a.finished.catch(() => null)))
+            """);
         var result = await page.EvaluateAsync<JsonElement>("""
             async () => {
                 const r = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
