@@ -7,8 +7,10 @@ namespace ConstitutionHub.Core.Chats;
 /// After a crash or restart no process is writing the replies still marked streaming: they become interrupted,
 /// keeping the text written so far, so the chat can continue (regenerate, or reply after the partial text).
 /// </summary>
-public sealed class ChatRecovery(ChatQueries chats, ChatCommands commands)
+public sealed class ChatRecovery(ChatQueries chats, ChatCommands commands, TimeProvider? clock = null)
 {
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+
     public const string RestartReason = "The server restarted while this reply was being written.";
     public const string StaleReason = "The server writing this reply stopped responding.";
 
@@ -26,7 +28,7 @@ public sealed class ChatRecovery(ChatQueries chats, ChatCommands commands)
     /// above the batch interval plus the longest queue wait before a reply's first tokens.
     /// </summary>
     public Task<int> MarkStaleAsync(TimeSpan idleFor, CancellationToken ct = default) =>
-        InterruptAsync(null, DateTimeOffset.UtcNow - idleFor, StaleReason, ct);
+        InterruptAsync(null, time.GetUtcNow() - idleFor, StaleReason, ct);
 
     private async Task<int> InterruptAsync(string? node, DateTimeOffset? updatedBefore, string reason, CancellationToken ct)
     {

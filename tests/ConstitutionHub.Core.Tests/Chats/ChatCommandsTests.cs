@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
@@ -186,13 +187,15 @@ public sealed class ChatCommandsTests : IAsyncLifetime
         var user = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, chat.Id, null, "Q", Guid.NewGuid());
         var reply = await host.Commands.StartReplyAsync(ChatTestHost.Ada, chat.Id, user, null, "node-gone", Guid.NewGuid());
         await host.Commands.AppendTokensAsync(Actor.System, chat.Id, reply, "Half an ans", 3, Guid.NewGuid());
-        var recovery = new ChatRecovery(host.Queries, host.Commands);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var recovery = new ChatRecovery(host.Queries, host.Commands, clock);
 
         Assert.Equal(0, await recovery.MarkStaleAsync(TimeSpan.FromHours(1)));
         Assert.Equal(MessageStatus.Streaming, (await host.Queries.MessageAsync(chat.Id, reply))!.Status);
 
-        await Task.Delay(50);
-        Assert.Equal(1, await recovery.MarkStaleAsync(TimeSpan.FromMilliseconds(10)));
+        // Two hours on, nothing has been recorded for the reply: its node is gone.
+        clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, await recovery.MarkStaleAsync(TimeSpan.FromHours(1)));
         var message = (await host.Queries.MessageAsync(chat.Id, reply))!;
         Assert.Equal((MessageStatus.Interrupted, "Half an ans", ChatRecovery.StaleReason), (message.Status, message.Text, message.Error!));
     }

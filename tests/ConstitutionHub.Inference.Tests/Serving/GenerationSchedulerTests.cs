@@ -33,8 +33,8 @@ public sealed class GenerationSchedulerTests
 
         var first = await gate.NextStartAsync();
         var second = await gate.NextStartAsync();
+        // Three queued, not started: the scheduler has decided about all five.
         await Eventually(() => scheduler.Load("gate") == new ModelLoad(2, 3), "two running, three queued");
-        await Task.Delay(100);
         Assert.False(gate.AnotherStarted());
 
         first.Finish();
@@ -57,7 +57,7 @@ public sealed class GenerationSchedulerTests
         var current = await gate.NextStartAsync();
         var ahead = new[] { new Consumer(model, "bob"), new Consumer(model, "cy") };
         // Both must be in the queue before the watched request joins it behind them.
-        for (var i = 0; i < 500 && scheduler.Load("gate").Queued < 2; i++) await Task.Delay(10);
+        await Eventually(() => scheduler.Load("gate").Queued == 2, "bob and cy queued");
         var watched = new Consumer(model, "dee");
 
         Assert.Equal(2, (await watched.NextAsync()).QueuePosition);
