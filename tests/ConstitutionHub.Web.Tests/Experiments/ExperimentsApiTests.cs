@@ -71,16 +71,11 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
 
         var created = await ReadAsync(await client.PostAsync("/api/experiments", Json(body)));
         var id = created.GetProperty("id").GetGuid();
-        JsonElement state = default;
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        // Waits on the run's own progress, read as a run page reads it.
-        while (DateTime.UtcNow < deadline)
-        {
-            state = await ReadAsync(await client.GetAsync($"/api/experiments/{id}"));
-            if (state.GetProperty("judging").GetProperty("done").GetInt32() == 3) break;
-            Assert.True(state.GetProperty("progress").GetProperty("failed").GetInt32() == 0, state.GetProperty("failures").GetRawText());
-            await Task.Delay(200);
-        }
+        // Waits on the run's own progress, read as a run page reads it, until it is judged or something failed.
+        var state = await Eventually.GetAsync(async () => await ReadAsync(await client.GetAsync($"/api/experiments/{id}")),
+            s => s.GetProperty("judging").GetProperty("done").GetInt32() == 3 || s.GetProperty("progress").GetProperty("failed").GetInt32() > 0,
+            "the run generated and judged", TimeSpan.FromMinutes(3));
+        Assert.True(state.GetProperty("progress").GetProperty("failed").GetInt32() == 0, state.GetProperty("failures").GetRawText());
         Assert.Equal(6, state.GetProperty("progress").GetProperty("done").GetInt32());
         Assert.Equal(3, state.GetProperty("judging").GetProperty("done").GetInt32());
 
