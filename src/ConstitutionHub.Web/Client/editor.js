@@ -15,12 +15,21 @@ const isDark = () => document.documentElement.getAttribute("data-theme") === "da
 const themeFor = (dark) => (dark ? oneDark : syntaxHighlighting(defaultHighlightStyle, { fallback: true }));
 
 /**
- * Mounts an editor in `host`. `bridge` is a DotNetObjectReference with TextChanged(text) and SaveRequested().
- * Text changes reach the server debounced, so typing stays fast on long documents.
+ * Mounts an editor in `host`. `bridge` is a DotNetObjectReference with TextChanged(text), SaveRequested() and
+ * CursorMoved(line). Text changes reach the server debounced, so typing stays fast on long documents; the cursor's
+ * line (0-based) is sent when it changes line, after the text it refers to.
  */
 export function createEditor(host, text, bridge, debounceMs = 300) {
   let timer = 0;
+  let cursorTimer = 0;
+  let cursorLine = -1;
   const flush = (view) => bridge.invokeMethodAsync("TextChanged", view.state.doc.toString());
+  const reportCursor = (view) => {
+    const line = view.state.doc.lineAt(view.state.selection.main.head).number - 1;
+    if (line === cursorLine) return;
+    cursorLine = line;
+    bridge.invokeMethodAsync("CursorMoved", line);
+  };
   const save = (view) => {
     clearTimeout(timer);
     flush(view).then(() => bridge.invokeMethodAsync("SaveRequested"));
@@ -44,9 +53,15 @@ export function createEditor(host, text, bridge, debounceMs = 300) {
         // tabindex: axe-core counts the scroller as keyboard-reachable only through a focusable descendant.
         EditorView.contentAttributes.of({ "aria-label": "Constitution Markdown", "data-testid": "editor", tabindex: "0" }),
         EditorView.updateListener.of((update) => {
-          if (!update.docChanged) return;
-          clearTimeout(timer);
-          timer = setTimeout(() => flush(update.view), debounceMs);
+          if (update.docChanged) {
+            clearTimeout(timer);
+            timer = setTimeout(() => flush(update.view), debounceMs);
+          }
+          if (update.docChanged || update.selectionSet) {
+            // After the text's own flush, so the server finds the line in the text the cursor is in.
+            clearTimeout(cursorTimer);
+            cursorTimer = setTimeout(() => reportCursor(update.view), debounceMs + 50);
+          }
         }),
       ],
     }),
@@ -59,6 +74,6 @@ export function createEditor(host, text, bridge, debounceMs = 300) {
     setValue: (value) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: value } }),
     flush: () => { clearTimeout(timer); return flush(view); },
     focus: () => view.focus(),
-    dispose: () => { clearTimeout(timer); window.removeEventListener("hub-theme", onTheme); view.destroy(); },
+    dispose: () => { clearTimeout(timer); clearTimeout(cursorTimer); window.removeEventListener("hub-theme", onTheme); view.destroy(); },
   };
 }

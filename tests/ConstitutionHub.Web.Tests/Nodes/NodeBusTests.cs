@@ -57,6 +57,32 @@ public sealed class NodeBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task What_a_person_does_travels_with_their_name_and_their_busiest_page_speaks_for_them()
+    {
+        const string topic = "constitution-activity-1";
+        var onB = new Received<string>();
+        using var watch = Presence(nodes.B).Watch(topic, w => onB.Add(string.Join(", ", w.People.Select(p => $"{p.Name}={p.Activity}"))));
+        var ada = new Actor("local:ada", "Ada");
+
+        using var reading = Presence(nodes.A).Join(topic, ada, "reading");
+        await onB.WaitAsync(t => t.Count > 0 && t[^1] == "Ada=reading", "node B to see Ada reading");
+        // A second tab of hers edits: she shows once, editing.
+        using var editing = Presence(nodes.A).Join(topic, ada, "editing");
+        await onB.WaitAsync(t => t[^1] == "Ada=editing", "node B to see Ada's editing tab");
+        editing.Doing("editing: Honesty");
+        await onB.WaitAsync(t => t[^1] == "Ada=editing: Honesty", "node B to see the section she edits");
+        Assert.Equal(1, Presence(nodes.B).Of(topic).Total);
+
+        editing.Dispose();
+        await onB.WaitAsync(t => t[^1] == "Ada=reading", "node B to see her back to reading");
+        // A change after leaving is ignored: the page is gone.
+        editing.Doing("editing: Curiosity");
+        reading.Dispose();
+        await onB.WaitAsync(t => t[^1] == "", "node B to see nobody");
+        Assert.Equal(Watchers.Nobody, Presence(nodes.A).Of(topic));
+    }
+
+    [Fact]
     public async Task A_node_that_stops_says_goodbye_and_the_other_forgets_its_viewers_at_once()
     {
         var config = new Dictionary<string, string?>

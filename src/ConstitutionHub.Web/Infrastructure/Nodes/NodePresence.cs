@@ -3,15 +3,25 @@ using ConstitutionHub.Core.People;
 
 namespace ConstitutionHub.Web.Infrastructure.Nodes;
 
-/// <summary>Who has a topic open: signed-in names and a count of everyone else.</summary>
-public sealed record Watchers(IReadOnlyList<string> Names, int Others)
+/// <summary>Who has a topic open: signed-in people (by name, with what they are doing there) and a count of everyone else.</summary>
+public sealed record Watchers(IReadOnlyList<Present> People, int Others)
 {
     public static readonly Watchers Nobody = new([], 0);
-    public int Total => Names.Count + Others;
+    public IReadOnlyList<string> Names => [.. People.Select(p => p.Name)];
+    public int Total => People.Count + Others;
 }
 
+/// <summary>A signed-in person on a topic (<paramref name="Id"/> tells a page its own viewer); <paramref name="Activity"/> is what the page says they do ("editing: Honesty"), if anything.</summary>
+public sealed record Present(string Id, string Name, string? Activity);
+
 /// <summary>A signed-in viewer: the id keeps a person with pages on two nodes counted once.</summary>
-public sealed record ViewerEntry(string Id, string Name);
+public sealed record ViewerEntry(string Id, string Name, string? Activity = null);
+
+/// <summary>One page's place on a topic: dispose to leave; <see cref="Doing"/> changes what it says the person does.</summary>
+public interface IPresence : IDisposable
+{
+    void Doing(string? activity);
+}
 
 /// <summary>Everyone on a topic on the sending node, complete (not a change): sent when it changes and as a heartbeat.
 /// No viewers and no anonymous ones: the node has nobody on that topic any more.</summary>
@@ -26,8 +36,9 @@ public sealed record PresenceMessage(string Node, string Topic, IReadOnlyList<Vi
         if (string.IsNullOrEmpty(Topic) || Topic.Length > MaxField) return "topic missing or too long";
         // Null despite the annotation when a payload leaves the list out.
         if (Viewers is not { Count: <= MaxViewers } viewers) return "viewer list missing or too long";
-        if (viewers.Any(v => v is null || string.IsNullOrEmpty(v.Id) || v.Id.Length > MaxField || string.IsNullOrEmpty(v.Name) || v.Name.Length > MaxField))
-            return "a viewer without id or name, or with one too long";
+        if (viewers.Any(v => v is null || string.IsNullOrEmpty(v.Id) || v.Id.Length > MaxField || string.IsNullOrEmpty(v.Name) || v.Name.Length > MaxField
+                || v.Activity is { Length: > MaxField }))
+            return "a viewer without id or name, or with an id, name or activity too long";
         return Anonymous is < 0 or > 1_000_000 ? "anonymous count out of range" : null;
     }
 }
@@ -46,7 +57,7 @@ public sealed class NodePresence : IDisposable
     private readonly NodeBus bus;
     private readonly ILogger<NodePresence> logger;
     private readonly Lock gate = new();
-    private readonly Dictionary<string, Dictionary<Guid, Actor?>> local = [];
+    private readonly Dictionary<string, Dictionary<Guid, Place>> local = [];
     private readonly Dictionary<string, List<Action<Watchers>>> watchers = [];
     private readonly NodeReports<string, Remote> remote;
     private readonly IDisposable[] subscriptions;
@@ -68,27 +79,61 @@ public sealed class NodePresence : IDisposable
         ];
     }
 
-    /// <summary>Counts <paramref name="viewer"/> (null: anonymous) on a topic until the result is disposed.</summary>
-    public IDisposable Join(string topic, Actor? viewer)
+    /// <summary>Counts <paramref name="viewer"/> (null: anonymous) on a topic until the result is disposed; a signed-in
+    /// viewer's <paramref name="activity"/> travels with their name (anonymous viewers are only counted).</summary>
+    public IPresence Join(string topic, Actor? viewer, string? activity = null)
     {
         CheckTopic(topic);
         var key = Guid.NewGuid();
+        Put(topic, key, new Place(viewer, Clip(activity)));
+        return new Joined(this, topic, key, viewer);
+    }
+
+    private void Put(string topic, Guid key, Place place)
+    {
         lock (gate)
         {
             if (!local.TryGetValue(topic, out var here)) local[topic] = here = [];
-            here[key] = viewer;
+            if (here.TryGetValue(key, out var was) && was == place) return;
+            here[key] = place;
             Announce(topic);
         }
         Changed([topic]);
-        return new Subscription(() =>
+    }
+
+    private void Leave(string topic, Guid key)
+    {
+        lock (gate)
+        {
+            if (local.TryGetValue(topic, out var here) && here.Remove(key) && here.Count == 0) local.Remove(topic);
+            Announce(topic);
+        }
+        Changed([topic]);
+    }
+
+    private sealed record Place(Actor? Viewer, string? Activity);
+
+    private sealed class Joined(NodePresence presence, string topic, Guid key, Actor? viewer) : IPresence
+    {
+        // A change racing the page's leaving must not bring its place back.
+        private readonly Lock gate = new();
+        private bool left;
+
+        public void Doing(string? activity)
+        {
+            lock (gate)
+                if (!left) presence.Put(topic, key, new Place(viewer, Clip(activity)));
+        }
+
+        public void Dispose()
         {
             lock (gate)
             {
-                if (local.TryGetValue(topic, out var here) && here.Remove(key) && here.Count == 0) local.Remove(topic);
-                Announce(topic);
+                if (left) return;
+                left = true;
+                presence.Leave(topic, key);
             }
-            Changed([topic]);
-        });
+        }
     }
 
     /// <summary>Calls <paramref name="changed"/> with the new watchers of a topic whenever they change, on any node,
@@ -110,32 +155,41 @@ public sealed class NodePresence : IDisposable
 
     public Watchers Of(string topic)
     {
-        List<Actor?> here;
+        List<Place> here;
         lock (gate) here = local.TryGetValue(topic, out var viewers) ? [.. viewers.Values] : [];
-        var named = here.OfType<Actor>().Select(a => new ViewerEntry(a.Id, a.Name)).ToList();
-        var others = here.Count(a => a is null);
+        var named = Named(here);
+        var others = here.Count(p => p.Viewer is null);
         foreach (var (_, report) in remote.Of(topic))
         {
             named.AddRange(report.Viewers);
             others += report.Anonymous;
         }
         if (named.Count == 0 && others == 0) return Watchers.Nobody;
-        var names = named.DistinctBy(v => v.Id).Select(v => v.Name).Order(StringComparer.CurrentCulture).ToList();
-        return new Watchers(names, others);
+        var people = OnePerPerson(named).Select(v => new Present(v.Id, v.Name, v.Activity)).OrderBy(p => p.Name, StringComparer.CurrentCulture).ToList();
+        return new Watchers(people, others);
     }
+
+    private static List<ViewerEntry> Named(IEnumerable<Place> places) =>
+        places.Where(p => p.Viewer is not null).Select(p => new ViewerEntry(p.Viewer!.Id, p.Viewer.Name, p.Activity)).ToList();
+
+    /// <summary>A person with several pages on a topic (tabs, nodes) shows once, with what one of them says they do:
+    /// a page that names an activity ("editing: Honesty") tells more than one that does not.</summary>
+    private static IEnumerable<ViewerEntry> OnePerPerson(IEnumerable<ViewerEntry> entries) =>
+        entries.GroupBy(v => v.Id).Select(g => g.OrderBy(v => v.Activity is null).ThenBy(v => v.Activity, StringComparer.Ordinal).First());
 
     /// <summary>This node's viewers of a topic as the other nodes get them: complete, and small enough for one
     /// notification (past that, the rest count as unnamed). Called under the gate.</summary>
     internal PresenceMessage LocalMessage(string topic)
     {
         var here = local.TryGetValue(topic, out var viewers) ? viewers.Values.ToList() : [];
-        var named = here.OfType<Actor>().DistinctBy(a => a.Id).Select(a => new ViewerEntry(Clip(a.Id), Clip(a.Name))).ToList();
-        var anonymous = here.Count(a => a is null);
+        var named = OnePerPerson(Named(here)).Select(v => v with { Id = Clip(v.Id)!, Name = Clip(v.Name)! }).ToList();
+        var anonymous = here.Count(p => p.Viewer is null);
         var budget = NodeChannel<PresenceMessage>.MaxPayloadBytes - 300 - Encoding.UTF8.GetByteCount(topic) * 6;
         var kept = new List<ViewerEntry>();
         foreach (var v in named)
         {
-            var size = Encoding.UTF8.GetByteCount(v.Id) * 6 + Encoding.UTF8.GetByteCount(v.Name) * 6 + 20; // worst case: every character escaped
+            // Worst case: every character escaped.
+            var size = (Encoding.UTF8.GetByteCount(v.Id) + Encoding.UTF8.GetByteCount(v.Name) + Encoding.UTF8.GetByteCount(v.Activity ?? "")) * 6 + 40;
             if (kept.Count >= PresenceMessage.MaxViewers || size > budget) { anonymous++; continue; }
             budget -= size;
             kept.Add(v);
@@ -143,7 +197,8 @@ public sealed class NodePresence : IDisposable
         return new PresenceMessage(bus.NodeName, topic, kept, anonymous);
     }
 
-    private static string Clip(string s) => s.Length <= PresenceMessage.MaxField ? s : s[..PresenceMessage.MaxField];
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(s))]
+    private static string? Clip(string? s) => s is null || s.Length <= PresenceMessage.MaxField ? s : s[..PresenceMessage.MaxField];
 
     private static void CheckTopic(string topic)
     {
