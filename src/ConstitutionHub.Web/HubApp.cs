@@ -86,6 +86,7 @@ public static class HubApp
         app.MapAccountEndpoints();
         app.MapTokens();
         app.MapConstitutionsApi();
+        app.MapMembersApi();
         app.MapHealth();
         app.MapOpenAiCompatibleApi();
         app.MapSharing();

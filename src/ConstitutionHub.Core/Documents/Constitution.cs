@@ -30,6 +30,7 @@ public sealed record ConstitutionState(
         },
         RevisionCommitted e => this with { Head = e.Number, HeadMarkdown = e.Markdown, HeadSections = e.Sections },
         DetailsChanged e => this with { Title = e.Title, Summary = e.Summary, Visibility = e.Visibility },
+        VisibilityChanged e => this with { Visibility = e.Visibility },
         LabelMoved e => this with { Labels = new Dictionary<string, int>(Labels) { [e.Label] = e.Revision } },
         LabelRemoved e => this with { Labels = Labels.Where(l => l.Key != e.Label).ToDictionary() },
         _ => this,
@@ -115,8 +116,10 @@ public static class ConstitutionDecisions
         return state.Labels.ContainsKey(label) ? new LabelRemoved(label) : throw new NotFoundException($"There is no label '{label}'.");
     }
 
-    public static DetailsChanged ChangeDetails(ConstitutionState state, string title, string summary, Visibility visibility) =>
-        new(DocumentRules.Title(title), DocumentRules.Summary(summary), visibility);
+    /// <summary>Title and summary; visibility is its own event (<see cref="MembershipDecisions.ChangeVisibility"/>), so the
+    /// details keep the visibility they have.</summary>
+    public static DetailsChanged ChangeDetails(ConstitutionState state, string title, string summary) =>
+        new(DocumentRules.Title(title), DocumentRules.Summary(summary), state.Visibility);
 
     private static void VariantsMustBeValid(string markdown)
     {

@@ -198,6 +198,10 @@ public static class ConstitutionsApi
         {
             return Problem(403, "Forbidden", e.Message);
         }
+        catch (ConflictException e)
+        {
+            return Problem(409, "Conflict", e.Message);
+        }
         catch (UnauthorizedAccessException e)
         {
             return Problem(401, "Sign in required", e.Message);
