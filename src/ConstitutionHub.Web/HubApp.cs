@@ -6,6 +6,7 @@ using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
+using ConstitutionHub.Web.Features.Members;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Features.Tokens;
 using ConstitutionHub.Web.Infrastructure;

@@ -3,7 +3,7 @@ using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Web.Features.Accounts;
 using static ConstitutionHub.Web.Features.Constitutions.ConstitutionsApi;
 
-namespace ConstitutionHub.Web.Features.Constitutions;
+namespace ConstitutionHub.Web.Features.Members;
 
 public sealed record RolePost(string? Role);
 public sealed record InvitationPost(string? Handle, string? Role);
