@@ -81,9 +81,11 @@ public static class MembershipDecisions
     /// <summary>Removes a member; members may also remove themselves (leave).</summary>
     public static object[] Remove(Membership m, Actor actor, string personId)
     {
+        // The role check comes first, so that who is (not) a member shows only to those who manage them.
+        DocumentRole? own = personId == actor.Id ? null : RequireManager(m, actor);
         NotTheOwner(m, personId, "The owner cannot be removed.");
         var current = m.Members.TryGetValue(personId, out var r) ? r : throw new NotFoundException("That person is not a member.");
-        if (personId != actor.Id) Within(RequireManager(m, actor), current, "You cannot remove someone above you.");
+        if (own is { } manager) Within(manager, current, "You cannot remove someone above you.");
         return [new MemberRemoved(personId)];
     }
 
