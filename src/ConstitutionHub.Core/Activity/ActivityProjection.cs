@@ -46,6 +46,7 @@ public sealed class ActivityProjection : EventProjection
             MemberRoleChanged x => ("members", ConstitutionProjection.IdOf(e), null, $"a member is now {Named(x.Role)}"),
             MemberRemoved => ("members", ConstitutionProjection.IdOf(e), null, "a member was removed"),
             MemberInvited x => ("members", ConstitutionProjection.IdOf(e), null, $"invited {x.PersonName} as {Named(x.Role)}"),
+            OwnershipTransferred x => ("members", ConstitutionProjection.IdOf(e), null, $"{x.PersonName} is now the owner"),
             JoinRequested x => ("members", ConstitutionProjection.IdOf(e), null, $"asked to join as {Named(x.Role)}"),
             ChatStarted x => ("chat", x.Provenance.ConstitutionId, x.ChatId, x.Title),
             _ => (null!, Guid.Empty, null, ""),

@@ -31,6 +31,7 @@ public sealed record ConstitutionState(
         RevisionCommitted e => this with { Head = e.Number, HeadMarkdown = e.Markdown, HeadSections = e.Sections },
         DetailsChanged e => this with { Title = e.Title, Summary = e.Summary, Visibility = e.Visibility },
         VisibilityChanged e => this with { Visibility = e.Visibility },
+        OwnershipTransferred e => this with { OwnerId = e.PersonId },
         LabelMoved e => this with { Labels = new Dictionary<string, int>(Labels) { [e.Label] = e.Revision } },
         LabelRemoved e => this with { Labels = Labels.Where(l => l.Key != e.Label).ToDictionary() },
         _ => this,
@@ -57,6 +58,8 @@ public static class ConstitutionDecisions
     public static object[] Create(Guid id, string ownerId, CreateConstitution command, Func<string> newSectionId, ForkOrigin? origin = null,
         IReadOnlyList<SectionInfo>? inheritedSections = null)
     {
+        // An enum holds any number: a cast or a lenient parse elsewhere must not store a visibility no check knows.
+        if (!Enum.IsDefined(command.Visibility)) throw new ValidationException("visibility", "visibility is one of public, unlisted, private.");
         var markdown = DocumentRules.Markdown(command.Markdown);
         VariantsMustBeValid(markdown);
         var created = new ConstitutionCreated(id, DocumentRules.Slug(command.Slug), DocumentRules.Title(command.Title),

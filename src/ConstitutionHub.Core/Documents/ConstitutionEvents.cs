@@ -68,6 +68,10 @@ public sealed record JoinApproved(string PersonId);
 
 public sealed record JoinRefused(string PersonId);
 
+/// <summary>The owner handed the constitution to a member, who leaves the member list as its owner; the previous owner
+/// stays on as maintainer.</summary>
+public sealed record OwnershipTransferred(string PersonId, string PersonName, string PreviousOwnerId);
+
 public static class ConstitutionStream
 {
     public const string Type = "constitution";
@@ -95,5 +99,6 @@ public static class ConstitutionStream
         (typeof(JoinRequested), "join_requested"),
         (typeof(JoinApproved), "join_approved"),
         (typeof(JoinRefused), "join_refused"),
+        (typeof(OwnershipTransferred), "ownership_transferred"),
     ];
 }

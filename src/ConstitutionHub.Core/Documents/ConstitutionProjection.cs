@@ -140,6 +140,16 @@ public sealed class ConstitutionProjection : EventProjection
                     on conflict (constitution_id, person_id) do update set role = excluded.role, at = excluded.at
                     """, id, x.PersonId, x.PersonName, x.Role.ToString(), e.Timestamp);
                 break;
+            case OwnershipTransferred x:
+                // The previous owner's name is still on the row: they stay on as maintainer before the row changes hands.
+                ops.QueueSqlCommand("""
+                    insert into constitution_members (constitution_id, person_id, person_name, role, since, granted_by_name)
+                    select id, owner_id, owner_name, ?, ?, ? from constitutions where id = ?
+                    on conflict (constitution_id, person_id) do update set role = excluded.role
+                    """, nameof(DocumentRole.Maintainer), e.Timestamp, e.ActorName(), id);
+                ops.QueueSqlCommand("update constitutions set owner_id = ?, owner_name = ? where id = ?", x.PersonId, x.PersonName, id);
+                ops.QueueSqlCommand("delete from constitution_members where constitution_id = ? and person_id = ?", id, x.PersonId);
+                break;
             case JoinApproved or JoinRefused:
                 ops.QueueSqlCommand("delete from join_requests where constitution_id = ? and person_id = ?", id, PersonOf(e.Data));
                 break;

@@ -13,7 +13,7 @@ public enum DocumentRole
     Editor = 3,
     /// <summary>Also moves protected labels (such as <c>published</c>) and manages roles.</summary>
     Maintainer = 4,
-    /// <summary>Also changes visibility; there is one owner, the creator.</summary>
+    /// <summary>Also changes visibility; there is one owner, the creator until they hand it on.</summary>
     Owner = 5,
 }
 

@@ -47,6 +47,10 @@ public sealed record Membership(
         JoinRequested e => this with { Requests = With(Requests, e.PersonId, new PendingRole(e.PersonName, e.Role)) },
         JoinApproved e => this with { Requests = Without(Requests, e.PersonId) },
         JoinRefused e => this with { Requests = Without(Requests, e.PersonId) },
+        OwnershipTransferred e => this with
+        {
+            OwnerId = e.PersonId, Members = With(Without(Members, e.PersonId), e.PreviousOwnerId, DocumentRole.Maintainer),
+        },
         _ => this,
     }) with { Version = Version + 1 };
 
@@ -143,6 +147,15 @@ public static class MembershipDecisions
     {
         RequireManager(m, actor);
         return m.Requests.ContainsKey(personId) ? [new JoinRefused(personId)] : throw new NotFoundException("There is no such request.");
+    }
+
+    /// <summary>Hands the constitution to one of its members; there is always exactly one owner.</summary>
+    public static object[] TransferOwnership(Membership m, Actor actor, PersonRow person)
+    {
+        RequireOwner(m, actor, "Only the owner hands the constitution on.");
+        if (person.Id == m.OwnerId) throw new ConflictException($"@{person.Handle} owns it already.");
+        if (!m.Members.ContainsKey(person.Id)) throw new NotFoundException($"@{person.Handle} is not a member: invite them first.");
+        return [new OwnershipTransferred(person.Id, person.DisplayName, m.OwnerId)];
     }
 
     public static object[] RestrictEdits(Membership m, Actor actor, bool restricted)

@@ -28,6 +28,9 @@ public sealed class MembershipCommands(EventStreams store, ConstitutionQueries q
     public Task RefuseAsync(Actor actor, string slug, string handle, CancellationToken ct = default) =>
         OnPersonAsync(actor, slug, handle, (m, person) => MembershipDecisions.Refuse(m, actor, person.Id), ct);
 
+    public Task TransferOwnershipAsync(Actor actor, string slug, string handle, CancellationToken ct = default) =>
+        OnPersonAsync(actor, slug, handle, (m, person) => MembershipDecisions.TransferOwnership(m, actor, person), ct);
+
     public Task RestrictEditsAsync(Actor actor, string slug, bool restricted, CancellationToken ct = default) =>
         DecideAsync(actor, slug, readRequired: true, m => MembershipDecisions.RestrictEdits(m, actor, restricted), ct);
 

@@ -125,6 +125,21 @@ public sealed class MembershipDecisionsTests
     }
 
     [Fact]
+    public void Ownership_goes_to_a_member_and_the_previous_owner_stays_on_as_maintainer()
+    {
+        var m = Given(new MemberRoleGranted(Bea.Id, "Bea", DocumentRole.Maintainer));
+
+        Assert.Throws<ForbiddenException>(() => MembershipDecisions.TransferOwnership(m, Bea, Person(Bea)));
+        Assert.Throws<NotFoundException>(() => MembershipDecisions.TransferOwnership(m, Ada, Person(Cy)));
+        var after = Apply(m, MembershipDecisions.TransferOwnership(m, Ada, Person(Bea)));
+
+        Assert.Equal(DocumentRole.Owner, after.RoleOf(Bea));
+        Assert.Equal(DocumentRole.Maintainer, after.RoleOf(Ada));
+        Assert.False(after.Members.ContainsKey(Bea.Id));
+        Assert.Throws<ValidationException>(() => MembershipDecisions.Remove(after, Bea, Bea.Id));
+    }
+
+    [Fact]
     public void Role_names_are_the_four_a_member_can_hold()
     {
         Assert.True(MembershipDecisions.TryParseRole("EDITOR", out var editor));

@@ -87,6 +87,7 @@ public sealed class AuthorizationMatrixTests
         ["POST /api/constitutions/{slug}/requests/{handle}/refuse"] = (Need.Manage, null),
         ["PUT /api/constitutions/{slug}/visibility"] = (Need.Owner, """{"visibility":"private"}"""),
         ["PUT /api/constitutions/{slug}/edits"] = (Need.Owner, """{"restricted":false}"""),
+        ["PUT /api/constitutions/{slug}/owner"] = (Need.Owner, """{"handle":"zed"}"""),
         ["POST /api/constitutions/{slug}/invitations/accept"] = (Need.SignedIn, null),
         ["POST /api/constitutions/{slug}/invitations/decline"] = (Need.SignedIn, null),
         ["POST /api/constitutions/{slug}/requests"] = (Need.SignedIn, """{"role":"editor"}"""),

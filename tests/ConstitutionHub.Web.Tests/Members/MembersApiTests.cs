@@ -88,6 +88,24 @@ public sealed class MembersApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_owner_hands_the_constitution_to_a_member_and_stays_on_as_maintainer()
+    {
+        await Private("handed");
+        await ada.PostAsync("/api/constitutions/handed/invitations", Json(new { handle = "bea", role = "maintainer" }));
+        await bea.PostAsync("/api/constitutions/handed/invitations/accept", null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await bea.PutAsync("/api/constitutions/handed/owner", Json(new { handle = "bea" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.PutAsync("/api/constitutions/handed/owner", Json(new { handle = "cy" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ada.PutAsync("/api/constitutions/handed/owner", Json(new { handle = "bea" }))).StatusCode);
+
+        var members = await Members(bea, "handed");
+        Assert.Equal("Bea", members.GetProperty("owner").GetString());
+        Assert.Equal("ada", members.GetProperty("members")[0].GetProperty("handle").GetString());
+        Assert.Equal("maintainer", members.GetProperty("members")[0].GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await ada.PutAsync("/api/constitutions/handed/visibility", Json(new { visibility = "public" }))).StatusCode);
+    }
+
+    [Fact]
     public async Task Visibility_and_edit_restriction_are_the_owners_and_take_only_their_names()
     {
         await Private("vis");

@@ -52,6 +52,8 @@ public static class MembersApi
                 throw new ValidationException("visibility", "visibility is one of public, unlisted, private.");
             await commands.ChangeVisibilityAsync(actor, slug, visibility);
         }));
+        one.MapPut("owner", (HttpContext http, MembershipCommands commands, string slug) => Act(http, async actor =>
+            await commands.TransferOwnershipAsync(actor, slug, (await ReadJson<InvitationPost>(http)).Handle ?? "")));
         one.MapPut("edits", (HttpContext http, MembershipCommands commands, string slug) => Act(http, async actor =>
         {
             var restricted = (await ReadJson<EditsPost>(http)).Restricted ?? throw new ValidationException("restricted", "Send restricted: true or false.");
