@@ -91,8 +91,9 @@ public sealed class AuthorizationMatrixTests
         ["POST /api/constitutions/{slug}/invitations/accept"] = (Need.SignedIn, null),
         ["POST /api/constitutions/{slug}/invitations/decline"] = (Need.SignedIn, null),
         ["POST /api/constitutions/{slug}/requests"] = (Need.SignedIn, """{"role":"editor"}"""),
-        // Not about one constitution, or about a resource that answers for itself (annotations, experiments and chats by
-        // id check the constitution they belong to; share links are their own authorization).
+        // Not about one constitution, or about a resource that answers for itself: an annotation's status, evidence and
+        // comments follow its author or a maintainer (AnnotationsApiTests), experiments and prompt sets check the
+        // constitution they belong to, share links are their own authorization.
         ["PAGE /"] = (Need.Elsewhere, null), ["PAGE /chats"] = (Need.Elsewhere, null), ["PAGE /error"] = (Need.Elsewhere, null),
         ["PAGE /experiments"] = (Need.Elsewhere, null), ["PAGE /experiments/{Id:guid}"] = (Need.Elsewhere, null),
         ["PAGE /invitations"] = (Need.Elsewhere, null), ["PAGE /models"] = (Need.Elsewhere, null), ["PAGE /new"] = (Need.Elsewhere, null),
@@ -101,12 +102,14 @@ public sealed class AuthorizationMatrixTests
         ["GET /admin/health"] = (Need.Elsewhere, null), ["GET /api/health"] = (Need.Elsewhere, null), ["GET /api/activity"] = (Need.Elsewhere, null),
         ["GET /api/constitutions/"] = (Need.Elsewhere, null), ["POST /api/constitutions/"] = (Need.Elsewhere, "{}"),
         ["GET /api/invitations"] = (Need.Elsewhere, null),
-        ["GET /api/annotations/{id:guid}/"] = (Need.Elsewhere, null),
+        // An annotation on the private constitution: read it, reply to it.
+        ["GET /api/annotations/{id:guid}/"] = (Need.Read, null),
+        ["POST /api/annotations/{id:guid}/replies"] = (Need.Comment, """{"body":"A reply."}"""),
         ["GET /api/annotations/{id:guid}/comments/{commentId:guid}/history"] = (Need.Elsewhere, null),
         ["DELETE /api/annotations/{id:guid}/comments/{commentId:guid}"] = (Need.Elsewhere, null),
         ["PATCH /api/annotations/{id:guid}/comments/{commentId:guid}"] = (Need.Elsewhere, "{}"),
         ["POST /api/annotations/{id:guid}/evidence"] = (Need.Elsewhere, "{}"), ["POST /api/annotations/{id:guid}/reconfirm"] = (Need.Elsewhere, "{}"),
-        ["POST /api/annotations/{id:guid}/reopen"] = (Need.Elsewhere, "{}"), ["POST /api/annotations/{id:guid}/replies"] = (Need.Elsewhere, "{}"),
+        ["POST /api/annotations/{id:guid}/reopen"] = (Need.Elsewhere, "{}"),
         ["POST /api/annotations/{id:guid}/resolve"] = (Need.Elsewhere, "{}"), ["POST /api/annotations/{id:guid}/status"] = (Need.Elsewhere, "{}"),
         ["GET /api/experiments/{id:guid}"] = (Need.Elsewhere, null), ["GET /api/experiments/{id:guid}/export"] = (Need.Elsewhere, null),
         ["GET /api/experiments/{id:guid}/outputs"] = (Need.Elsewhere, null), ["GET /api/experiments/{id:guid}/ratings"] = (Need.Elsewhere, null),
@@ -146,7 +149,7 @@ public sealed class AuthorizationMatrixTests
         {
             var (need, body) = Expected[key];
             var method = key.Split(' ')[0];
-            var path = Fill(pattern, fixture.ChatId);
+            var path = Fill(pattern, pattern.StartsWith("/api/annotations/", StringComparison.Ordinal) ? fixture.AnnotationId : fixture.ChatId);
             foreach (var (name, client, role) in fixture.Callers)
             {
                 if (need == Need.Elsewhere && role is not null) continue;
@@ -208,7 +211,8 @@ public sealed class AuthorizationMatrixTests
             .Where(m => !m.IsSpecialName && m.GetBaseDefinition().DeclaringType == t)
             .Select(m => $"HUB {t.Name}.{m.Name}"));
 
-    /// <summary>A concrete address for a pattern: the private constitution, revision 1, its label, its chat, Zed's handle.</summary>
+    /// <summary>A concrete address for a pattern: the private constitution, revision 1, its label, its chat or
+    /// annotation, Zed's handle.</summary>
     private static string Fill(string pattern, Guid chatId) => (pattern.EndsWith("/diff", StringComparison.Ordinal) ? pattern + "?from=1&to=1" : pattern)
         .Replace("{Slug}", Slug, StringComparison.Ordinal).Replace("{slug}", Slug, StringComparison.Ordinal)
         .Replace("{Rev:int}", "1", StringComparison.Ordinal).Replace("{number:int}", "1", StringComparison.Ordinal)
@@ -227,7 +231,7 @@ public sealed class AuthorizationMatrixTests
         return client.SendAsync(request);
     }
 
-    private sealed record Fixture(Guid ChatId, IReadOnlyList<(string Name, HttpClient Client, DocumentRole? Role)> Callers);
+    private sealed record Fixture(Guid ChatId, Guid AnnotationId, IReadOnlyList<(string Name, HttpClient Client, DocumentRole? Role)> Callers);
 
     /// <summary>A private constitution owned by Ada with one member per role, a label and a chat; Zed exists and is nobody there.</summary>
     private static async Task<Fixture> SetUpAsync(HubServer server)
@@ -255,7 +259,13 @@ public sealed class AuthorizationMatrixTests
         var runner = server.Services.GetRequiredService<ChatRunner>();
         var chat = await server.Services.GetRequiredService<ChatCommands>().StartAsync(owner, new StartChat(Slug, 1, new Dictionary<string, string>(),
             ModelRecords.From(runner.Catalog.Models[0]), new SamplingForm().ToRecord()), Guid.NewGuid());
-        return new Fixture(chat.Id, callers);
+        var queries = server.Services.GetRequiredService<ConstitutionQueries>();
+        var sections = await queries.RevisionAsync((await queries.BySlugAsync(Slug))!.Id, 1);
+        var annotated = await ada.PostAsync($"/api/constitutions/{Slug}/annotations", new StringContent(
+            $$"""{"sectionId":"{{sections!.Sections[0].Id}}","exact":"Text.","body":"A note."}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, annotated.StatusCode);
+        var annotationId = System.Text.Json.JsonDocument.Parse(await annotated.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        return new Fixture(chat.Id, annotationId, callers);
     }
 
     /// <summary>Site admins come from an identity provider's claim; here the session and cookie are made as sign-in makes them.</summary>
