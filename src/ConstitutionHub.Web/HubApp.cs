@@ -6,6 +6,7 @@ using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Experiments;
 using ConstitutionHub.Web.Features.Inference;
+using ConstitutionHub.Web.Features.Members;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Features.Tokens;
 using ConstitutionHub.Web.Infrastructure;
@@ -86,6 +87,7 @@ public static class HubApp
         app.MapAccountEndpoints();
         app.MapTokens();
         app.MapConstitutionsApi();
+        app.MapMembersApi();
         app.MapHealth();
         app.MapOpenAiCompatibleApi();
         app.MapSharing();

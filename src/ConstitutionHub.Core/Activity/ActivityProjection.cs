@@ -11,7 +11,7 @@ namespace ConstitutionHub.Core.Activity;
 
 /// <summary>
 /// The activity feed: one row per thing people did to constitutions (created, saved, restored, merged, labelled,
-/// renamed) and per chat started, run by Marten's async daemon; it may lag a moment. Keyed by the event's global
+/// renamed, roles and visibility) and per chat started, run by Marten's async daemon; it may lag a moment. Keyed by the event's global
 /// sequence, so the daemon's exactly-once progress keeps it free of duplicates. Token batches and share links are
 /// not activity anyone browses (and links are private to their creator).
 /// </summary>
@@ -39,6 +39,15 @@ public sealed class ActivityProjection : EventProjection
             DetailsChanged x => ("details", ConstitutionProjection.IdOf(e), null, x.Title),
             LabelMoved x => ("label", ConstitutionProjection.IdOf(e), null, $"{x.Label} → r{x.Revision}"),
             LabelRemoved x => ("label", ConstitutionProjection.IdOf(e), null, $"{x.Label} removed"),
+            VisibilityChanged x => ("visibility", ConstitutionProjection.IdOf(e), null, $"now {Named(x.Visibility)}"),
+            EditingRestricted => ("visibility", ConstitutionProjection.IdOf(e), null, "edits restricted to editors"),
+            EditingOpened => ("visibility", ConstitutionProjection.IdOf(e), null, "edits open to everyone signed in"),
+            MemberRoleGranted x => ("members", ConstitutionProjection.IdOf(e), null, $"{x.PersonName} joined as {Named(x.Role)}"),
+            MemberRoleChanged x => ("members", ConstitutionProjection.IdOf(e), null, $"a member is now {Named(x.Role)}"),
+            MemberRemoved => ("members", ConstitutionProjection.IdOf(e), null, "a member was removed"),
+            MemberInvited x => ("members", ConstitutionProjection.IdOf(e), null, $"invited {x.PersonName} as {Named(x.Role)}"),
+            OwnershipTransferred x => ("members", ConstitutionProjection.IdOf(e), null, $"{x.PersonName} is now the owner"),
+            JoinRequested x => ("members", ConstitutionProjection.IdOf(e), null, $"asked to join as {Named(x.Role)}"),
             ChatStarted x => ("chat", x.Provenance.ConstitutionId, x.ChatId, x.Title),
             _ => (null!, Guid.Empty, null, ""),
         };
@@ -49,6 +58,8 @@ public sealed class ActivityProjection : EventProjection
             """, e.Sequence, e.Timestamp, kind, constitutionId, (object?)chatId ?? DBNull.Value, e.ActorId(), e.ActorName(), text);
         return ValueTask.CompletedTask;
     }
+
+    private static string Named(Enum value) => value.ToString().ToLowerInvariant();
 
     private static Table Table()
     {

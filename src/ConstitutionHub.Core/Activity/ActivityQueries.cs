@@ -12,10 +12,10 @@ public sealed class ActivityQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ActivityRow>> RecentAsync(string? viewerId, Guid? constitutionId = null, long? before = null, int limit = 50,
         CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             select a.seq, a.at, a.kind, a.constitution_id, c.slug, a.chat_id, a.actor_name, a.text
             from activity a join constitutions c on c.id = a.constitution_id
-            where (c.visibility = 'Public' or c.owner_id = @viewer)
+            where {Documents.ConstitutionQueries.ListedFor}
               and (@constitution::uuid is null or a.constitution_id = @constitution) and a.seq < @before
             order by a.seq desc limit @limit
             """);

@@ -30,6 +30,8 @@ public sealed record ConstitutionState(
         },
         RevisionCommitted e => this with { Head = e.Number, HeadMarkdown = e.Markdown, HeadSections = e.Sections },
         DetailsChanged e => this with { Title = e.Title, Summary = e.Summary, Visibility = e.Visibility },
+        VisibilityChanged e => this with { Visibility = e.Visibility },
+        OwnershipTransferred e => this with { OwnerId = e.PersonId },
         LabelMoved e => this with { Labels = new Dictionary<string, int>(Labels) { [e.Label] = e.Revision } },
         LabelRemoved e => this with { Labels = Labels.Where(l => l.Key != e.Label).ToDictionary() },
         _ => this,
@@ -56,6 +58,8 @@ public static class ConstitutionDecisions
     public static object[] Create(Guid id, string ownerId, CreateConstitution command, Func<string> newSectionId, ForkOrigin? origin = null,
         IReadOnlyList<SectionInfo>? inheritedSections = null)
     {
+        // An enum holds any number: a cast or a lenient parse elsewhere must not store a visibility no check knows.
+        if (!Enum.IsDefined(command.Visibility)) throw new ValidationException("visibility", "visibility is one of public, unlisted, private.");
         var markdown = DocumentRules.Markdown(command.Markdown);
         VariantsMustBeValid(markdown);
         var created = new ConstitutionCreated(id, DocumentRules.Slug(command.Slug), DocumentRules.Title(command.Title),
@@ -115,8 +119,10 @@ public static class ConstitutionDecisions
         return state.Labels.ContainsKey(label) ? new LabelRemoved(label) : throw new NotFoundException($"There is no label '{label}'.");
     }
 
-    public static DetailsChanged ChangeDetails(ConstitutionState state, string title, string summary, Visibility visibility) =>
-        new(DocumentRules.Title(title), DocumentRules.Summary(summary), visibility);
+    /// <summary>Title and summary; visibility is its own event (<see cref="MembershipDecisions.ChangeVisibility"/>), so the
+    /// details keep the visibility they have.</summary>
+    public static DetailsChanged ChangeDetails(ConstitutionState state, string title, string summary) =>
+        new(DocumentRules.Title(title), DocumentRules.Summary(summary), state.Visibility);
 
     private static void VariantsMustBeValid(string markdown)
     {

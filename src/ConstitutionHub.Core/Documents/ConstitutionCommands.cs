@@ -93,11 +93,10 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
     public async Task ChangeDetailsAsync(Actor actor, string slug, string title, string summary, Visibility visibility, Guid commandId,
         CancellationToken ct = default)
     {
-        var state = await LoadEditable(actor, slug, ct);
-        var row = await queries.BySlugAsync(slug, ct);
-        if (visibility != state.Visibility && !DocumentAccess.CanChangeVisibility(row!, actor))
-            throw new ForbiddenException("Only the owner can change who sees this constitution.");
-        await Append(actor, state, [ConstitutionDecisions.ChangeDetails(state, title, summary, visibility)], commandId, ct);
+        var (row, state) = await LoadEditableRow(actor, slug, ct);
+        object[] events = [ConstitutionDecisions.ChangeDetails(state, title, summary)];
+        if (visibility != state.Visibility) events = [.. events, .. MembershipDecisions.ChangeVisibility(Membership.Of(row), actor, visibility)];
+        await Append(actor, state, events, commandId, ct);
     }
 
     /// <summary>Forks <paramref name="sourceSlug"/> at <paramref name="revision"/> into a new constitution owned by the actor.
@@ -118,11 +117,14 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
         return (await queries.BySlugAsync(newSlug, ct))!;
     }
 
-    private async Task<ConstitutionState> LoadEditable(Actor actor, string slug, CancellationToken ct)
+    private async Task<ConstitutionState> LoadEditable(Actor actor, string slug, CancellationToken ct) =>
+        (await LoadEditableRow(actor, slug, ct)).State;
+
+    private async Task<(ConstitutionRow Row, ConstitutionState State)> LoadEditableRow(Actor actor, string slug, CancellationToken ct)
     {
         var found = await queries.RowAndStateAsync(slug, ct);
         DocumentAccess.EnsureEdit(found?.Row, actor);
-        return found!.Value.State;
+        return found!.Value;
     }
 
     private Task<AppendResult> Append(Actor actor, ConstitutionState state, object[] events, Guid commandId, CancellationToken ct) =>
@@ -142,7 +144,7 @@ public sealed class ConstitutionCommands(EventStreams store, ConstitutionQueries
         }
     }
 
-    private static EventMetadata Metadata(Actor actor, Guid commandId) =>
+    internal static EventMetadata Metadata(Actor actor, Guid commandId) =>
         new(actor.Id, actor.Name, DateTimeOffset.UtcNow, commandId);
 
     /// <summary>Event ids derived from the command id: the same command retried produces the same ids.</summary>

@@ -17,6 +17,12 @@ public sealed record ConstitutionRow(
     public bool EditsRestricted { get; init; }
 }
 
+/// <summary>A member, invited person or person asking to join, with the handle they are known by.</summary>
+public sealed record MemberRow(string PersonId, string PersonName, DocumentRole Role, string Handle);
+
+/// <summary>An invitation waiting for its person's answer.</summary>
+public sealed record InvitationRow(string Slug, string Title, DocumentRole Role, string ByName, DateTimeOffset At);
+
 public sealed record RevisionRow(
     int Number, string AuthorId, string AuthorName, DateTimeOffset Created, string Summary, int Size, int SizeDelta,
     int BaseRevision, int? RestoredFrom, bool Merged);
@@ -45,7 +51,20 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
 {
     private const string ConstitutionColumns = """
         c.id, c.slug, c.title, c.summary, c.visibility, c.owner_id, c.owner_name, c.forked_from_id, c.forked_from_slug,
-        c.forked_from_revision, c.head_revision, c.stream_version, c.created, c.updated, c.updated_by_name
+        c.forked_from_revision, c.head_revision, c.stream_version, c.created, c.updated, c.updated_by_name, c.edits_restricted,
+        (select coalesce(json_object_agg(m.person_id, m.role), json_build_object())::text from constitution_members m where m.constitution_id = c.id)
+        """;
+
+    /// <summary>Lists show what the viewer may read without a link: public constitutions, their own and those they are a member of.</summary>
+    internal const string ListedFor = """
+        (c.visibility = 'Public' or c.owner_id = @viewer
+         or exists (select 1 from constitution_members m where m.constitution_id = c.id and m.person_id = @viewer))
+        """;
+
+    /// <summary>Like <see cref="ListedFor"/>, with unlisted ones too (forks are reached from a constitution one can read).</summary>
+    private const string ReadableBy = """
+        (c.visibility <> 'Private' or c.owner_id = @viewer
+         or exists (select 1 from constitution_members m where m.constitution_id = c.id and m.person_id = @viewer))
         """;
 
     private const string RevisionColumns =
@@ -63,7 +82,7 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             select {ConstitutionColumns} from constitutions c
-            where c.visibility = 'Public' or c.owner_id = @viewer
+            where {ListedFor}
             order by c.updated desc limit @limit
             """);
         command.Parameters.AddWithValue("viewer", viewerId ?? "");
@@ -85,7 +104,7 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
             from constitutions c
             join revisions r on r.constitution_id = c.id and r.number = c.head_revision
             left join search_index s on s.constitution_id = c.id, q
-            where (c.visibility = 'Public' or c.owner_id = @viewer)
+            where {ListedFor}
               and (s.search @@ q.query or c.title ilike '%' || @like || '%' escape '\')
             order by (c.title ilike '%' || @like || '%' escape '\') desc, coalesce(ts_rank(s.search, q.query), 0) desc, c.updated desc
             limit @limit
@@ -97,7 +116,7 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("limit", limit);
         var hits = new List<SearchHit>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) hits.Add(new SearchHit(ReadConstitution(reader), reader.GetString(15)));
+        while (await reader.ReadAsync(ct)) hits.Add(new SearchHit(ReadConstitution(reader), reader.GetString(17)));
         return hits;
     }
 
@@ -105,7 +124,7 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             select {ConstitutionColumns} from constitutions c
-            where c.forked_from_id = @id and (c.visibility <> 'Private' or c.owner_id = @viewer) order by c.created
+            where c.forked_from_id = @id and {ReadableBy} order by c.created
             """);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("viewer", viewerId ?? "");
@@ -238,9 +257,9 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         var row = ReadConstitution(reader);
-        var markdown = reader.IsDBNull(15) ? "" : reader.GetString(15);
-        var sections = reader.IsDBNull(16) ? [] : JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(16), HubJson.Options) ?? [];
-        var labels = JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(17)) ?? [];
+        var markdown = reader.IsDBNull(17) ? "" : reader.GetString(17);
+        var sections = reader.IsDBNull(18) ? [] : JsonSerializer.Deserialize<List<SectionInfo>>(reader.GetString(18), HubJson.Options) ?? [];
+        var labels = JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(19)) ?? [];
         return (row, new ConstitutionState(row.Id, row.Slug, row.Title, row.Summary, row.Visibility, row.OwnerId, row.HeadRevision,
             markdown, sections, labels, row.StreamVersion));
     }
@@ -275,7 +294,59 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
     private static ConstitutionRow ReadConstitution(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<Visibility>(r.GetString(4)), r.GetString(5), r.GetString(6),
         r.IsDBNull(7) ? null : r.GetGuid(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9),
-        r.GetInt32(10), r.GetInt64(11), r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<DateTimeOffset>(13), r.GetString(14));
+        r.GetInt32(10), r.GetInt64(11), r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<DateTimeOffset>(13), r.GetString(14))
+    {
+        EditsRestricted = r.GetBoolean(15),
+        Members = (JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(16)) ?? []).ToDictionary(m => m.Key, m => Enum.Parse<DocumentRole>(m.Value)),
+    };
+
+    /// <summary>The row and everything deciding about roles needs, pending invitations and requests included.</summary>
+    public async Task<(ConstitutionRow Row, Membership Membership)?> MembershipAsync(string slug, CancellationToken ct = default)
+    {
+        var row = await BySlugAsync(slug, ct);
+        if (row is null) return null;
+        var invitations = (await PendingAsync("constitution_invitations", row.Id, ct)).ToDictionary(p => p.PersonId, p => new PendingRole(p.PersonName, p.Role));
+        var requests = (await PendingAsync("join_requests", row.Id, ct)).ToDictionary(p => p.PersonId, p => new PendingRole(p.PersonName, p.Role));
+        return (row, Membership.Of(row, invitations, requests));
+    }
+
+    /// <summary>Members with names, strongest role first.</summary>
+    public Task<IReadOnlyList<MemberRow>> MembersAsync(Guid id, CancellationToken ct = default) => PendingAsync("constitution_members", id, ct);
+
+    public Task<IReadOnlyList<MemberRow>> InvitationsAsync(Guid id, CancellationToken ct = default) => PendingAsync("constitution_invitations", id, ct);
+
+    public Task<IReadOnlyList<MemberRow>> JoinRequestsAsync(Guid id, CancellationToken ct = default) => PendingAsync("join_requests", id, ct);
+
+    /// <summary>The invitations waiting for one person's answer, with the constitutions they are to.</summary>
+    public async Task<IReadOnlyList<InvitationRow>> InvitationsForAsync(string personId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select c.slug, c.title, i.role, i.by_name, i.at from constitution_invitations i join constitutions c on c.id = i.constitution_id
+            where i.person_id = @person order by i.at desc limit 100
+            """);
+        command.Parameters.AddWithValue("person", personId);
+        var rows = new List<InvitationRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new InvitationRow(reader.GetString(0), reader.GetString(1), Enum.Parse<DocumentRole>(reader.GetString(2)), reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4)));
+        return rows;
+    }
+
+    /// <summary>One of the three people tables of a constitution (their names are constants of this class, never input).</summary>
+    private async Task<IReadOnlyList<MemberRow>> PendingAsync(string table, Guid id, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select t.person_id, t.person_name, t.role, coalesce(p.handle, '') from {table} t left join people p on p.id = t.person_id
+            where t.constitution_id = @id order by t.person_name
+            """);
+        command.Parameters.AddWithValue("id", id);
+        var rows = new List<MemberRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new MemberRow(reader.GetString(0), reader.GetString(1), Enum.Parse<DocumentRole>(reader.GetString(2)), reader.GetString(3)));
+        return [.. rows.OrderByDescending(r => r.Role).ThenBy(r => r.PersonName, StringComparer.OrdinalIgnoreCase)];
+    }
 
     private static RevisionRow ReadRevision(NpgsqlDataReader r) => new(
         r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),

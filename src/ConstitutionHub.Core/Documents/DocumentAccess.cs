@@ -13,7 +13,7 @@ public enum DocumentRole
     Editor = 3,
     /// <summary>Also moves protected labels (such as <c>published</c>) and manages roles.</summary>
     Maintainer = 4,
-    /// <summary>Also changes visibility; there is one owner, the creator.</summary>
+    /// <summary>Also changes visibility; there is one owner, the creator until they hand it on.</summary>
     Owner = 5,
 }
 
@@ -27,19 +27,23 @@ public enum DocumentRole
 public static class DocumentAccess
 {
     /// <summary>The role <paramref name="viewer"/> acts with on <paramref name="c"/>, or null when they may not even read it.</summary>
-    public static DocumentRole? RoleOf(ConstitutionRow c, Actor? viewer)
+    public static DocumentRole? RoleOf(ConstitutionRow c, Actor? viewer) => RoleOf(c.OwnerId, c.Visibility, c.EditsRestricted, c.Members, viewer);
+
+    /// <summary>The same rule over the parts of a constitution that decide it, for command handling that holds no row.</summary>
+    public static DocumentRole? RoleOf(string ownerId, Visibility visibility, bool editsRestricted, IReadOnlyDictionary<string, DocumentRole> members,
+        Actor? viewer)
     {
         if (viewer is not null)
         {
             // Site admins act as owners everywhere: they answer for the whole site.
-            if (viewer.IsAdmin || viewer.Id == c.OwnerId) return DocumentRole.Owner;
-            if (c.Members.TryGetValue(viewer.Id, out var member)) return member;
+            if (viewer.IsAdmin || viewer.Id == ownerId) return DocumentRole.Owner;
+            if (members.TryGetValue(viewer.Id, out var member)) return member;
         }
-        return c.Visibility switch
+        return visibility switch
         {
             Visibility.Private => null,
             _ when viewer is null => DocumentRole.Viewer,
-            _ when c.EditsRestricted => DocumentRole.Commenter,
+            _ when editsRestricted => DocumentRole.Commenter,
             _ => DocumentRole.Editor,
         };
     }

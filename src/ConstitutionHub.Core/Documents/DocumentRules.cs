@@ -13,6 +13,9 @@ public sealed class NotFoundException(string message) : Exception(message);
 
 public sealed class ForbiddenException(string message) : Exception(message);
 
+/// <summary>The request contradicts the current state (already a member, an invitation already pending): a 409.</summary>
+public sealed class ConflictException(string message) : Exception(message);
+
 /// <summary>Limits and formats that every way in (page, API, import) shares.</summary>
 public static partial class DocumentRules
 {

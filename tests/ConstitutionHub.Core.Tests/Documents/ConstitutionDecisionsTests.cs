@@ -28,6 +28,14 @@ public sealed class ConstitutionDecisionsTests
     }
 
     [Fact]
+    public void Creating_with_a_visibility_outside_its_three_names_is_refused()
+    {
+        var refused = Assert.Throws<ValidationException>(() => ConstitutionDecisions.Create(Guid.NewGuid(), "local:ada",
+            new CreateConstitution("doc", "Doc", "", (Visibility)99, Text, "first"), NewId));
+        Assert.Equal("visibility", refused.Field);
+    }
+
+    [Fact]
     public void Saving_on_the_newest_revision_commits_the_next_number_and_keeps_section_ids()
     {
         var state = Given(Created());

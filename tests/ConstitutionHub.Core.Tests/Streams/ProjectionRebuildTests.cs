@@ -12,7 +12,8 @@ public sealed class ProjectionRebuildTests : IAsyncLifetime
     [
         ("constitutions", "id"), ("revisions", "constitution_id, number"), ("labels", "constitution_id, name"), ("chats", "id"),
         ("chat_messages", "chat_id, message_id"), ("share_links", "id"), ("search_index", "constitution_id"), ("activity", "seq"),
-        ("constitution_stats", "constitution_id"),
+        ("constitution_stats", "constitution_id"), ("constitution_members", "constitution_id, person_id"),
+        ("constitution_invitations", "constitution_id, person_id"), ("join_requests", "constitution_id, person_id"),
     ];
 
     private ChatTestHost host = null!;
@@ -28,6 +29,14 @@ public sealed class ProjectionRebuildTests : IAsyncLifetime
         await host.Constitutions.SaveAsync(ada, "helper", ChatTestHost.Markdown + "\nMore.\n", "more", 1, Guid.NewGuid());
         await host.Constitutions.MoveLabelAsync(ada, "helper", "published", 2, Guid.NewGuid());
         await host.Constitutions.ChangeDetailsAsync(ada, "helper", "Helper, renamed", "Now with a summary", Core.Documents.Visibility.Public, Guid.NewGuid());
+        var people = new Core.People.PeopleDirectory(host.DataSource);
+        foreach (var name in new[] { "Bea", "Dee" }) await people.SignedInAsync(new Core.People.SignInClaims("local", name.ToLowerInvariant(), name));
+        var members = new Core.Documents.MembershipCommands(host.Store, host.ConstitutionQueries, people);
+        await members.RestrictEditsAsync(ada, "helper", restricted: true);
+        await members.InviteAsync(ada, "helper", "bea", Core.Documents.DocumentRole.Editor);
+        await members.AcceptAsync(new Core.People.Actor("local:bea", "Bea"), "helper");
+        await members.InviteAsync(ada, "helper", "dee", Core.Documents.DocumentRole.Viewer);
+        await members.RequestJoinAsync(new Core.People.Actor("local:cy", "Cy"), "helper", Core.Documents.DocumentRole.Editor);
         var chat = await host.StartAsync();
         var (_, reply) = await host.TurnAsync(chat.Id, null, "Hello?", "Hi ", "there.");
         await host.TurnAsync(chat.Id, reply, "And then?", "Then ", "this.");

@@ -52,6 +52,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         ("sign-in", "/signin", false),
         ("new-constitution", "/new", true),
         ("settings", "/c/baseline/settings", true),
+        ("members", "/c/baseline/members", true),
+        ("invitations", "/invitations", true),
         ("share", $"/s/{shareToken}", false),
     ];
 

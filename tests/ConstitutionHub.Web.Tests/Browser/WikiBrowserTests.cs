@@ -13,13 +13,7 @@ public sealed class WikiBrowserTests : IAsyncLifetime
     public async Task InitializeAsync() => server = await HubServer.StartAsync(nameof(WikiBrowserTests));
     public async Task DisposeAsync() => await server.DisposeAsync();
 
-    private static async Task ReplaceEditorText(IPage page, string text)
-    {
-        await Chromium.WaitForEditorAsync(page);
-        await page.Locator(".cm-content").ClickAsync();
-        await page.Keyboard.PressAsync("Control+A");
-        await page.Keyboard.InsertTextAsync(text);
-    }
+    private static Task ReplaceEditorText(IPage page, string text) => Chromium.ReplaceEditorTextAsync(page, text);
 
     private async Task<JsonElement> Api(string path) => await server.Client().GetFromJsonAsync<JsonElement>(path);
 

@@ -71,6 +71,15 @@ public static class Chromium
     public static async Task WaitForLiveAsync(IPage page) =>
         await Assertions.Expect(page.Locator("main[data-interactive]")).ToHaveAttributeAsync("data-interactive", "true");
 
+    /// <summary>Replaces the whole text of the edit page's editor, as a person selecting all and typing would.</summary>
+    public static async Task ReplaceEditorTextAsync(IPage page, string text)
+    {
+        await WaitForEditorAsync(page);
+        await page.Locator(".cm-content").ClickAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.InsertTextAsync(text);
+    }
+
     /// <summary>Waits until the Blazor circuit of an interactive page is connected and rendered.</summary>
     public static async Task WaitForEditorAsync(IPage page)
     {

@@ -132,6 +132,8 @@ public static class ConstitutionsApi
         await Guarded(async () =>
         {
             var actor = RequireActor(http);
+            // Who may edit is answered before what was sent is judged, so a missing If-Match tells a reader nothing.
+            DocumentAccess.EnsureEdit(await queries.BySlugAsync(slug), actor);
             var ifMatch = http.Request.Headers.IfMatch.ToString();
             if (string.IsNullOrEmpty(ifMatch))
                 return Problem(StatusCodes.Status428PreconditionRequired, "If-Match required",
@@ -197,6 +199,10 @@ public static class ConstitutionsApi
         catch (ForbiddenException e)
         {
             return Problem(403, "Forbidden", e.Message);
+        }
+        catch (ConflictException e)
+        {
+            return Problem(409, "Conflict", e.Message);
         }
         catch (UnauthorizedAccessException e)
         {

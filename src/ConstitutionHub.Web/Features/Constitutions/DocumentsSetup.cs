@@ -10,6 +10,7 @@ public static class DocumentsSetup
         services.AddSingleton<ConstitutionQueries>();
         services.AddSingleton<Core.Activity.ActivityQueries>();
         services.AddSingleton<ConstitutionCommands>();
+        services.AddSingleton<MembershipCommands>();
         services.AddSingleton<RenderCache>();
         services.AddScoped<ConstitutionPages>();
         services.AddHostedService<BaselineSeeder>();
