@@ -21,6 +21,8 @@ public static class ExperimentsSetup
         services.AddSingleton<ExperimentQueries>();
         services.AddSingleton<ExperimentCommands>();
         services.AddSingleton<ExperimentResults>();
+        services.AddSingleton<HumanVotes>();
+        services.AddSingleton<StudyLinks>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();
