@@ -23,6 +23,7 @@ public static class ExperimentsSetup
         services.AddSingleton<ExperimentResults>();
         services.AddSingleton<HumanVotes>();
         services.AddSingleton<StudyLinks>();
+        services.AddSingleton<StudyParticipants>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();
