@@ -114,4 +114,32 @@ public sealed class VotesApiTests : IAsyncLifetime
         Assert.Equal(1, ratings.GetProperty("votes").GetInt32());
         Assert.Single((await ReadAsync(await ada.GetAsync($"/api/experiments/{id}/study-links"))).EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_section_effect_becomes_a_finding_on_the_section_with_the_experiment_as_evidence()
+    {
+        var ada = await server.SignedInClientAsync("Ada");
+        var id = await CreateAsync(server, ada, "votes-effect", items: 3, factorial: true);
+        var tone = await SectionIdAsync(ada, "votes-effect", "Tone");
+        // Mixed votes (one a tie), so the effect's estimate is finite.
+        foreach (var (item, choice) in new[] { ("q1", "left"), ("q2", "right"), ("q3", "tie") })
+            await ReadAsync(await ada.PostAsync($"/api/experiments/{id}/votes", Json(Vote(item, choice))));
+        var ratings = await ReadAsync(await ada.GetAsync($"/api/experiments/{id}/ratings?source=human"));
+        Assert.Equal("lower", Assert.Single(ratings.GetProperty("effects").EnumerateArray()).GetProperty("variant").GetString());
+
+        var unknown = await ada.PostAsync($"/api/experiments/{id}/findings", Json(new { sectionId = tone, variant = "higher", source = "human" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("no effect for that section and variant", await unknown.Content.ReadAsStringAsync());
+        var anonymous = await server.Client().PostAsync($"/api/experiments/{id}/findings", Json(new { sectionId = tone, variant = "lower", source = "human" }));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        var made = await ReadAsync(await ada.PostAsync($"/api/experiments/{id}/findings", Json(new { sectionId = tone, variant = "lower", source = "human" })));
+        var finding = await ReadAsync(await ada.GetAsync($"/api/annotations/{made.GetProperty("id").GetGuid()}"));
+        var text = finding.GetRawText();
+        Assert.Equal("finding", finding.GetProperty("kind").GetString());
+        Assert.Contains($"experiment:{id}", text);
+        Assert.Contains("\"lower\"", text);
+        Assert.Contains("blind votes", text);
+        Assert.Equal($"/c/votes-effect?annotation={made.GetProperty("id").GetGuid()}", made.GetProperty("href").GetString());
+    }
 }

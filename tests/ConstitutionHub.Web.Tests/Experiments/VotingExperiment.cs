@@ -18,19 +18,45 @@ public static class VotingExperiment
 
     public static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
-    /// <summary>Two arms (revisions of <paramref name="slug"/>) over <paramref name="items"/> prompts, every output recorded.</summary>
-    public static async Task<Guid> CreateAsync(HubServer server, HttpClient owner, string slug, int items, string visibility = "public")
+    /// <summary>A section with two variants, for a factorial design.</summary>
+    public const string FactorialMarkdown = """
+        # T
+
+        ## Tone
+
+        :::variant default
+        Warm, and clear when disagreeing.
+        :::
+
+        :::variant lower
+        Direct, without softening.
+        :::
+        """;
+
+    /// <summary>
+    /// Two arms over <paramref name="items"/> prompts, every output recorded: two plain arms of <paramref name="slug"/>,
+    /// or with <paramref name="factorial"/> the factorial design over its Tone section's two variants.
+    /// </summary>
+    public static async Task<Guid> CreateAsync(HubServer server, HttpClient owner, string slug, int items, string visibility = "public",
+        bool factorial = false)
     {
-        (await owner.PostAsync("/api/constitutions", Json(new { slug, title = "Votes", visibility, markdown = "# T\n\n## Honesty\n\nTell the truth.\n" })))
-            .EnsureSuccessStatusCode();
+        var markdown = factorial ? FactorialMarkdown : "# T\n\n## Honesty\n\nTell the truth.\n";
+        (await owner.PostAsync("/api/constitutions", Json(new { slug, title = "Votes", visibility, markdown }))).EnsureSuccessStatusCode();
         var jsonl = string.Concat(Enumerable.Range(1, items).Select(i => $"{{\"id\":\"q{i}\",\"prompt\":\"Question {i}?\"}}\n"));
         var set = await (await owner.PostAsync("/api/prompt-sets/import?name=Votes&format=jsonl", new StringContent(jsonl, Encoding.UTF8, "application/jsonl")))
             .Content.ReadFromJsonAsync<JsonElement>();
-        var created = await owner.PostAsync("/api/experiments", Json(new
-        {
-            name = "Blind test", promptSetId = set.GetProperty("id").GetGuid(), samples = 1,
-            arms = new[] { new { slug, revision = 1, label = "plain" }, new { slug, revision = 1, label = "same again" } },
-        }));
+        var promptSet = set.GetProperty("id").GetGuid();
+        var created = await owner.PostAsync("/api/experiments", Json(factorial
+            ? new
+            {
+                name = "Blind test", promptSetId = promptSet, samples = 1,
+                design = new { slug, revision = 1, factors = new[] { new { section = await SectionIdAsync(owner, slug, "Tone"), variants = new[] { "default", "lower" } } } },
+            }
+            : (object)new
+            {
+                name = "Blind test", promptSetId = promptSet, samples = 1,
+                arms = new[] { new { slug, revision = 1, label = "plain" }, new { slug, revision = 1, label = "same again" } },
+            }));
         var id = (await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var streams = server.Services.GetRequiredService<EventStreams>();
         foreach (var arm in new[] { "A", "B" })
@@ -39,5 +65,11 @@ public static class VotingExperiment
                     [new NewEvent(Guid.NewGuid(), new GenerationRecorded(id, arm, $"q{i}", 0, 1, $"Answer {i} from arm {arm}", "m", "h", "stop", 4, 1, "n", 1))],
                     new EventMetadata("system:test", "test", DateTimeOffset.UtcNow, Guid.NewGuid()));
         return id;
+    }
+
+    public static async Task<string> SectionIdAsync(HttpClient client, string slug, string heading)
+    {
+        var sections = await client.GetFromJsonAsync<JsonElement>($"/api/constitutions/{slug}/sections");
+        return sections.GetProperty("sections").EnumerateArray().Single(s => s.GetProperty("heading").GetString() == heading).GetProperty("id").GetString()!;
     }
 }

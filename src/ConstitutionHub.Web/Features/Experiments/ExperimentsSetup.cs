@@ -24,6 +24,7 @@ public static class ExperimentsSetup
         services.AddSingleton<HumanVotes>();
         services.AddSingleton<StudyLinks>();
         services.AddSingleton<StudyParticipants>();
+        services.AddSingleton<EffectFindings>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();

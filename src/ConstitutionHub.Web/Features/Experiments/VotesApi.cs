@@ -7,6 +7,9 @@ namespace ConstitutionHub.Web.Features.Experiments;
 /// <summary>A vote as a script sends it: the pair (from <c>votes/next</c>) and the choice as shown (left, right, tie, both_bad).</summary>
 public sealed record VotePost(string? ArmA, string? ArmB, string? ItemId, int? Sample, string? Choice, string? Reason);
 
+/// <summary>The effect to turn into a finding: its section and variant, from the judge's ratings or the people's (source=human).</summary>
+public sealed record EffectFindingPost(string? SectionId, string? Variant, string? Source, Guid? CommandId);
+
 /// <summary>A study link's lifetime: 1h, 1d, 7d, 30d or never (the share links' choices).</summary>
 public sealed record StudyLinkPost(string? Expires);
 
@@ -25,6 +28,7 @@ public static class VotesApi
         experiment.MapGet("study-links", ListLinks);
         experiment.MapPost("study-links", CreateLink);
         experiment.MapPost("study-links/{linkId:guid}/revoke", RevokeLink);
+        experiment.MapPost("findings", MakeFinding);
 
         var study = app.MapGroup("/study").RequireRateLimiting(SharingSetup.RatePolicy).DisableAntiforgery();
         study.MapGet("{token}", Enter);
@@ -79,6 +83,26 @@ public static class VotesApi
     {
         await links.RevokeAsync(ExperimentsApi.RequireActor(http), linkId);
         return Results.NoContent();
+    });
+
+    /// <summary>A finding on the living document from one section effect of the judge's ratings or (source=human) the people's.</summary>
+    private static Task<IResult> MakeFinding(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, ExperimentResults results,
+        EffectFindings findings, Guid id) => ExperimentsApi.Guarded(async () =>
+    {
+        var actor = ExperimentsApi.RequireActor(http);
+        var row = await ExperimentsApi.ReadableAsync(http, queries, constitutions, id);
+        var body = await ExperimentsApi.ReadJson<EffectFindingPost>(http);
+        var source = body.Source ?? "judge";
+        var ratings = source switch
+        {
+            "judge" => await results.JudgeRatingsAsync(id),
+            "human" => (await results.HumanResultsAsync(id)).Ratings,
+            _ => throw new ValidationException("source", "source is judge or human."),
+        };
+        var effect = ratings.Effects.FirstOrDefault(e => e.SectionId == body.SectionId && e.Variant == body.Variant)
+            ?? throw new ValidationException("effect", "The ratings have no effect for that section and variant (yet).");
+        var finding = await findings.CreateAsync(actor, row, effect, source, body.CommandId ?? Guid.NewGuid());
+        return Results.Json(new { id = finding.FindingId, href = finding.Href }, statusCode: StatusCodes.Status201Created);
     });
 
     /// <summary>The entry of a study link: gives the browser its participant id, then opens the voting page.</summary>
