@@ -4,6 +4,7 @@ using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.Tests.Chats;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ConstitutionHub.Core.Tests.Experiments;
 
@@ -124,5 +125,30 @@ public sealed class HumanVoteTests : IAsyncLifetime
         await links.RevokeAsync(ChatTestHost.Ada, created.Link.Id);
         await links.RevokeAsync(ChatTestHost.Ada, created.Link.Id);
         Assert.Null(await links.ResolveAsync(created.Token));
+    }
+
+    [Fact]
+    public async Task The_next_pair_is_one_with_the_fewest_votes()
+    {
+        await RecordAsync("B", "q2");
+        var q2 = Q1 with { ItemId = "q2" };
+        await votes.VoteAsync(experiment, "local:ada", "Ada", Q1, HumanChoice.Left, null, null);
+        // Whatever Bea's own order of pairs, q2 has no vote yet and q1 has one.
+        Assert.Equal(q2, (await votes.NextAsync(experiment, "local:bea"))?.Pair);
+        await votes.VoteAsync(experiment, "local:bea", "Bea", q2, HumanChoice.Left, null, null);
+        Assert.Equal(Q1, (await votes.NextAsync(experiment, "local:bea"))?.Pair);
+        Assert.Equal(new VoteProgress(1, 2), await votes.ProgressAsync(experiment, "local:bea"));
+    }
+
+    [Fact]
+    public async Task A_study_link_past_its_expiry_no_longer_resolves()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var links = new StudyLinks(host.Store, host.DataSource, queries, clock);
+        var created = await links.CreateAsync(ChatTestHost.Ada, experiment.Id, clock.GetUtcNow().AddHours(1));
+        Assert.NotNull(await links.ResolveAsync(created.Token));
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Null(await links.ResolveAsync(created.Token));
+        await Assert.ThrowsAsync<ValidationException>(() => links.CreateAsync(ChatTestHost.Ada, experiment.Id, clock.GetUtcNow()));
     }
 }
