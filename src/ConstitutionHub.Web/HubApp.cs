@@ -94,6 +94,7 @@ public static class HubApp
         app.MapChatEndpoints();
         app.MapAnnotationsApi();
         app.MapExperimentsApi();
+        app.MapVotesApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -25,10 +25,14 @@ public sealed class ExperimentProjection : EventProjection
         SchemaObjects.Add(Outputs());
         SchemaObjects.Add(Work());
         SchemaObjects.Add(Judgments());
+        SchemaObjects.Add(Votes());
+        SchemaObjects.Add(StudyLinks());
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_study_links");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_votes");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_judgments");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_outputs");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiments");
-        foreach (var (type, _) in ExperimentStream.Events.Concat(JudgeStream.Events)) IncludeType(type);
+        foreach (var (type, _) in ExperimentStream.Events.Concat(JudgeStream.Events).Concat(HumanVoteStream.Events)) IncludeType(type);
     }
 
     public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
@@ -64,6 +68,27 @@ public sealed class ExperimentProjection : EventProjection
                     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
                     """, x.ExperimentId, x.ArmA, x.ArmB, x.ItemId, x.Sample, x.FirstOrder, x.SecondOrder, x.Verdict, x.Rationale,
                     JsonSerializer.Serialize(x.Sections, HubJson.Options), x.JudgeModel, x.Template, x.TemplateRevision, x.Node, e.Timestamp);
+                break;
+            case HumanVoteRecorded x:
+                // A change of mind replaces the row; how often the voter changed it is kept.
+                operations.QueueSqlCommand("""
+                    insert into experiment_votes (experiment_id, voter, arm_a, arm_b, item_id, sample, left_arm, choice, verdict, reason,
+                                                  study_link_id, changes, created, updated)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                    on conflict (experiment_id, voter, arm_a, arm_b, item_id, sample) do update
+                    set left_arm = excluded.left_arm, choice = excluded.choice, verdict = excluded.verdict, reason = excluded.reason,
+                        changes = experiment_votes.changes + 1, updated = excluded.updated
+                    """, x.ExperimentId, x.Voter, x.ArmA, x.ArmB, x.ItemId, x.Sample, x.Left, x.Choice, x.Verdict, (object?)x.Reason ?? DBNull.Value,
+                    (object?)x.StudyLinkId ?? DBNull.Value, e.Timestamp, e.Timestamp);
+                break;
+            case StudyLinkCreated x:
+                operations.QueueSqlCommand("""
+                    insert into experiment_study_links (id, token_hash, experiment_id, expires, created, created_by_id)
+                    values (?, ?, ?, ?, ?, ?)
+                    """, x.LinkId, x.TokenHash, x.ExperimentId, (object?)x.Expires ?? DBNull.Value, e.Timestamp, e.ActorId());
+                break;
+            case StudyLinkRevoked x:
+                operations.QueueSqlCommand("update experiment_study_links set revoked = ? where id = ? and revoked is null", e.Timestamp, x.LinkId);
                 break;
         }
         return ValueTask.CompletedTask;
@@ -146,6 +171,41 @@ public sealed class ExperimentProjection : EventProjection
         table.AddColumn("template_revision", "integer").NotNull();
         table.AddColumn("node", "text").NotNull();
         table.AddColumn("created", "timestamp with time zone").NotNull();
+        return table;
+    }
+
+    private static Table Votes()
+    {
+        var table = new Table(HubMarten.Table("experiment_votes"));
+        table.AddColumn("experiment_id", "uuid").AsPrimaryKey();
+        table.AddColumn("voter", "text").AsPrimaryKey();
+        table.AddColumn("arm_a", "text").AsPrimaryKey();
+        table.AddColumn("arm_b", "text").AsPrimaryKey();
+        table.AddColumn("item_id", "text").AsPrimaryKey();
+        table.AddColumn("sample", "integer").AsPrimaryKey();
+        table.AddColumn("left_arm", "text").NotNull();
+        table.AddColumn("choice", "text").NotNull();
+        table.AddColumn("verdict", "text").NotNull();
+        table.AddColumn("reason", "text");
+        table.AddColumn("study_link_id", "uuid");
+        table.AddColumn("changes", "integer").NotNull();
+        table.AddColumn("created", "timestamp with time zone").NotNull();
+        table.AddColumn("updated", "timestamp with time zone").NotNull();
+        return table;
+    }
+
+    private static Table StudyLinks()
+    {
+        var table = new Table(HubMarten.Table("experiment_study_links"));
+        table.AddColumn("id", "uuid").AsPrimaryKey();
+        table.AddColumn("token_hash", "bytea").NotNull();
+        table.AddColumn("experiment_id", "uuid").NotNull();
+        table.AddColumn("expires", "timestamp with time zone");
+        table.AddColumn("created", "timestamp with time zone").NotNull();
+        table.AddColumn("created_by_id", "text").NotNull();
+        table.AddColumn("revoked", "timestamp with time zone");
+        table.Indexes.Add(new IndexDefinition("experiment_study_links_token_hash_key") { Columns = ["token_hash"], IsUnique = true });
+        table.Indexes.Add(new IndexDefinition("experiment_study_links_experiment") { Columns = ["experiment_id"] });
         return table;
     }
 

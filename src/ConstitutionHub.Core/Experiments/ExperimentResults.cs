@@ -23,7 +23,7 @@ public sealed record Ratings(string Source, IReadOnlyList<LeaderboardRow> Leader
     IReadOnlyList<SectionEffect> Effects);
 
 /// <summary>The judge's verdicts turned into what people read: a leaderboard with intervals, win rates, position bias, effects.</summary>
-public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQueries experiments)
+public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQueries experiments, HumanVotes humanVotes)
 {
     public async Task<IReadOnlyList<JudgmentRow>> JudgmentsAsync(Guid experimentId, CancellationToken ct = default)
     {
@@ -58,7 +58,7 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
             prompts[arm.Letter] = Documents.Text.PromptCompiler.Compile(revision.Markdown, revision.Sections, arm.Recipe);
         }
         return new TrainingSource(definition, set.State.Items.ToDictionary(i => i.Id), prompts, await experiments.OutputsAsync(experimentId, ct),
-            await JudgmentsAsync(experimentId, ct));
+            await JudgmentsAsync(experimentId, ct), await humanVotes.VotesAsync(experimentId, ct));
     }
 
     public static PositionBias Bias(IReadOnlyList<JudgmentRow> judgments)
@@ -78,6 +78,24 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
         var experiment = await experiments.ExperimentAsync(experimentId, ct) ?? throw new Documents.NotFoundException("No such experiment.");
         var judgments = await JudgmentsAsync(experimentId, ct);
         return Rate("judge", experiment.Definition, judgments.Select(j => (j.ArmA, j.ArmB, j.Verdict)).ToList(), bootstrapSamples);
+    }
+
+    public async Task<HumanResults> HumanResultsAsync(Guid experimentId, int bootstrapSamples = 200, CancellationToken ct = default)
+    {
+        var experiment = await experiments.ExperimentAsync(experimentId, ct) ?? throw new Documents.NotFoundException("No such experiment.");
+        return People(experiment.Definition, await humanVotes.VotesAsync(experimentId, ct), await JudgmentsAsync(experimentId, ct), bootstrapSamples);
+    }
+
+    /// <summary>
+    /// Bradley–Terry from people's votes, each vote one comparison (ties half a win each, "both bad" left out and
+    /// counted), beside the judge's agreement with them and theirs with each other.
+    /// </summary>
+    public static HumanResults People(ExperimentCreated definition, IReadOnlyList<HumanVoteRow> votes, IReadOnlyList<JudgmentRow> judgments,
+        int bootstrapSamples = 200)
+    {
+        var counted = votes.Where(v => v.Verdict != HumanChoice.BothBad).Select(v => (v.Pair.ArmA, v.Pair.ArmB, v.Verdict)).ToList();
+        return new HumanResults(Rate("people", definition, counted, bootstrapSamples), votes.Count - counted.Count,
+            HumanAgreement.JudgeVersusPeople(judgments, votes), HumanAgreement.BetweenPeople(votes));
     }
 
     /// <summary>Bradley–Terry over <paramref name="verdicts"/> (winner letter or "tie"), and per-section effects for a factorial design.</summary>

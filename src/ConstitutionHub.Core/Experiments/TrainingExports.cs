@@ -13,7 +13,7 @@ public enum TrainingFormat
     SftOpenAi,
     /// <summary>TRL SFT, conversational prompt-completion.</summary>
     SftTrl,
-    /// <summary>TRL DPO preference pairs from judge verdicts, at least <see cref="TrainingRequest.MinMargin"/> apart.</summary>
+    /// <summary>TRL DPO preference pairs from judge verdicts (or people's votes), at least <see cref="TrainingRequest.MinMargin"/> apart.</summary>
     Dpo,
     /// <summary>
     /// Prompt self-distillation: outputs generated with the full constitution as system prompt, exported with a
@@ -23,13 +23,20 @@ public enum TrainingFormat
 }
 
 /// <param name="Arm">For SFT and distillation: the arm whose outputs to export (null: every arm).</param>
-/// <param name="MinMargin">For DPO: 1 when both judge orders agreed, 0.5 when one order decided and the other tied.</param>
+/// <param name="MinMargin">For DPO from the judge: 1 when both judge orders agreed, 0.5 when one order decided and the other tied.
+/// From people: (votes for the majority − votes against) / counted votes (<see cref="HumanAgreement.Margin"/>).</param>
 /// <param name="PlainSystemPrompt">For distillation (and DPO prompts): the system prompt to train with; null or empty: none.</param>
-public sealed record TrainingRequest(TrainingFormat Format, string? Arm = null, double MinMargin = 1, string? PlainSystemPrompt = null);
+/// <param name="FromPeople">For DPO: preferences from people's blind votes instead of the judge's verdicts.</param>
+public sealed record TrainingRequest(TrainingFormat Format, string? Arm = null, double MinMargin = 1, string? PlainSystemPrompt = null,
+    bool FromPeople = false);
 
-/// <summary>What an export reads: the experiment, its items and compiled prompts, outputs and verdicts.</summary>
+/// <summary>What an export reads: the experiment, its items and compiled prompts, outputs, verdicts and people's votes.</summary>
 public sealed record TrainingSource(ExperimentCreated Experiment, IReadOnlyDictionary<string, PromptItem> Items,
-    IReadOnlyDictionary<string, CompiledPrompt> Prompts, IReadOnlyList<OutputRow> Outputs, IReadOnlyList<JudgmentRow> Judgments);
+    IReadOnlyDictionary<string, CompiledPrompt> Prompts, IReadOnlyList<OutputRow> Outputs, IReadOnlyList<JudgmentRow> Judgments,
+    IReadOnlyList<HumanVoteRow>? HumanVotes = null);
+
+/// <summary>One preferred output over another, from whoever decided it (named in the provenance), with its margin.</summary>
+internal sealed record Preference(PairKey Pair, string Winner, double Margin, string DecidedBy);
 
 /// <summary>
 /// Training data from an experiment, one JSON object per line, every record with its provenance (experiment, arm,
@@ -80,17 +87,16 @@ public static class TrainingExports
                 break;
             case TrainingFormat.Dpo:
                 var byKey = source.Outputs.ToDictionary(o => (o.Arm, o.ItemId, o.Sample));
-                foreach (var j in source.Judgments)
+                foreach (var p in request.FromPeople ? PeoplesPreferences(source.HumanVotes ?? []) : JudgePreferences(source.Judgments))
                 {
-                    var margin = Margin(j);
-                    if (j.Verdict == "tie" || margin < request.MinMargin) continue;
-                    var loser = j.Verdict == j.ArmA ? j.ArmB : j.ArmA;
-                    var (chosen, rejected) = (byKey[(j.Verdict, j.ItemId, j.Sample)], byKey[(loser, j.ItemId, j.Sample)]);
+                    if (p.Winner == "tie" || p.Margin < request.MinMargin) continue;
+                    var loser = p.Winner == p.Pair.ArmA ? p.Pair.ArmB : p.Pair.ArmA;
+                    var (chosen, rejected) = (byKey[(p.Winner, p.Pair.ItemId, p.Pair.Sample)], byKey[(loser, p.Pair.ItemId, p.Pair.Sample)]);
                     var provenance = Provenance(source, chosen);
                     provenance["rejectedArm"] = loser;
                     provenance["rejectedRecipeHash"] = rejected.PromptHash;
-                    provenance["judge"] = $"{j.JudgeModel} / {j.Template} r{j.TemplateRevision}";
-                    provenance["margin"] = margin;
+                    provenance["judge"] = p.DecidedBy;
+                    provenance["margin"] = p.Margin;
                     yield return new JsonObject
                     {
                         ["prompt"] = Messages(Prompt(source, chosen, request.PlainSystemPrompt)),
@@ -102,6 +108,19 @@ public static class TrainingExports
                 break;
         }
     }
+
+    private static IEnumerable<Preference> JudgePreferences(IReadOnlyList<JudgmentRow> judgments) =>
+        judgments.Select(j => new Preference(new PairKey(j.ArmA, j.ArmB, j.ItemId, j.Sample), j.Verdict, Margin(j),
+            $"{j.JudgeModel} / {j.Template} r{j.TemplateRevision}"));
+
+    /// <summary>The people's majority on each pair they voted on ("both bad" votes left out).</summary>
+    private static IEnumerable<Preference> PeoplesPreferences(IReadOnlyList<HumanVoteRow> votes) =>
+        votes.GroupBy(v => v.Pair).Select(g =>
+        {
+            var verdicts = g.Select(v => v.Verdict).ToList();
+            var majority = HumanAgreement.Majority(verdicts) ?? HumanChoice.Tie;
+            return new Preference(g.Key, majority, HumanAgreement.Margin(g.Key, majority, verdicts), $"people ({verdicts.Count} votes)");
+        });
 
     /// <summary>How firmly the judge preferred the winner: both orders (1), one order with the other a tie (0.5).</summary>
     public static double Margin(JudgmentRow j) =>

@@ -207,7 +207,7 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
 
     internal static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    private static bool LooksLikeToken(string? token) =>
+    internal static bool LooksLikeToken(string? token) =>
         token is { Length: TokenLength } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string Base64Url(byte[] bytes) =>

@@ -37,7 +37,7 @@ public static class HubMarten
 
     private static readonly Dictionary<string, Type> TypesByAlias =
         ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(AnnotationStream.Events)
-            .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events)
+            .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events).Concat(HumanVoteStream.Events)
             .ToDictionary(e => e.Alias, e => e.Type);
 
     /// <summary>The event record stored under <paramref name="alias"/>.</summary>

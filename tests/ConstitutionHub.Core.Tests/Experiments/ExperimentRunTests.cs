@@ -253,7 +253,7 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         var node = Node("node-a", JudgingModels(agreeableness, FairJudge), concurrency: 1, judge: true);
         while (await node.StepAsync(CancellationToken.None)) { }
 
-        var results = new ExperimentResults(host.DataSource, queries);
+        var results = new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource));
         var judgments = await results.JudgmentsAsync(experiment.Id);
         Assert.Equal(6, judgments.Count);
         Assert.All(judgments, j => Assert.Equal(("B", "B", "B"), (j.FirstOrder, j.SecondOrder, j.Verdict)));
@@ -284,7 +284,7 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         offFormat = false;
         await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id);
         while (await node.StepAsync(CancellationToken.None)) { }
-        Assert.Equal("B", Assert.Single(await new ExperimentResults(host.DataSource, queries).JudgmentsAsync(experiment.Id)).Verdict);
+        Assert.Equal("B", Assert.Single(await new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource)).JudgmentsAsync(experiment.Id)).Verdict);
         Assert.Equal(2, await RecordedAsync(experiment.Id));
     }
 

@@ -90,6 +90,28 @@ public sealed class TrainingExportsTests
     }
 
     [Fact]
+    public void Dpo_from_people_takes_their_majority_with_its_margin()
+    {
+        static HumanVoteRow Vote(string voter, string item, string verdict) =>
+            new(voter, new PairKey("A", "B", item, 0), "A", "left", verdict, null, 0, DateTimeOffset.UtcNow);
+        // q1: B, B, A (margin 1/3); q2: A, A and a "both bad" left out (margin 1).
+        var source = Source with
+        {
+            HumanVotes = [Vote("ada", "q1", "B"), Vote("bea", "q1", "B"), Vote("cy", "q1", "A"), Vote("ada", "q2", "A"), Vote("bea", "q2", "A"),
+                Vote("cy", "q2", "both_bad")],
+        };
+        var firm = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 1, FromPeople: true)));
+        var loose = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.3, FromPeople: true)));
+
+        var pair = Assert.Single(firm);
+        Assert.Equal(("a2", "b2", "people (3 votes)"), ((string)pair["chosen"]![0]!["content"]!, (string)pair["rejected"]![0]!["content"]!,
+            (string)pair["metadata"]!["judge"]!));
+        Assert.Equal(2, loose.Count);
+        Assert.Equal(1.0 / 3, (double)loose[0]["metadata"]!["margin"]!, 12);
+        Assert.Equal("b1", (string)loose[0]["chosen"]![0]!["content"]!);
+    }
+
+    [Fact]
     public void An_unknown_arm_is_refused() =>
         Assert.Contains("no arm 'Z'", Assert.Throws<ValidationException>(() => TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SftTrl, Arm: "Z"))).Message);
 

@@ -66,14 +66,20 @@ public sealed class ChatMarkdown(IMemoryCache cache)
         cache.GetOrCreate(("chat-html", messageId, text.Length), entry =>
         {
             entry.SlidingExpiration = TimeSpan.FromMinutes(5);
-            try
-            {
-                return MarkdownRenderer.RenderHtml(text);
-            }
-            catch (MarkdownTooComplexException)
-            {
-                // Model output is not validated like a saved document: show it as plain text rather than fail.
-                return $"<pre class=\"chat-plain\">{System.Net.WebUtility.HtmlEncode(text)}</pre>";
-            }
+            return Inert(text);
         })!;
+
+    /// <summary>Model output as inert HTML, through the documents' pipeline (raw HTML encoded, links made safe).</summary>
+    public static string Inert(string text)
+    {
+        try
+        {
+            return MarkdownRenderer.RenderHtml(text);
+        }
+        catch (MarkdownTooComplexException)
+        {
+            // Model output is not validated like a saved document: show it as plain text rather than fail.
+            return $"<pre class=\"chat-plain\">{System.Net.WebUtility.HtmlEncode(text)}</pre>";
+        }
+    }
 }

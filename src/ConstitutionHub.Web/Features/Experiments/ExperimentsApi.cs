@@ -157,32 +157,59 @@ public static class ExperimentsApi
         });
     });
 
+    /// <summary>The judge's ratings, or with <c>source=human</c> the ratings from people's blind votes and their agreement.</summary>
     private static Task<IResult> Ratings(HttpContext http, ExperimentResults results, ExperimentQueries queries, ConstitutionQueries constitutions,
-        Guid id) => Guarded(async () =>
+        Guid id, string? source) => Guarded(async () =>
     {
         await ReadableAsync(http, queries, constitutions, id);
-        var ratings = await results.JudgeRatingsAsync(id);
-        var bias = ExperimentResults.Bias(await results.JudgmentsAsync(id));
-        return Results.Ok(new
+        if (!FromPeople(source))
         {
-            source = ratings.Source, votes = ratings.Votes,
-            leaderboard = ratings.Leaderboard.Select(r => new
+            var ratings = await results.JudgeRatingsAsync(id);
+            var bias = ExperimentResults.Bias(await results.JudgmentsAsync(id));
+            return Results.Ok(RatingsBody(ratings, new
             {
-                arm = r.Letter, r.Label, rating = r.Rating.Rating, lower = r.Rating.RatingLower, upper = r.Rating.RatingUpper,
-                strength = r.Rating.Strength, winRate = double.IsNaN(r.WinRate) ? (double?)null : r.WinRate, r.Comparisons,
-            }),
-            winRates = ratings.Letters.Select((a, i) => ratings.Letters.Select((b, j) =>
-                double.IsNaN(ratings.WinRates[i, j]) ? (double?)null : ratings.WinRates[i, j]).ToArray()).ToArray(),
-            arms = ratings.Letters,
-            positionBias = new { bias.Decisive, bias.PickedFirst, firstShare = double.IsNaN(bias.FirstShare) ? (double?)null : bias.FirstShare,
-                bias.Disagreements, bias.Pairs },
-            effects = ratings.Effects.Select(e => new { e.SectionId, e.Heading, e.Variant, e.ReferenceVariant, e.Beta, e.StandardError,
-                e.Points, e.PointsLower, e.PointsUpper, e.Sentence }),
-        });
+                positionBias = new { bias.Decisive, bias.PickedFirst, firstShare = Number(bias.FirstShare), bias.Disagreements, bias.Pairs },
+            }));
+        }
+        var people = await results.HumanResultsAsync(id);
+        return Results.Ok(RatingsBody(people.Ratings, new
+        {
+            bothBad = people.BothBad,
+            judgeAgreement = new { people.Judge.Pairs, people.Judge.Agreeing, share = Number(people.Judge.Share), kappa = Number(people.Judge.Kappa) },
+            voterAgreement = new { people.Voters.Pairs, people.Voters.VoterPairs, people.Voters.Agreeing, share = Number(people.Voters.Share) },
+        }));
     });
 
+    private static Dictionary<string, object?> RatingsBody(Ratings ratings, object extra)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["source"] = ratings.Source, ["votes"] = ratings.Votes,
+            ["leaderboard"] = ratings.Leaderboard.Select(r => new
+            {
+                arm = r.Letter, r.Label, rating = r.Rating.Rating, lower = r.Rating.RatingLower, upper = r.Rating.RatingUpper,
+                strength = r.Rating.Strength, winRate = Number(r.WinRate), r.Comparisons,
+            }),
+            ["winRates"] = ratings.Letters.Select((a, i) => ratings.Letters.Select((b, j) => Number(ratings.WinRates[i, j])).ToArray()).ToArray(),
+            ["arms"] = ratings.Letters,
+            ["effects"] = ratings.Effects.Select(e => new { e.SectionId, e.Heading, e.Variant, e.ReferenceVariant, e.Beta, e.StandardError,
+                e.Points, e.PointsLower, e.PointsUpper, e.Sentence }),
+        };
+        foreach (var property in extra.GetType().GetProperties()) body[property.Name] = property.GetValue(extra);
+        return body;
+    }
+
+    private static double? Number(double value) => double.IsNaN(value) ? null : value;
+
+    private static bool FromPeople(string? source) => source switch
+    {
+        null or "judge" => false,
+        "human" => true,
+        _ => throw new ValidationException("source", "source is judge or human."),
+    };
+
     private static Task<IResult> Export(HttpContext http, ExperimentResults results, ExperimentQueries queries, PromptSets sets,
-        ConstitutionQueries constitutions, Guid id, string? format, string? arm, double? minMargin, string? systemPrompt) => Guarded(async () =>
+        ConstitutionQueries constitutions, Guid id, string? format, string? arm, double? minMargin, string? systemPrompt, string? source) => Guarded(async () =>
     {
         await ReadableAsync(http, queries, constitutions, id);
         var training = format switch
@@ -193,8 +220,8 @@ public static class ExperimentsApi
             "distill" => TrainingFormat.SelfDistillation,
             _ => throw new ValidationException("format", "format is one of sft-openai, sft-trl, dpo, distill."),
         };
-        var source = await results.TrainingSourceAsync(id, sets, constitutions);
-        var jsonl = TrainingExports.Jsonl(source, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt));
+        var data = await results.TrainingSourceAsync(id, sets, constitutions);
+        var jsonl = TrainingExports.Jsonl(data, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt, FromPeople(source)));
         return Results.File(Encoding.UTF8.GetBytes(jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-{format ?? "sft-openai"}.jsonl");
     });
 
@@ -255,7 +282,7 @@ public static class ExperimentsApi
             _ => throw new ValidationException("format", "format is jsonl or csv."),
         };
 
-    private static Actor RequireActor(HttpContext http) =>
+    internal static Actor RequireActor(HttpContext http) =>
         AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to create or steer experiments.");
 
     private static async Task<string> ReadTextAsync(HttpContext http)
@@ -272,7 +299,7 @@ public static class ExperimentsApi
         }
     }
 
-    private static async Task<T> ReadJson<T>(HttpContext http)
+    internal static async Task<T> ReadJson<T>(HttpContext http)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             throw new ValidationException("Content-Type", "Send JSON with Content-Type: application/json.");
@@ -286,7 +313,7 @@ public static class ExperimentsApi
         }
     }
 
-    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guarded(Func<Task<IResult>> action)
     {
         try
         {

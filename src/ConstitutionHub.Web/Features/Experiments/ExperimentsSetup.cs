@@ -21,6 +21,10 @@ public static class ExperimentsSetup
         services.AddSingleton<ExperimentQueries>();
         services.AddSingleton<ExperimentCommands>();
         services.AddSingleton<ExperimentResults>();
+        services.AddSingleton<HumanVotes>();
+        services.AddSingleton<StudyLinks>();
+        services.AddSingleton<StudyParticipants>();
+        services.AddSingleton<EffectFindings>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();
