@@ -46,6 +46,7 @@ public static class HubApp
         }
 
         builder.AddForwardedHeaders();
+        builder.AddSecurityHeaders();
         builder.AddNodes();
         builder.AddDocuments();
         builder.AddChats();
@@ -75,6 +76,7 @@ public static class HubApp
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
         app.UseBadRequestAnswers();
+        app.UseQueryChecks();
         app.UseAuthentication();
         app.UseTokens();
         app.UseAuthorization();
