@@ -59,7 +59,7 @@ public static class HubApp
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
-            .AddHubOptions(options => options.MaximumReceiveMessageSize = 3 * 1024 * 1024);
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = (int)BadRequests.MaxFormBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddMudServices(options =>
         {
