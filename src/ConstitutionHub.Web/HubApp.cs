@@ -47,6 +47,7 @@ public static class HubApp
         }
 
         builder.AddForwardedHeaders();
+        builder.AddSecurityHeaders();
         builder.AddNodes();
         builder.AddDocuments();
         builder.AddChats();
@@ -59,7 +60,7 @@ public static class HubApp
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
-            .AddHubOptions(options => options.MaximumReceiveMessageSize = 3 * 1024 * 1024);
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = (int)BadRequests.MaxFormBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddMudServices(options =>
         {
@@ -76,6 +77,7 @@ public static class HubApp
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
         app.UseBadRequestAnswers();
+        app.UseQueryChecks();
         app.UseAuthentication();
         app.UseTokens();
         app.UseAuthorization();

@@ -204,7 +204,9 @@ public static partial class ChatDecisions
             throw new ValidationException("sampling.stopStrings", $"At most {MaxStopStrings} stop strings, each 1 to {MaxStopStringLength} characters.");
     }
 
-    private static string MessageText(string? text)
+    /// <summary>The checks a user message passes, for callers that must refuse it before creating anything (the
+    /// first message of a new chat: a refused one must not leave an empty chat behind).</summary>
+    public static string MessageText(string? text)
     {
         text ??= "";
         if (string.IsNullOrWhiteSpace(text)) throw new ValidationException("text", "A message cannot be empty.");

@@ -96,7 +96,8 @@ public sealed class ConstitutionQueries(NpgsqlDataSource dataSource)
     {
         query = query.Trim();
         if (query.Length == 0) return [];
-        if (query.Length > 200) query = query[..200];
+        // A cut between the halves of a surrogate pair (an emoji at the limit) would leave text PostgreSQL cannot store.
+        if (query.Length > 200) query = query[..(char.IsHighSurrogate(query[199]) ? 199 : 200)];
         await using var command = dataSource.CreateCommand($"""
             with q as (select websearch_to_tsquery('english', @q) as query)
             select {ConstitutionColumns},

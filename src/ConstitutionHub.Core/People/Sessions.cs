@@ -90,6 +90,26 @@ public sealed class SignInSessions(NpgsqlDataSource dataSource, SessionLifetimes
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Ends one of a person's sessions by the id their session list shows (<see cref="OpenAsync"/>); false
+    /// when they have no open session of that id. Another person's session cannot be named here.</summary>
+    public async Task<bool> EndAsync(string personId, string shownId, CancellationToken ct = default)
+    {
+        if (shownId.Length != ShownIdLength) return false;
+        await using var command = dataSource.CreateCommand("""
+            update sessions set revoked = @now where person_id = @person and left(id, @length) = @shown and revoked is null
+            """);
+        command.Parameters.AddWithValue("person", personId);
+        command.Parameters.AddWithValue("length", ShownIdLength);
+        command.Parameters.AddWithValue("shown", shownId);
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        return await command.ExecuteNonQueryAsync(ct) > 0;
+    }
+
+    /// <summary>The id the session list shows for a session key: the list never carries the key or its whole hash.</summary>
+    public static string ShownId(string key) => Hash(key)[..ShownIdLength];
+
+    private const int ShownIdLength = 8;
+
     /// <summary>The person's open sessions, newest use first.</summary>
     public async Task<IReadOnlyList<SessionRow>> OpenAsync(string personId, CancellationToken ct = default)
     {
@@ -104,7 +124,7 @@ public sealed class SignInSessions(NpgsqlDataSource dataSource, SessionLifetimes
         var rows = new List<SessionRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            rows.Add(new SessionRow(reader.GetString(0)[..8], reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
+            rows.Add(new SessionRow(reader.GetString(0)[..ShownIdLength], reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
         return rows;
     }

@@ -14,21 +14,34 @@ const styleNonce = document.querySelector('meta[name="hub-style-nonce"]')?.conte
 const isDark = () => document.documentElement.getAttribute("data-theme") === "dark";
 const themeFor = (dark) => (dark ? oneDark : syntaxHighlighting(defaultHighlightStyle, { fallback: true }));
 
+const utf8 = new TextEncoder();
+
 /**
- * Mounts an editor in `host`. `bridge` is a DotNetObjectReference with TextChanged(text), SaveRequested() and
- * CursorMoved(line). Text changes reach the server debounced, so typing stays fast on long documents; the cursor's
- * line (0-based) is sent when it changes line, after the text it refers to.
+ * Mounts an editor in `host`. `bridge` is a DotNetObjectReference with TextChanged(text), TooLarge(bytes),
+ * SaveRequested() and CursorMoved(line). Text changes reach the server debounced, so typing stays fast on long
+ * documents; the cursor's line (0-based) is sent when it changes line, after the text it refers to.
+ * `limits` are the server's: `documentBytes` (UTF-8 bytes a document may have) and `messageBytes` (the circuit's
+ * largest message). Text over either is not sent: a message over the circuit's limit would close the connection
+ * with no word to the writer, so the server is told only the size and says "too large".
  */
-export function createEditor(host, text, bridge, debounceMs = 300) {
+export function createEditor(host, text, bridge, limits, debounceMs = 300) {
   let timer = 0;
   let cursorTimer = 0;
   let cursorLine = -1;
-  const flush = (view) => bridge.invokeMethodAsync("TextChanged", view.state.doc.toString());
   const reportCursor = (view) => {
     const line = view.state.doc.lineAt(view.state.selection.main.head).number - 1;
     if (line === cursorLine) return;
     cursorLine = line;
     bridge.invokeMethodAsync("CursorMoved", line);
+  };
+  const flush = (view) => {
+    const value = view.state.doc.toString();
+    const bytes = utf8.encode(value).length;
+    // The message carries the text as a JSON string; escapes can make it longer than the text.
+    const messageBytes = bytes + (JSON.stringify(value).length - value.length) + 1024;
+    return bytes > limits.documentBytes || messageBytes > limits.messageBytes
+      ? bridge.invokeMethodAsync("TooLarge", bytes)
+      : bridge.invokeMethodAsync("TextChanged", value);
   };
   const save = (view) => {
     clearTimeout(timer);

@@ -20,8 +20,23 @@ public static class SecurityHeaders
     /// MudBlazor's components set for sizes and positions, are allowed on their own (style-src-attr), and only those.
     /// Style elements written by our own scripts carry the response's nonce (<see cref="StyleNonce"/>).
     /// </summary>
+    /// <summary>Features no page of ours uses, off for every frame: a script smuggled into a document gets none of them.</summary>
+    public const string PermissionsPolicy =
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), midi=(), " +
+        "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), screen-wake-lock=(), browsing-topics=()";
+
+    /// <summary>Outside Development every cookie (antiforgery, OpenID Connect correlation and nonce, sign-in) is sent
+    /// over HTTPS only; the app is meant to run behind TLS there (infra/nginx.conf), with HSTS.</summary>
+    public static WebApplicationBuilder AddSecurityHeaders(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment())
+            builder.Services.Configure<CookiePolicyOptions>(options => options.Secure = CookieSecurePolicy.Always);
+        return builder;
+    }
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {
+        app.UseCookiePolicy();
         var themeStyles = new Lazy<Task<string>>(() => ThemeStyleHashes.SourcesAsync(app.ApplicationServices));
         return app.Use(async (context, next) =>
         {
@@ -31,9 +46,16 @@ public static class SecurityHeaders
             headers["X-Content-Type-Options"] = "nosniff";
             headers["X-Frame-Options"] = "DENY";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            headers["Permissions-Policy"] = PermissionsPolicy;
+            // img-src has no https:: documents' remote images are click-to-load (InertMarkdown), so a reader's address
+            // reaches another host only when they ask. connect-src 'self' covers the circuit's WebSocket to this origin.
             headers["Content-Security-Policy"] =
                 $"default-src 'self'; script-src 'self'; style-src 'self' {await themeStyles.Value} 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; " +
-                "img-src 'self' https: data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+                "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+            // API answers carry private data (private documents, chats, tokens): no shared cache keeps them, no browser
+            // stores them. An endpoint may still set its own policy.
+            if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1"))
+                headers.CacheControl = "private, no-store";
             if (context.Request.Path.StartsWithSegments("/s"))
             {
                 // Public share pages: kept out of search engines, the token never leaves in a Referer, and nothing but our

@@ -4,7 +4,9 @@ using System.Text.Json;
 using AngleSharp.Html.Parser;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ConstitutionHub.Web.Tests.Sharing;
@@ -296,9 +298,51 @@ public sealed class ShareRateLimitTests : IAsyncLifetime
         var retry = int.Parse(refused!.Headers.GetValues("Retry-After").Single());
         Assert.InRange(retry, 1, 60);
         Assert.Contains($"Try again in {retry} seconds", await refused.Content.ReadAsStringAsync());
-        // The hub's join shares the limit: its negotiation is refused too.
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.PostAsync("/hubs/share/negotiate?negotiateVersion=1", null)).StatusCode);
+        // The live hub and the downloads have budgets of their own.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/hubs/share/negotiate?negotiateVersion=1", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/s/{new string('x', 43)}.json")).StatusCode);
         // Other pages are not limited.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_classroom_behind_one_address_watches_live_while_its_page_views_over_budget_get_429()
+    {
+        var chats = new SharedChats(server);
+        var chat = await chats.StartAsync("Classroom");
+        await chats.TurnAsync(chat.Id, null, "Question", "Answer.");
+        var token = await SharedChats.CreateLinkAsync(await server.SignedInClientAsync("Ada"), chat.Id, "live");
+
+        // Forty viewers from the one loopback address: a negotiation and a WebSocket each, all on the hub's budget.
+        var viewers = new List<HubConnection>();
+        try
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(new Uri(server.Address, SharingSetup.HubPath)).Build();
+                viewers.Add(connection);
+                await connection.StartAsync();
+                await connection.InvokeAsync<ShareUpdate>("Join", token);
+            }
+
+            var client = server.Client();
+            var statuses = new List<HttpStatusCode>();
+            HttpResponseMessage? refused = null;
+            for (var i = 0; i < 7; i++)
+            {
+                var response = await client.GetAsync($"/s/{token}");
+                statuses.Add(response.StatusCode);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests) refused ??= response;
+            }
+            Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5), statuses.Take(5));
+            Assert.All(statuses.Skip(5), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+            Assert.InRange(int.Parse(refused!.Headers.GetValues("Retry-After").Single()), 1, 60);
+            Assert.All(viewers, v => Assert.Equal(HubConnectionState.Connected, v.State));
+        }
+        finally
+        {
+            foreach (var viewer in viewers) await viewer.DisposeAsync();
+        }
     }
 }

@@ -34,6 +34,10 @@ internal static class UrlSanitizer
             {
                 Unwrap(link);
             }
+            else if (link.IsImage && UrlPolicy.IsExternal(url))
+            {
+                link.ReplaceBy(RemoteImagePlaceholder(link, url ?? ""), copyChildren: false);
+            }
             else if (!link.IsImage && UrlPolicy.IsExternal(url))
             {
                 link.GetAttributes().AddPropertyIfNotExist("rel", ExternalRel);
@@ -47,6 +51,26 @@ internal static class UrlSanitizer
             if (!UrlPolicy.IsAllowedLink(definition.Url)) definition.Url = "";
         }
     }
+
+    /// <summary>
+    /// A remote image is not fetched by the reader's browser on its own: the host would learn every reader's
+    /// address and when they read (a tracking pixel). It becomes a link naming the host, which opens the image
+    /// only when the reader chooses to; the page's CSP (img-src without https:) backs this up.
+    /// </summary>
+    private static LinkInline RemoteImagePlaceholder(LinkInline image, string url)
+    {
+        var alt = string.Concat(image.Descendants<LiteralInline>().Select(l => l.Content.ToString())).Trim();
+        var host = Uri.TryCreate(new Uri("https://host.invalid/"), url.Replace('\\', '/'), out var absolute) ? absolute.Host : "another site";
+        var placeholder = new LinkInline(url, image.Title ?? "") { Span = image.Span };
+        var attributes = placeholder.GetAttributes();
+        attributes.AddClass(RemoteImageClass);
+        attributes.AddProperty("rel", ExternalRel);
+        attributes.AddProperty("data-host", host);
+        placeholder.AppendChild(new LiteralInline(alt.Length > 0 ? $"Image from {host} (not loaded): {alt}" : $"Image from {host} (not loaded)"));
+        return placeholder;
+    }
+
+    public const string RemoteImageClass = "hub-remote-image";
 
     private static void Unwrap(LinkInline link)
     {

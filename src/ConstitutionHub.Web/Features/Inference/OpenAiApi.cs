@@ -107,6 +107,7 @@ public static class OpenAiApi
         try
         {
             using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            MustBeUnicode(document.RootElement);
             return document.RootElement.Clone();
         }
         catch (JsonException e)
@@ -116,6 +117,41 @@ public static class OpenAiApi
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw TooLarge();
+        }
+    }
+
+    /// <summary>JSON may escape half a surrogate pair (<c>"\ud800"</c>); such a string has no UTF-8 form, so reading it
+    /// later would throw deep inside the request. Refuse it here, as the client's error.</summary>
+    private static void MustBeUnicode(JsonElement root)
+    {
+        try
+        {
+            ReadEveryString(root);
+        }
+        catch (InvalidOperationException)
+        {
+            throw OpenAiError.Invalid("The body holds a string that is not valid Unicode (a lone surrogate such as \\ud800).", null, "invalid_unicode");
+        }
+    }
+
+    /// <summary>Reads every name and string once; <see cref="JsonElement.GetString"/> throws on an unpaired surrogate.</summary>
+    private static void ReadEveryString(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    ReadEveryString(property.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray()) ReadEveryString(item);
+                break;
+            case JsonValueKind.String:
+                element.GetString();
+                break;
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 64 * 1024 * 1024 });
     // rsvg-convert is a process per image; two at once is what this machine's cores can give.
     private readonly SemaphoreSlim conversions = new(2, 2);
+    private byte[]? plain;
 
     public async Task<byte[]> PngAsync(SharedChat shared, CancellationToken ct)
     {
@@ -31,7 +32,7 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
         try
         {
             if (cache.TryGetValue(key, out png) && png is not null) return png;
-            png = await RasteriseAsync(Svg(shared.Thread), ct);
+            png = await RasteriseOrPlainAsync(Svg(shared.Thread), ct);
             cache.Set(key, png, new MemoryCacheEntryOptions { Size = png.Length, SlidingExpiration = TimeSpan.FromHours(6) });
             return png;
         }
@@ -65,6 +66,27 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
         }
         return s.Append("</svg>").ToString();
     }
+
+    /// <summary>
+    /// The chat's image, or when rsvg-convert refuses it the plain card without the chat's text. The plain card is
+    /// cached under the chat's key like a real one, so a chat that breaks the converter costs one failed conversion,
+    /// not one per request.
+    /// </summary>
+    private async Task<byte[]> RasteriseOrPlainAsync(string svg, CancellationToken ct)
+    {
+        try
+        {
+            return await RasteriseAsync(svg, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            logger.LogWarning("Share preview fell back to the plain card: {Reason}", e.Message);
+            return plain ??= await RasteriseAsync(PlainSvg, ct);
+        }
+    }
+
+    private const string PlainSvg =
+        $"""<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630" viewBox="0 0 1200 630"><rect width="100%" height="100%" fill="#f7f5f0"/><rect x="0" y="0" width="14" height="100%" fill="#3b5bdb"/><text x="64" y="130" font-family="{Font}" font-size="44" font-weight="bold" fill="#1a1b1e">ConstitutionHub · shared chat</text></svg>""";
 
     private async Task<byte[]> RasteriseAsync(string svg, CancellationToken ct)
     {
@@ -119,9 +141,27 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
-    /// <summary>XML-escaped, and with characters XML 1.0 forbids dropped (rsvg-convert rejects them).</summary>
-    private static string E(string text) =>
-        WebUtility.HtmlEncode(new string(text.Where(c => c is '\t' or '\n' or '\r' || c >= ' ').ToArray()));
+    /// <summary>XML-escaped, with what XML 1.0 forbids dropped (rsvg-convert rejects the whole image for one): control
+    /// characters, U+FFFE and U+FFFF, and lone surrogates (a message may hold one, and a clip may split a pair).
+    /// The other non-characters (U+FDD0 to U+FDEF, U+nFFFE) are allowed by XML but drawn as nothing useful, so they go too.</summary>
+    internal static string E(string text)
+    {
+        var kept = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsSurrogatePair(text, i))
+            {
+                var rune = new Rune(text[i], text[i + 1]);
+                if (!IsNonCharacter(rune.Value)) kept.Append(text, i, 2);
+                i++;
+            }
+            else if (!char.IsSurrogate(text[i]) && (text[i] is '\t' or '\n' or '\r' || (text[i] >= ' ' && !IsNonCharacter(text[i]))))
+                kept.Append(text[i]);
+        }
+        return WebUtility.HtmlEncode(kept.ToString());
+    }
+
+    private static bool IsNonCharacter(int c) => c is >= 0xFDD0 and <= 0xFDEF || (c & 0xFFFE) == 0xFFFE || c is >= 0x7F and < 0xA0;
 
     public void Dispose()
     {

@@ -10,9 +10,17 @@ namespace ConstitutionHub.Web.Features.Sharing;
 /// <summary>Settings under "Sharing".</summary>
 public sealed class SharingOptions
 {
-    /// <summary>Requests to /s/* and connections to the share hub per client IP and minute. Guessing a 256-bit token is
-    /// hopeless anyway; the limit keeps a scanner from costing us a database query per guess.</summary>
+    /// <summary>Share page views (/s/{token}) per client IP and minute. Guessing a 256-bit token is hopeless anyway;
+    /// the limits keep a scanner from costing us a database query per guess.</summary>
     public int RequestsPerMinute { get; set; } = 120;
+
+    /// <summary>Downloads per client IP and minute: JSON, Markdown, the preview image and "continue as a copy".</summary>
+    public int DataRequestsPerMinute { get; set; } = 120;
+
+    /// <summary>Requests to the live share hub (a negotiation and a WebSocket per viewer) per client IP and minute.
+    /// A budget of its own, and a larger one: a classroom behind one NAT address watches a live chat together, each
+    /// viewer reconnecting after a network blip.</summary>
+    public int HubRequestsPerMinute { get; set; } = 600;
 
     /// <summary>How often open live links are checked against the database, for a revocation whose notice was missed
     /// (a revocation otherwise ends them at once, an expiry on its timer).</summary>
@@ -22,6 +30,7 @@ public sealed class SharingOptions
 public static class SharingSetup
 {
     public const string RatePolicy = "share-guessing";
+    public const string HubRatePolicy = "share-hub";
     public const string HubPath = "/hubs/share";
 
     public static WebApplicationBuilder AddSharing(this WebApplicationBuilder builder)
@@ -37,15 +46,8 @@ public static class SharingSetup
         services.AddSignalR();
         services.AddRateLimiter(options =>
         {
-            options.AddPolicy(RatePolicy, context =>
-            {
-                var limit = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SharingOptions>>().Value.RequestsPerMinute;
-                var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return RateLimitPartition.GetFixedWindowLimiter(ip, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
-                });
-            });
+            options.AddPolicy(RatePolicy, context => PerAddress(context, Budget(context.Request.Path)));
+            options.AddPolicy(HubRatePolicy, context => PerAddress(context, ShareBudget.Hub));
             options.OnRejected = async (context, ct) =>
             {
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? (int)Math.Ceiling(retry.TotalSeconds) : 60;
@@ -59,11 +61,40 @@ public static class SharingSetup
         return builder;
     }
 
+    private enum ShareBudget { Page, Data, Hub }
+
+    /// <summary>Which budget a request under /s/ spends: a page view, or a download of the chat's data.</summary>
+    private static ShareBudget Budget(PathString path)
+    {
+        var value = path.Value ?? "";
+        return value.EndsWith(".json", StringComparison.Ordinal) || value.EndsWith(".md", StringComparison.Ordinal)
+            || value.EndsWith("/preview.png", StringComparison.Ordinal) || value.EndsWith("/copy", StringComparison.Ordinal)
+            ? ShareBudget.Data
+            : ShareBudget.Page;
+    }
+
+    /// <summary>A fixed window per client address and budget; the budgets do not draw on each other.</summary>
+    private static RateLimitPartition<string> PerAddress(HttpContext context, ShareBudget budget)
+    {
+        var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SharingOptions>>().Value;
+        var limit = budget switch
+        {
+            ShareBudget.Data => options.DataRequestsPerMinute,
+            ShareBudget.Hub => options.HubRequestsPerMinute,
+            _ => options.RequestsPerMinute,
+        };
+        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return RateLimitPartition.GetFixedWindowLimiter($"{budget}:{ip}", _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+        });
+    }
+
     public static WebApplication MapSharing(this WebApplication app)
     {
         app.UseRateLimiter();
         app.MapShareEndpoints();
-        app.MapHub<ShareHub>(HubPath).RequireRateLimiting(RatePolicy);
+        app.MapHub<ShareHub>(HubPath).RequireRateLimiting(HubRatePolicy);
         return app;
     }
 }

@@ -81,13 +81,29 @@ public sealed class MarkdownRendererTests
     }
 
     [Fact]
-    public void Given_a_mailto_image_When_rendered_Then_it_is_refused_while_https_images_stay()
+    public void Given_a_mailto_image_When_rendered_Then_it_is_refused_while_images_of_our_own_site_stay()
     {
-        var body = Render("![bad](mailto:a@example.org) ![good](https://example.org/a.png)").Body!;
+        var body = Render("![bad](mailto:a@example.org) ![good](/images/a.png)").Body!;
 
         var image = Assert.Single(body.QuerySelectorAll("img"));
-        Assert.Equal("https://example.org/a.png", image.GetAttribute("src"));
+        Assert.Equal("/images/a.png", image.GetAttribute("src"));
         Assert.Null(image.GetAttribute("rel"));
+    }
+
+    [Theory]
+    [InlineData("https://tracker.example/pixel.png", "tracker.example")]
+    [InlineData("http://tracker.example:8080/p.gif", "tracker.example")]
+    [InlineData("//cdn.example/p.gif", "cdn.example")]
+    public void Given_a_remote_image_When_rendered_Then_it_is_a_link_naming_the_host_and_nothing_loads(string url, string host)
+    {
+        var body = Render($"Look: ![the pixel]({url} \"title\")").Body!;
+
+        Assert.Empty(body.QuerySelectorAll("img"));
+        var link = Assert.Single(body.QuerySelectorAll("a.hub-remote-image"));
+        Assert.Equal(url, link.GetAttribute("href"));
+        Assert.Equal("nofollow ugc noopener", link.GetAttribute("rel"));
+        Assert.Equal(host, link.GetAttribute("data-host"));
+        Assert.Equal($"Image from {host} (not loaded): the pixel", link.TextContent);
     }
 
     [Fact]
