@@ -1,0 +1,80 @@
+using ConstitutionHub.Core.Documents;
+using ConstitutionHub.Core.Watching;
+using ConstitutionHub.Web.Features.Accounts;
+using static ConstitutionHub.Web.Features.Constitutions.ConstitutionsApi;
+
+namespace ConstitutionHub.Web.Features.Inbox;
+
+public sealed record ReadPost(long[]? Seqs, bool? All);
+public sealed record WatchPost(WatchKind? Kind, string? SectionId, Guid? AnnotationId, bool? Watching);
+
+/// <summary>
+/// The inbox and watch JSON API for the signed-in person: their notifications (only about documents they may read),
+/// marking them read, and watching a constitution, a section or a thread. 401 without a sign-in, 400 with the field
+/// for bad input.
+/// </summary>
+public static class InboxApi
+{
+    public const int MaxSequencesPerRequest = 500;
+
+    public static IEndpointRouteBuilder MapInboxApi(this IEndpointRouteBuilder app)
+    {
+        var inbox = app.MapGroup("/api/inbox").DisableAntiforgery();
+        inbox.MapGet("", List);
+        inbox.MapGet("count", Count);
+        inbox.MapPost("read", Read);
+        var watch = app.MapGroup("/api/constitutions/{slug}/watch").DisableAntiforgery();
+        watch.MapGet("", GetWatch);
+        watch.MapPost("", SetWatch);
+        return app;
+    }
+
+    private static Task<IResult> List(HttpContext http, NotificationQueries queries, bool? unread, long? before, int? limit) => Guarded(async () =>
+    {
+        var actor = RequireSignIn(http);
+        if (limit is < 1 or > NotificationQueries.MaxPage) throw new ValidationException("limit", $"limit is between 1 and {NotificationQueries.MaxPage}.");
+        var rows = await queries.ListAsync(actor, unread ?? false, before, limit ?? 50);
+        return Results.Json(new
+        {
+            unread = await queries.UnreadCountAsync(actor),
+            notifications = rows.Select(n => new { n.Seq, n.Kind, n.Slug, n.Title, n.AnnotationId, n.Revision, n.ActorName, n.Text, n.At, n.Read, n.Link }),
+            next = rows.Count > 0 ? rows[^1].Seq : (long?)null,
+        }, Core.Streams.HubJson.Options);
+    });
+
+    private static Task<IResult> Count(HttpContext http, NotificationQueries queries) => Guarded(async () =>
+        Results.Ok(new { unread = await queries.UnreadCountAsync(RequireSignIn(http)) }));
+
+    private static Task<IResult> Read(HttpContext http, NotificationQueries queries, InboxFeed feed) => Guarded(async () =>
+    {
+        var actor = RequireSignIn(http);
+        var body = await ReadJson<ReadPost>(http);
+        if (body.All == true == body.Seqs is { Length: > 0 })
+            throw new ValidationException("seqs", "Send the seqs of the notifications to mark read, or all: true.");
+        if (body.Seqs is { Length: > MaxSequencesPerRequest })
+            throw new ValidationException("seqs", $"At most {MaxSequencesPerRequest} at a time.");
+        var marked = await queries.MarkReadAsync(actor, body.All == true ? null : body.Seqs);
+        feed.Announce(actor.Id);
+        return Results.Ok(new { marked, unread = await queries.UnreadCountAsync(actor) });
+    });
+
+    private static Task<IResult> GetWatch(HttpContext http, WatchCommands watches, string slug, WatchKind? kind, string? sectionId, Guid? annotationId) =>
+        Guarded(async () =>
+        {
+            var actor = RequireSignIn(http);
+            var target = await watches.TargetAsync(actor, slug, kind ?? WatchKind.Constitution, sectionId, annotationId);
+            return Results.Ok(new { watching = await watches.IsWatchingAsync(actor.Id, target) });
+        });
+
+    private static Task<IResult> SetWatch(HttpContext http, WatchCommands watches, string slug) => Guarded(async () =>
+    {
+        var actor = RequireSignIn(http);
+        var body = await ReadJson<WatchPost>(http);
+        var watching = body.Watching ?? throw new ValidationException("watching", "Say watching: true or false.");
+        var target = await watches.TargetAsync(actor, slug, body.Kind ?? WatchKind.Constitution, body.SectionId, body.AnnotationId);
+        return Results.Ok(new { watching = await watches.SetAsync(actor, target, watching) });
+    });
+
+    private static Core.People.Actor RequireSignIn(HttpContext http) =>
+        AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to read your inbox and watch.");
+}
