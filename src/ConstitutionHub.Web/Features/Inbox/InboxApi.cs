@@ -58,11 +58,11 @@ public static class InboxApi
         return Results.Ok(new { marked, unread = await queries.UnreadCountAsync(actor) });
     });
 
-    private static Task<IResult> GetWatch(HttpContext http, WatchCommands watches, string slug, WatchKind? kind, string? sectionId, Guid? annotationId) =>
+    private static Task<IResult> GetWatch(HttpContext http, WatchCommands watches, string slug, string? kind, string? sectionId, Guid? annotationId) =>
         Guarded(async () =>
         {
             var actor = RequireSignIn(http);
-            var target = await watches.TargetAsync(actor, slug, kind ?? WatchKind.Constitution, sectionId, annotationId);
+            var target = await watches.TargetAsync(actor, slug, Kind(kind), sectionId, annotationId);
             return Results.Ok(new { watching = await watches.IsWatchingAsync(actor.Id, target) });
         });
 
@@ -74,6 +74,15 @@ public static class InboxApi
         var target = await watches.TargetAsync(actor, slug, body.Kind ?? WatchKind.Constitution, body.SectionId, body.AnnotationId);
         return Results.Ok(new { watching = await watches.SetAsync(actor, target, watching) });
     });
+
+    /// <summary>The kind as the JSON body spells it (<c>constitution</c>, <c>section</c>, <c>thread</c>); only those names.</summary>
+    private static WatchKind Kind(string? kind)
+    {
+        if (kind is null) return WatchKind.Constitution;
+        foreach (var k in Enum.GetValues<WatchKind>())
+            if (string.Equals(k.ToString(), kind, StringComparison.OrdinalIgnoreCase)) return k;
+        throw new ValidationException("kind", "kind is constitution, section or thread.");
+    }
 
     private static Core.People.Actor RequireSignIn(HttpContext http) =>
         AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to read your inbox and watch.");
