@@ -26,6 +26,7 @@ public static class InboxApi
         var watch = app.MapGroup("/api/constitutions/{slug}/watch").DisableAntiforgery();
         watch.MapGet("", GetWatch);
         watch.MapPost("", SetWatch);
+        app.MapAtomFeed();
         return app;
     }
 

@@ -12,6 +12,7 @@ public static class InboxSetup
         var services = builder.Services;
         services.AddSingleton<WatchCommands>();
         services.AddSingleton<NotificationQueries>();
+        services.AddSingleton<FeedQueries>();
         services.AddNodeChannel(InboxFeed.Channel);
         services.AddSingleton<InboxFeed>();
         return builder;
