@@ -98,6 +98,7 @@ public static class HubMarten
         options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
         options.Storage.ExtendedSchemaObjects.Add(AccessTokens.Table());
         options.Storage.ExtendedSchemaObjects.Add(NotificationProjection.ReadsTable());
+        options.Storage.ExtendedSchemaObjects.Add(MailPreferences.Table());
         return options;
     }
 

@@ -6,6 +6,7 @@ using static ConstitutionHub.Web.Features.Constitutions.ConstitutionsApi;
 namespace ConstitutionHub.Web.Features.Inbox;
 
 public sealed record ReadPost(long[]? Seqs, bool? All);
+public sealed record MailPost(string? Email, MailMode? Mode);
 public sealed record WatchPost(WatchKind? Kind, string? SectionId, Guid? AnnotationId, bool? Watching);
 
 /// <summary>
@@ -23,6 +24,11 @@ public static class InboxApi
         inbox.MapGet("", List);
         inbox.MapGet("count", Count);
         inbox.MapPost("read", Read);
+        inbox.MapGet("mail", GetMail);
+        inbox.MapPut("mail", SetMail);
+        // The link in every mail, and the one-click unsubscribe mail programs post to (RFC 8058).
+        app.MapGet("/inbox/unsubscribe", Unsubscribe);
+        app.MapPost("/inbox/unsubscribe", Unsubscribe).DisableAntiforgery();
         var watch = app.MapGroup("/api/constitutions/{slug}/watch").DisableAntiforgery();
         watch.MapGet("", GetWatch);
         watch.MapPost("", SetWatch);
@@ -58,6 +64,25 @@ public static class InboxApi
         feed.Announce(actor.Id);
         return Results.Ok(new { marked, unread = await queries.UnreadCountAsync(actor) });
     });
+
+    private static Task<IResult> GetMail(HttpContext http, MailPreferences preferences) => Guarded(async () =>
+    {
+        var mail = await preferences.GetAsync(RequireSignIn(http).Id);
+        return Results.Json(new { email = mail?.Email ?? "", mode = mail?.Mode ?? MailMode.Off }, Core.Streams.HubJson.Options);
+    });
+
+    private static Task<IResult> SetMail(HttpContext http, MailPreferences preferences) => Guarded(async () =>
+    {
+        var actor = RequireSignIn(http);
+        var body = await ReadJson<MailPost>(http);
+        var mail = await preferences.SetAsync(actor.Id, body.Email, body.Mode ?? throw new ValidationException("mode", "mode is off, immediate or digest."));
+        return Results.Json(new { email = mail.Email, mode = mail.Mode }, Core.Streams.HubJson.Options);
+    });
+
+    private static async Task<IResult> Unsubscribe(MailPreferences preferences, string? token) =>
+        await preferences.UnsubscribeAsync(token)
+            ? Results.Text("You will get no more notification mail from ConstitutionHub. Your inbox keeps them: /inbox", "text/plain; charset=utf-8")
+            : Results.Problem(statusCode: 404, title: "Not found", detail: "This unsubscribe link is not known (it may be from an old mail).");
 
     private static Task<IResult> GetWatch(HttpContext http, WatchCommands watches, string slug, string? kind, string? sectionId, Guid? annotationId) =>
         Guarded(async () =>

@@ -22,7 +22,7 @@ public sealed class InboxFeed : IDisposable
 
     private readonly NodeBus bus;
     private readonly ILogger<InboxFeed> logger;
-    private readonly ConcurrentDictionary<Guid, (string Person, Func<Task> Handler)> subscribers = new();
+    private readonly ConcurrentDictionary<Guid, (string? Person, Func<string, Task> Handler)> subscribers = new();
     private readonly IDisposable subscription;
 
     public InboxFeed(NodeBus bus, ILogger<InboxFeed> logger)
@@ -32,7 +32,12 @@ public sealed class InboxFeed : IDisposable
         subscription = bus.Subscribe(Channel, changed => Tell(changed.Person));
     }
 
-    public IDisposable Subscribe(string personId, Func<Task> handler)
+    public IDisposable Subscribe(string personId, Func<Task> handler) => Add(personId, _ => handler());
+
+    /// <summary>Hears every person's changes (the mailer), with the person's id.</summary>
+    public IDisposable SubscribeAll(Func<string, Task> handler) => Add(null, handler);
+
+    private Subscription Add(string? personId, Func<string, Task> handler)
     {
         var key = Guid.NewGuid();
         subscribers[key] = (personId, handler);
@@ -49,10 +54,10 @@ public sealed class InboxFeed : IDisposable
     {
         foreach (var (_, (person, handler)) in subscribers)
         {
-            if (person != personId) continue;
+            if (person is not null && person != personId) continue;
             _ = Task.Run(async () =>
             {
-                try { await handler(); }
+                try { await handler(personId); }
                 catch (Exception e) { logger.LogDebug(e, "An inbox subscriber failed"); }
             });
         }

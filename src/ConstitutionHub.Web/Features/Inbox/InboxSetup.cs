@@ -15,6 +15,23 @@ public static class InboxSetup
         services.AddSingleton<FeedQueries>();
         services.AddNodeChannel(InboxFeed.Channel);
         services.AddSingleton<InboxFeed>();
+        services.AddSingleton<MailPreferences>();
+        AddMail(builder);
         return builder;
+    }
+
+    /// <summary>E-mail, when <c>Notifications:Smtp:Host</c> is set; then From and BaseUrl are required.</summary>
+    private static void AddMail(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Notifications");
+        builder.Services.Configure<MailOptions>(section);
+        var mail = section.Get<MailOptions>() ?? new MailOptions();
+        if (string.IsNullOrWhiteSpace(mail.Smtp.Host)) return;
+        if (string.IsNullOrWhiteSpace(mail.Smtp.From) || !MimeKit.MailboxAddress.TryParse(mail.Smtp.From, out _))
+            throw new InvalidOperationException("Notifications:Smtp:From must be a sender address (such as hub@example.org) when Notifications:Smtp:Host is set.");
+        if (!Uri.TryCreate(mail.BaseUrl, UriKind.Absolute, out var site) || site.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException("Notifications:BaseUrl must be the site's public address (such as https://hub.example.org) when Notifications:Smtp:Host is set.");
+        builder.Services.AddSingleton<NotificationMailer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationMailer>());
     }
 }
