@@ -5,6 +5,7 @@ using ConstitutionHub.Web.Features.Annotations;
 using ConstitutionHub.Web.Features.Chats;
 using ConstitutionHub.Web.Features.Constitutions;
 using ConstitutionHub.Web.Features.Experiments;
+using ConstitutionHub.Web.Features.Inbox;
 using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Members;
 using ConstitutionHub.Web.Features.Sharing;
@@ -57,6 +58,7 @@ public static class HubApp
         builder.AddSharing();
         builder.AddAnnotations();
         builder.AddExperiments();
+        builder.AddInbox();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
             // A whole constitution (up to 1 MiB) travels from the editor to the server in one message.
@@ -97,6 +99,7 @@ public static class HubApp
         app.MapAnnotationsApi();
         app.MapExperimentsApi();
         app.MapVotesApi();
+        app.MapInboxApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

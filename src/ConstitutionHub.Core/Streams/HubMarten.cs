@@ -6,6 +6,7 @@ using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Core.Watching;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -28,16 +29,18 @@ public static class HubMarten
 
     /// <summary>The projections the async daemon runs (the others run inline, in the append's transaction).</summary>
     public static readonly IReadOnlyList<string> AsyncProjections =
-        [SearchIndexProjection.ProjectionName, ActivityProjection.ProjectionName, ConstitutionStatsProjection.ProjectionName];
+        [SearchIndexProjection.ProjectionName, ActivityProjection.ProjectionName, ConstitutionStatsProjection.ProjectionName,
+         NotificationProjection.ProjectionName];
 
     /// <summary>Every projection, inline and async: what <c>projections --rebuild</c> rebuilds.</summary>
     public static readonly IReadOnlyList<string> AllProjections =
         [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, AnnotationProjection.ProjectionName,
-         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, .. AsyncProjections];
+         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, WatchProjection.ProjectionName, .. AsyncProjections];
 
     private static readonly Dictionary<string, Type> TypesByAlias =
         ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(AnnotationStream.Events)
             .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events).Concat(HumanVoteStream.Events)
+            .Concat(WatchStream.Events)
             .ToDictionary(e => e.Alias, e => e.Type);
 
     /// <summary>The event record stored under <paramref name="alias"/>.</summary>
@@ -86,13 +89,17 @@ public static class HubMarten
         options.Projections.Add(new AnnotationProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new PromptSetProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ExperimentProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new WatchProjection(), ProjectionLifecycle.Inline);
         // What may lag a moment: run by the async daemon (HotCold: one node at a time), rebuilt with `projections --rebuild`.
         options.Projections.Add(new SearchIndexProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ActivityProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ConstitutionStatsProjection(), ProjectionLifecycle.Async);
+        options.Projections.Add(new NotificationProjection(), ProjectionLifecycle.Async);
         options.Storage.ExtendedSchemaObjects.Add(PeopleDirectory.Table());
         options.Storage.ExtendedSchemaObjects.Add(SignInSessions.Table());
         options.Storage.ExtendedSchemaObjects.Add(AccessTokens.Table());
+        options.Storage.ExtendedSchemaObjects.Add(NotificationProjection.ReadsTable());
+        options.Storage.ExtendedSchemaObjects.Add(MailPreferences.Table());
         return options;
     }
 
