@@ -61,7 +61,8 @@ public sealed class ArenaBrowserTests : IAsyncLifetime
 
         await owner.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await Expect(owner.GetByTestId("study-link")).ToContainTextAsync("revoked", Patient);
-        await participant.GetByTestId("arena-pair").PressAsync("x");
+        // A button rather than a key here: the click waits until the button can take it, on a machine however loaded.
+        await participant.GetByRole(AriaRole.Button, new() { Name = "Both bad (4)" }).ClickAsync();
         await Expect(participant.GetByTestId("vote-refused")).ToContainTextAsync("revoked", Patient);
         await Expect(participant.GetByTestId("vote-progress")).ToContainTextAsync("1 of 3 pairs voted");
         await Expect(people).ToContainTextAsync("Leaderboard (people, 4 votes)", Patient);
