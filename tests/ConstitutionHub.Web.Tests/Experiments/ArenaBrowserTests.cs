@@ -30,6 +30,11 @@ public sealed class ArenaBrowserTests : IAsyncLifetime
         // Blind: sides are A and B, the arms' labels (Tone=default, Tone=lower) appear nowhere.
         await Expect(owner.GetByTestId("arena")).Not.ToContainTextAsync("Tone=");
         await Expect(owner.GetByTestId("arena-prompt")).ToContainTextAsync("Question");
+        // Outputs go through the documents' Markdown pipeline: Markdown renders, raw HTML shows as text.
+        var left = owner.GetByTestId("arena-output-A");
+        await Expect(left.Locator("strong")).ToHaveCountAsync(1);
+        await Expect(left.Locator("i")).ToHaveCountAsync(0);
+        await Expect(left).ToContainTextAsync("<i onmouseover");
         // Keys 1, B and T: A better, B better, a tie, so the effect's estimate is finite.
         foreach (var (key, voted) in new[] { ("1", 1), ("b", 2), ("t", 3) })
         {
