@@ -22,7 +22,7 @@ public sealed record LeaderboardRow(string Letter, string Label, ArmRating Ratin
 public sealed record Ratings(string Source, IReadOnlyList<LeaderboardRow> Leaderboard, IReadOnlyList<string> Letters, double[,] WinRates, int Votes,
     IReadOnlyList<SectionEffect> Effects);
 
-/// <summary>The judge's verdicts turned into what people read: a leaderboard with intervals, win rates, position bias, effects.</summary>
+/// <summary>The judge's verdicts and people's votes turned into what people read: leaderboards with intervals, win rates, position bias, agreement, effects.</summary>
 public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQueries experiments, HumanVotes humanVotes)
 {
     public async Task<IReadOnlyList<JudgmentRow>> JudgmentsAsync(Guid experimentId, CancellationToken ct = default)
@@ -94,7 +94,7 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
         int bootstrapSamples = 200)
     {
         var counted = votes.Where(v => v.Verdict != HumanChoice.BothBad).Select(v => (v.Pair.ArmA, v.Pair.ArmB, v.Verdict)).ToList();
-        return new HumanResults(Rate("people", definition, counted, bootstrapSamples), votes.Count - counted.Count,
+        return new HumanResults(Rate("human", definition, counted, bootstrapSamples), votes.Count - counted.Count,
             HumanAgreement.JudgeVersusPeople(judgments, votes), HumanAgreement.BetweenPeople(votes));
     }
 

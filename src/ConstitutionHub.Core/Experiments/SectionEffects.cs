@@ -12,9 +12,12 @@ public sealed record SectionEffect(string SectionId, string Heading, string Vari
     public double PointsLower => WinPoints(Lower);
     public double PointsUpper => WinPoints(Upper);
 
-    public string Sentence =>
-        $"Variant '{Variant}' of {Heading} {(Points >= 0 ? "raises" : "lowers")} the judged win rate by {Math.Abs(Points):0.#} " +
-        $"+/- {(PointsUpper - PointsLower) / 2:0.#} points (against '{ReferenceVariant}').";
+    public string Sentence => SentenceFor("judge");
+
+    /// <summary>The sentence for effects estimated from <paramref name="source"/>'s verdicts: "judge" or "human" (people's votes).</summary>
+    public string SentenceFor(string source) =>
+        $"Variant '{Variant}' of {Heading} {(Points >= 0 ? "raises" : "lowers")} the {(source == "judge" ? "judged" : "people's")} win rate by " +
+        $"{Math.Abs(Points):0.#} +/- {(PointsUpper - PointsLower) / 2:0.#} points (against '{ReferenceVariant}').";
 
     private static double WinPoints(double beta) => 100 * (1 / (1 + Math.Exp(-beta)) - 0.5);
 }

@@ -30,6 +30,11 @@ public sealed class ArenaBrowserTests : IAsyncLifetime
         // Blind: sides are A and B, the arms' labels (Tone=default, Tone=lower) appear nowhere.
         await Expect(owner.GetByTestId("arena")).Not.ToContainTextAsync("Tone=");
         await Expect(owner.GetByTestId("arena-prompt")).ToContainTextAsync("Question");
+        // Outputs go through the documents' Markdown pipeline: Markdown renders, raw HTML shows as text.
+        var left = owner.GetByTestId("arena-output-A");
+        await Expect(left.Locator("strong")).ToHaveCountAsync(1);
+        await Expect(left.Locator("i")).ToHaveCountAsync(0);
+        await Expect(left).ToContainTextAsync("<i onmouseover");
         // Keys 1, B and T: A better, B better, a tie, so the effect's estimate is finite.
         foreach (var (key, voted) in new[] { ("1", 1), ("b", 2), ("t", 3) })
         {
@@ -61,7 +66,8 @@ public sealed class ArenaBrowserTests : IAsyncLifetime
 
         await owner.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await Expect(owner.GetByTestId("study-link")).ToContainTextAsync("revoked", Patient);
-        await participant.GetByTestId("arena-pair").PressAsync("x");
+        // A button rather than a key here: the click waits until the button can take it, on a machine however loaded.
+        await participant.GetByRole(AriaRole.Button, new() { Name = "Both bad (4)" }).ClickAsync();
         await Expect(participant.GetByTestId("vote-refused")).ToContainTextAsync("revoked", Patient);
         await Expect(participant.GetByTestId("vote-progress")).ToContainTextAsync("1 of 3 pairs voted");
         await Expect(people).ToContainTextAsync("Leaderboard (people, 4 votes)", Patient);

@@ -43,7 +43,7 @@ public sealed class VotesApiTests : IAsyncLifetime
         Assert.NotEqual(item, after.GetProperty("pair").GetProperty("itemId").GetString());
 
         var ratings = await ReadAsync(await bea.GetAsync($"/api/experiments/{id}/ratings?source=human"));
-        Assert.Equal(("people", 1, 0), (ratings.GetProperty("source").GetString(), ratings.GetProperty("votes").GetInt32(), ratings.GetProperty("bothBad").GetInt32()));
+        Assert.Equal(("human", 1, 0), (ratings.GetProperty("source").GetString(), ratings.GetProperty("votes").GetInt32(), ratings.GetProperty("bothBad").GetInt32()));
         var dpo = await bea.GetStringAsync($"/api/experiments/{id}/export?format=dpo&source=human");
         Assert.Contains("\"judge\":\"people (1 votes)\"", dpo);
         Assert.Empty(await bea.GetStringAsync($"/api/experiments/{id}/export?format=dpo"));
@@ -125,7 +125,9 @@ public sealed class VotesApiTests : IAsyncLifetime
         foreach (var (item, choice) in new[] { ("q1", "left"), ("q2", "right"), ("q3", "tie") })
             await ReadAsync(await ada.PostAsync($"/api/experiments/{id}/votes", Json(Vote(item, choice))));
         var ratings = await ReadAsync(await ada.GetAsync($"/api/experiments/{id}/ratings?source=human"));
-        Assert.Equal("lower", Assert.Single(ratings.GetProperty("effects").EnumerateArray()).GetProperty("variant").GetString());
+        var effect = Assert.Single(ratings.GetProperty("effects").EnumerateArray());
+        Assert.Equal("lower", effect.GetProperty("variant").GetString());
+        Assert.Contains("the people's win rate", effect.GetProperty("sentence").GetString());
 
         var unknown = await ada.PostAsync($"/api/experiments/{id}/findings", Json(new { sectionId = tone, variant = "higher", source = "human" }));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);

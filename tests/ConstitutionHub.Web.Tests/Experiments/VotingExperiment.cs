@@ -62,7 +62,7 @@ public static class VotingExperiment
         foreach (var arm in new[] { "A", "B" })
             for (var i = 1; i <= items; i++)
                 await streams.AppendAsync(ExperimentStream.GenerationId(id, arm, $"q{i}", 0), ExpectedVersion.NoStream,
-                    [new NewEvent(Guid.NewGuid(), new GenerationRecorded(id, arm, $"q{i}", 0, 1, $"Answer {i}, {(arm == "A" ? "briefly" : "at length")}", "m", "h", "stop", 4, 1, "n", 1))],
+                    [new NewEvent(Guid.NewGuid(), new GenerationRecorded(id, arm, $"q{i}", 0, 1, $"Answer {i}, **{(arm == "A" ? "briefly" : "at length")}** <i onmouseover=\"x()\">raw</i>", "m", "h", "stop", 4, 1, "n", 1))],
                     new EventMetadata("system:test", "test", DateTimeOffset.UtcNow, Guid.NewGuid()));
         return id;
     }

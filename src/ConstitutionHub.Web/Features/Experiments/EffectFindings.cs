@@ -36,11 +36,11 @@ public sealed class EffectFindings(AnnotationService annotations, RevisionTexts 
         var direction = effect.Lower > 0 ? FindingDirection.Helps : effect.Upper < 0 ? FindingDirection.Hurts : FindingDirection.NoEffect;
         var behaviour = source == "judge" ? "win rate judged by the AI judge" : "win rate in people's blind votes";
         var claim = new FindingClaim([effect.SectionId], [effect.Variant], behaviour, direction, FindingStrength.Experiment);
-        var body = $"{effect.Sentence} From the experiment \"{experiment.Name}\" ({(source == "judge" ? "AI judge" : "people's votes")}).";
+        var body = $"{effect.SentenceFor(source)} From the experiment \"{experiment.Name}\" ({(source == "judge" ? "AI judge" : "people's votes")}).";
         var id = await annotations.CreateAsync(actor, constitution,
             new NewAnnotation(arm.Revision, effect.SectionId, exact, start, AnnotationKind.Finding, body, claim), commandId);
         await annotations.WriteAsync(id, c => c.AddEvidenceAsync(actor, id,
-            new NewEvidence(EvidenceKind.Experiment, $"experiment:{experiment.Id}", EvidenceRelation.Supports, effect.Sentence),
+            new NewEvidence(EvidenceKind.Experiment, $"experiment:{experiment.Id}", EvidenceRelation.Supports, effect.SentenceFor(source)),
             Guid.NewGuid()));
         return new EffectFinding(id, slug);
     }

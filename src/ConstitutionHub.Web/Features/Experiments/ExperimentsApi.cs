@@ -193,7 +193,7 @@ public static class ExperimentsApi
             ["winRates"] = ratings.Letters.Select((a, i) => ratings.Letters.Select((b, j) => Number(ratings.WinRates[i, j])).ToArray()).ToArray(),
             ["arms"] = ratings.Letters,
             ["effects"] = ratings.Effects.Select(e => new { e.SectionId, e.Heading, e.Variant, e.ReferenceVariant, e.Beta, e.StandardError,
-                e.Points, e.PointsLower, e.PointsUpper, e.Sentence }),
+                e.Points, e.PointsLower, e.PointsUpper, sentence = e.SentenceFor(ratings.Source) }),
         };
         foreach (var property in extra.GetType().GetProperties()) body[property.Name] = property.GetValue(extra);
         return body;
