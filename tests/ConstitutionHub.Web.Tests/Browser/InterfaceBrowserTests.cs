@@ -53,6 +53,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         ("new-constitution", "/new", true),
         ("settings", "/c/baseline/settings", true),
         ("share", $"/s/{shareToken}", false),
+        ("inbox", "/inbox", true),
+        ("constitution-signed-in", "/c/baseline", true),
     ];
 
     /// <summary>The main pages, photographed in both themes for docs/screenshots and the README.</summary>
