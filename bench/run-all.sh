@@ -16,5 +16,7 @@ echo "== web pages"
 bench/web/run.sh "$@"
 echo "== annotations: re-anchoring"
 bench/annotations/run.sh "$@"
+echo "== annotations: the Read page with 1,000 annotations"
+bench/annotations/read-page.sh
 echo "== experiment statistics"
 dotnet run -c Release --no-build --project bench/experiments

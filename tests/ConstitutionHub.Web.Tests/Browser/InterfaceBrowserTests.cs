@@ -55,6 +55,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         ("members", "/c/baseline/members", true),
         ("invitations", "/invitations", true),
         ("share", $"/s/{shareToken}", false),
+        ("inbox", "/inbox", true),
+        ("constitution-signed-in", "/c/baseline", true),
     ];
 
     /// <summary>The main pages, photographed in both themes for docs/screenshots and the README.</summary>

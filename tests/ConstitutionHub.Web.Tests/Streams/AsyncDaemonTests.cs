@@ -54,7 +54,7 @@ public sealed class AsyncDaemonTests
         await server.AsyncProjectionsCaughtUpAsync();
 
         var json = await server.Client().GetFromJsonAsync<JsonElement>("/api/health");
-        Assert.Equal(["activity", "constitution_stats", "search_index"],
+        Assert.Equal(["activity", "constitution_stats", "notifications", "search_index"],
             json.GetProperty("projections").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
         Assert.True(json.GetProperty("events").GetInt64() >= 2, "the baseline's events are counted");
 

@@ -52,14 +52,14 @@ public sealed class NotificationMailer(InboxFeed feed, MailPreferences preferenc
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = feed.SubscribeAll(person => MailIfImmediateAsync(person, stoppingToken));
+        using var subscription = feed.SubscribeAll(person => TrySendAsync(person, MailMode.Immediate, stoppingToken));
         using var timer = new PeriodicTimer(settings.DigestCheck, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 foreach (var person in await preferences.DigestsDueAsync(time.GetUtcNow(), settings.DigestEvery, stoppingToken))
-                    await SendPendingAsync(person, MailMode.Digest, stoppingToken);
+                    await TrySendAsync(person, MailMode.Digest, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -67,11 +67,12 @@ public sealed class NotificationMailer(InboxFeed feed, MailPreferences preferenc
         }
     }
 
-    private async Task MailIfImmediateAsync(string personId, CancellationToken ct)
+    /// <summary>A server that refuses one mail must not stop the others (nor, from the digest loop, the host).</summary>
+    private async Task TrySendAsync(string personId, MailMode wanted, CancellationToken ct)
     {
         try
         {
-            await SendPendingAsync(personId, MailMode.Immediate, ct);
+            await SendPendingAsync(personId, wanted, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
