@@ -43,6 +43,7 @@ public static class TestPostgres
             RootDirectory = root,
             Fsync = false,
             Database = "postgres",
+            MaxConnections = 800,
         });
         server.RemoveWhenProcessExits(Environment.ProcessId);
         var started = server;

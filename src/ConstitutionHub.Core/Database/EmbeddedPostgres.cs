@@ -13,6 +13,9 @@ public sealed record EmbeddedPostgresOptions
     /// <summary>Tests turn fsync off: they only survive process crashes, which fsync does not matter for.</summary>
     public bool Fsync { get; init; } = true;
     public int Port { get; init; } = 5432;
+    /// <summary>Tests raise it: every test class runs an app with pools of its own against one cluster, and the
+    /// pools of apps that have stopped close their idle connections only after a while.</summary>
+    public int MaxConnections { get; init; } = 200;
 }
 
 /// <summary>
@@ -81,7 +84,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (await IsRunningAsync(ct)) return; // A previous run of the app left it running: reuse it.
 
         var settings = $"-k {SocketDirectory} -p {options.Port} -c listen_addresses='' -c unix_socket_permissions=0700 " +
-                       $"-c fsync={(options.Fsync ? "on" : "off")} -c max_connections=200";
+                       $"-c fsync={(options.Fsync ? "on" : "off")} -c max_connections={options.MaxConnections}";
         await RunAsync(Path.Combine(bin, "pg_ctl"),
             ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", settings], asServerUser: true, ct);
         startedByUs = true;
