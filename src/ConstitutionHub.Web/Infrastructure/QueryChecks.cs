@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Endpoints;
@@ -19,7 +19,8 @@ namespace ConstitutionHub.Web.Infrastructure;
 /// </summary>
 public static class QueryChecks
 {
-    private static readonly ConcurrentDictionary<Endpoint, IReadOnlyDictionary<string, Type>> Fields = new();
+    // Weak keys: an endpoint's fields live as long as its app (the tests build many apps in one process).
+    private static readonly ConditionalWeakTable<Endpoint, IReadOnlyDictionary<string, Type>> Fields = new();
 
     public static IApplicationBuilder UseQueryChecks(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -34,7 +35,7 @@ public static class QueryChecks
     /// <summary>Why the query cannot be answered, or null when it can.</summary>
     public static string? Problem(IQueryCollection query, Endpoint? endpoint)
     {
-        var fields = endpoint is null ? null : Fields.GetOrAdd(endpoint, QueryFields);
+        var fields = endpoint is null ? null : Fields.GetValue(endpoint, QueryFields);
         foreach (var (name, values) in query)
         {
             if (HasControlCharacters(name)) return "A query parameter name holds control characters.";

@@ -47,6 +47,8 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         ("chat", $"/chats/{chatId}", true),
         ("my-chats", "/chats", true),
         ("share-links", "/shares", true),
+        ("access-tokens", "/account/tokens", true),
+        ("sessions", "/account/sessions", true),
         ("models", "/models", false),
         ("search", "/search?q=honest", false),
         ("sign-in", "/signin", false),

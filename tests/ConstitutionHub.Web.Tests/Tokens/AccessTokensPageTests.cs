@@ -40,6 +40,7 @@ public sealed class AccessTokensPageTests : IAsyncLifetime
         var row = page.Locator("[data-testid=token-row][data-name='nightly export']");
         await Assertions.Expect(row).ToContainTextAsync("read");
         await Assertions.Expect(row).ToContainTextAsync("active");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "hub-account-shots", "access-tokens.png"), FullPage = true });
 
         using var script = server.Client(cookies: false);
         script.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
