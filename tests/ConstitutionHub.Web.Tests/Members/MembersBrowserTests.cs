@@ -59,4 +59,29 @@ public sealed class MembersBrowserTests : IAsyncLifetime
         var history = await server.Client().GetFromJsonAsync<JsonElement>("/api/constitutions/roles-doc/revisions");
         Assert.Equal(2, history.GetProperty("revisions")[0].GetProperty("number").GetInt32());
     }
+
+    [Fact]
+    public async Task A_person_asks_to_edit_a_restricted_constitution_and_the_owner_approves_on_the_members_page()
+    {
+        var ada = await server.SignedInClientAsync("Ada");
+        await ada.PostAsJsonAsync("/api/constitutions", new { slug = "asked-doc", title = "Asked", summary = "", visibility = "public", markdown = "# Asked\n" });
+        Assert.True((await ada.PutAsJsonAsync("/api/constitutions/asked-doc/edits", new { restricted = true })).IsSuccessStatusCode);
+
+        var cy = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(cy, "Cy");
+        await Chromium.GotoLiveAsync(cy, "/c/asked-doc/members");
+        await cy.GetByTestId("ask-to-edit").ClickAsync();
+        await Assertions.Expect(cy.Locator(".mud-snackbar")).ToContainTextAsync("Asked; a maintainer will answer.", Patient);
+
+        var owner = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(owner, "Ada");
+        await Chromium.GotoLiveAsync(owner, "/c/asked-doc/members");
+        await owner.GetByTestId("requests-cy").GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Assertions.Expect(owner.Locator(".mud-snackbar")).ToContainTextAsync("Request approved.", Patient);
+        await Assertions.Expect(owner.GetByTestId("member-cy")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        await Chromium.GotoLiveAsync(cy, "/c/asked-doc/edit");
+        await Chromium.WaitForEditorAsync(cy);
+        await Assertions.Expect(cy.GetByTestId("save")).ToBeVisibleAsync();
+    }
 }
