@@ -23,6 +23,9 @@ public sealed class LegacyImportTests
         ("chat_messages", "chat_id, message_id"), ("share_links", "id"),
     ];
 
+    /// <summary>Read-model columns added since the old store; the assertions below check what imported rows hold in them.</summary>
+    private static readonly string[] NewColumns = ["edits_restricted"];
+
     [Fact]
     public async Task An_old_database_imports_into_marten_with_every_stream_event_and_read_model_unchanged()
     {
@@ -85,6 +88,9 @@ public sealed class LegacyImportTests
             Assert.NotEmpty(before[table]);
             Assert.Equal(before[table], after[table]);
         }
+
+        // The old store had no edit restriction: every imported constitution is open to edits, as it was.
+        Assert.Equal(0, await db.CountAsync("select count(*) from hub.constitutions where edits_restricted"));
 
         // Every old user is a person under the same actor id, name and sign-in times, with a handle of their own.
         Assert.NotEqual(0, await db.CountAsync("select count(*) from public.users"));
@@ -162,7 +168,9 @@ public sealed class LegacyImportTests
             var result = new Dictionary<string, IReadOnlyList<string>>();
             foreach (var (table, order) in ReadModels)
             {
-                await using var command = Plain.CreateCommand($"select (to_jsonb(t) - 'search')::text from {schema}.{table} t order by {order}");
+                // Columns the old store never had are left out here; AssertSameAsBeforeAsync checks their values.
+                await using var command = Plain.CreateCommand(
+                    $"select (to_jsonb(t) - 'search' - {string.Join(" - ", NewColumns.Select(c => $"'{c}'"))})::text from {schema}.{table} t order by {order}");
                 var rows = new List<string>();
                 await using var reader = await command.ExecuteReaderAsync();
                 while (await reader.ReadAsync()) rows.Add(reader.GetString(0));

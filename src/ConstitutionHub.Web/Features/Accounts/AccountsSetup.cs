@@ -52,6 +52,7 @@ public static class AccountsSetup
         services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentActor>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, SessionGuard>();
         return builder;
     }
 
