@@ -40,6 +40,6 @@ public sealed class SessionGuardBrowserTests : IAsyncLifetime
         await Expect(laptop.GetByTestId("signin-error")).ToContainTextAsync("Your session has ended");
 
         var now = await server.Client().GetFromJsonAsync<JsonElement>("/api/constitutions/guarded");
-        Assert.Equal(1, now.GetProperty("headRevision").GetInt32());
+        Assert.Equal(1, now.GetProperty("head").GetProperty("number").GetInt32());
     }
 }

@@ -130,6 +130,21 @@ public sealed class AuthorizationMatrixTests
         ["ANY /_blazor"] = (Need.Elsewhere, null), ["ANY /_blazor/disconnect/"] = (Need.Elsewhere, null),
         ["ANY /_blazor/initializers/"] = (Need.Elsewhere, null), ["ANY /_blazor/negotiate"] = (Need.Elsewhere, null),
         ["ANY /hubs/share"] = (Need.Elsewhere, null), ["ANY /hubs/share/negotiate"] = (Need.Elsewhere, null),
+        // Watches, the inbox and the Atom feed: a person's own (InboxTests, AtomFeedTests check who sees what).
+        ["GET /api/constitutions/{slug}/watch/"] = (Need.Elsewhere, null), ["POST /api/constitutions/{slug}/watch/"] = (Need.Elsewhere, "{}"),
+        ["GET /c/{slug}/feed.atom"] = (Need.Elsewhere, null),
+        ["GET /api/inbox/"] = (Need.Elsewhere, null), ["GET /api/inbox/count"] = (Need.Elsewhere, null), ["POST /api/inbox/read"] = (Need.Elsewhere, "{}"),
+        ["GET /api/inbox/mail"] = (Need.Elsewhere, null), ["PUT /api/inbox/mail"] = (Need.Elsewhere, "{}"),
+        ["GET /inbox/unsubscribe"] = (Need.Elsewhere, null), ["POST /inbox/unsubscribe"] = (Need.Elsewhere, null), ["PAGE /inbox"] = (Need.Elsewhere, null),
+        // Blind votes and study links follow the experiment (VotesApiTests); a study token is its own authorization.
+        ["GET /api/experiments/{id:guid}/votes/next"] = (Need.Elsewhere, null), ["POST /api/experiments/{id:guid}/votes"] = (Need.Elsewhere, "{}"),
+        ["GET /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, null), ["POST /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, "{}"),
+        ["POST /api/experiments/{id:guid}/study-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
+        ["POST /api/experiments/{id:guid}/findings"] = (Need.Elsewhere, "{}"),
+        ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),
+        ["PAGE /experiments/{Id:guid}/vote"] = (Need.Elsewhere, null), ["PAGE /study/{Token}/vote"] = (Need.Elsewhere, null),
+        // A person's own tokens and sessions (AccessTokensPageTests, SessionsPageTests).
+        ["PAGE /account/tokens"] = (Need.Elsewhere, null), ["PAGE /account/sessions"] = (Need.Elsewhere, null),
         // Hub methods: a share link's token is the authorization there (ShareLinks checks it is live and its chat readable).
         ["HUB ShareHub.Join"] = (Need.Elsewhere, null),
     };

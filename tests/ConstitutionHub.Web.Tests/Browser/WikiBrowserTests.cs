@@ -25,7 +25,7 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("signed-in-as")).ToHaveTextAsync("Ada Lovelace");
 
         await Chromium.GotoLiveAsync(page, "/new");
-        await page.GetByLabel("Title").FillAsync("Browser constitution");
+        await page.GetByLabel("Title", new() { Exact = true }).FillAsync("Browser constitution");
         await page.GetByLabel("Address").FillAsync("browser-doc");
         await page.GetByLabel("First text").FillAsync("# Browser\n\n## Honesty\n\nTell the truth.\n");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
@@ -160,12 +160,12 @@ public sealed class WikiBrowserTests : IAsyncLifetime
         var page = await Chromium.NewPageAsync(server.Address);
         await Chromium.SignInAsync(page, "Owner");
         await Chromium.GotoLiveAsync(page, "/new");
-        await page.GetByLabel("Title").FillAsync("Settings doc");
+        await page.GetByLabel("Title", new() { Exact = true }).FillAsync("Settings doc");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await page.WaitForURLAsync("**/c/settings-doc");
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Settings" }).ClickAsync();
-        await page.GetByLabel("Title").FillAsync("Renamed doc");
+        await page.GetByLabel("Title", new() { Exact = true }).FillAsync("Renamed doc");
         await page.GetByLabel("Who can see it").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "Private" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();

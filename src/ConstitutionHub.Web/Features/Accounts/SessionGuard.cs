@@ -3,6 +3,7 @@ using ConstitutionHub.Core.People;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.JSInterop;
 
 namespace ConstitutionHub.Web.Features.Accounts;
 
@@ -13,7 +14,7 @@ namespace ConstitutionHub.Web.Features.Accounts;
 /// asks the session store first (one lookup by primary key); an ended one runs nothing and reloads the page on the
 /// sign-in form, which says why. <see cref="SessionRevalidation"/> still turns idle pages signed-out on its own.
 /// </summary>
-public sealed class SessionGuard(AuthenticationStateProvider auth, SignInSessions sessions, NavigationManager navigation,
+public sealed class SessionGuard(AuthenticationStateProvider auth, SignInSessions sessions, NavigationManager navigation, IJSRuntime js,
     ILogger<SessionGuard> logger) : CircuitHandler
 {
     private bool ended;
@@ -25,12 +26,28 @@ public sealed class SessionGuard(AuthenticationStateProvider auth, SignInSession
             {
                 if (!ended) logger.LogInformation("A circuit's session has ended; its page goes to the sign-in form");
                 ended = true;
-                var here = "/" + navigation.ToBaseRelativePath(navigation.Uri);
-                navigation.NavigateTo($"/signin?error=session-ended&returnUrl={Uri.EscapeDataString(here)}", forceLoad: true);
+                await SendToSignInAsync();
                 return;
             }
             await next(context);
         };
+
+    /// <summary>Through the page's script (js/hub.js), which stays put when the browser is already leaving the page:
+    /// a late activity of a page being left (a resize on unload, say) must not turn the browser back to us.</summary>
+    private async Task SendToSignInAsync()
+    {
+        var here = "/" + navigation.ToBaseRelativePath(navigation.Uri);
+        var signIn = $"/signin?error=session-ended&returnUrl={Uri.EscapeDataString(here)}";
+        try
+        {
+            await js.InvokeVoidAsync("hubSessionEnded", signIn);
+        }
+        catch (JSException)
+        {
+            // The layout has not loaded its script yet (the first moments of a page): navigate from here.
+            navigation.NavigateTo(signIn, forceLoad: true);
+        }
+    }
 
     private async Task<bool> SessionEndedAsync()
     {
