@@ -53,6 +53,7 @@ public static class ExperimentsApi
             await ReadableAsync(h, q, c, id);
             return Results.Ok(await q.OutputsAsync(id));
         }));
+        experiments.MapPost("{id:guid}/outputs/{arm}/{sample:int}/{itemId}/chat", OpenAsChat);
         experiments.MapGet("{id:guid}/ratings", Ratings);
         experiments.MapGet("{id:guid}/export", Export);
         experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
@@ -74,6 +75,13 @@ public static class ExperimentsApi
             Results.Ok(new { retried = await c.RetryFailedAsync(RequireActor(h), id) })));
         return app;
     }
+
+    private static Task<IResult> OpenAsChat(HttpContext http, OutputChats outputs, Guid id, string arm, int sample, string itemId, Guid? commandId) =>
+        Guarded(async () =>
+        {
+            var chat = await outputs.OpenAsync(RequireActor(http), id, arm, itemId, sample, commandId ?? Guid.NewGuid());
+            return Results.Created($"/chats/{chat.Id}", chat);
+        });
 
     private static Task<IResult> CreateSet(HttpContext http, PromptSets sets) => Guarded(async () =>
     {

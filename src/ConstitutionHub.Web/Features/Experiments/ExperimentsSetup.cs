@@ -25,6 +25,7 @@ public static class ExperimentsSetup
         services.AddSingleton<StudyLinks>();
         services.AddSingleton<StudyParticipants>();
         services.AddSingleton<EffectFindings>();
+        services.AddSingleton<OutputChats>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();
