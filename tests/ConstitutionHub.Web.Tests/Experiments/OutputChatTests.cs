@@ -11,12 +11,15 @@ using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Inference;
 using ConstitutionHub.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 using static ConstitutionHub.Web.Tests.Experiments.VotingExperiment;
 
 namespace ConstitutionHub.Web.Tests.Experiments;
 
 /// <summary>"Open as chat" over real HTTP on a real database: an output becomes a chat of the reader's own, with the
-/// item's turns, the output as the reply and the run's provenance; bad requests are refused and change nothing.</summary>
+/// item's turns, the output as the reply and the run's provenance; bad requests are refused and change nothing. In
+/// Chromium, the run page shows two arms' outputs as an inert word diff and opens one as a chat.</summary>
 public sealed class OutputChatTests : IAsyncLifetime
 {
     private const long Seed = 4_242;
@@ -57,7 +60,7 @@ public sealed class OutputChatTests : IAsyncLifetime
             var revision = (await constitutions.RevisionAsync(arm.ConstitutionId, arm.Revision))!;
             var hash = PromptCompiler.Compile(revision.Markdown, revision.Sections, arm.Recipe).Hash;
             await server.Services.GetRequiredService<EventStreams>().AppendAsync(ExperimentStream.GenerationId(id, arm.Letter, "q1", 0), ExpectedVersion.NoStream,
-                [new NewEvent(Guid.NewGuid(), new GenerationRecorded(id, arm.Letter, "q1", 0, Seed, $"No, it is blue (arm {arm.Letter}).", model,
+                [new NewEvent(Guid.NewGuid(), new GenerationRecorded(id, arm.Letter, "q1", 0, Seed, $"No, it is <b>blue</b> (arm {arm.Letter}).", model,
                     promptHash ?? hash, "length", 7, 1, "n", 1))],
                 new EventMetadata("system:test", "test", DateTimeOffset.UtcNow, Guid.NewGuid()));
         }
@@ -82,7 +85,7 @@ public sealed class OutputChatTests : IAsyncLifetime
         var thread = (await server.Services.GetRequiredService<ChatQueries>().ThreadAsync(chatId))!;
         Assert.Equal("Tone check · arm B · q1", thread.Chat.Title);
         Assert.Equal(
-            [(ChatRole.User, "Hi there"), (ChatRole.Assistant, "Hello!"), (ChatRole.User, "Is the sky green?"), (ChatRole.Assistant, "No, it is blue (arm B).")],
+            [(ChatRole.User, "Hi there"), (ChatRole.Assistant, "Hello!"), (ChatRole.User, "Is the sky green?"), (ChatRole.Assistant, "No, it is <b>blue</b> (arm B).")],
             thread.Branch.Select(m => (m.Role, m.Text)).ToList());
         Assert.All(thread.Branch, m => Assert.Equal(MessageStatus.Complete, m.Status));
         var reply = thread.Branch[^1];
@@ -131,5 +134,29 @@ public sealed class OutputChatTests : IAsyncLifetime
 
         var chats = server.Services.GetRequiredService<ChatQueries>();
         foreach (var c in new[] { constitution, stale.Constitution }) Assert.Equal(0, (await chats.ListAsync(c)).Total);
+    }
+
+    [Fact]
+    public async Task The_run_page_shows_an_inert_word_diff_of_two_outputs_and_opens_one_as_a_chat()
+    {
+        var ada = await server.SignedInClientAsync("Ada");
+        var (id, _) = await CreateAsync(ada, "open-page");
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Bea", $"/experiments/{id}");
+        await Chromium.WaitForLiveAsync(page);
+
+        var sideBySide = page.GetByTestId("side-by-side");
+        await sideBySide.GetByRole(AriaRole.Button, new() { Name = "Word diff" }).ClickAsync(new() { Timeout = 60_000 });
+        var diff = page.GetByTestId("output-diff-text");
+        await Expect(diff.Locator("del")).ToHaveTextAsync("A", new() { Timeout = 60_000 });
+        await Expect(diff.Locator("ins")).ToHaveTextAsync("B");
+        // The outputs' markup is text in the diff, never elements.
+        await Expect(diff).ToContainTextAsync("<b>blue</b>");
+        await Expect(diff.Locator("b")).ToHaveCountAsync(0);
+
+        await sideBySide.GetByRole(AriaRole.Button, new() { Name = "Open B on q1 as chat" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/chats/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        await Expect(page.GetByText("Is the sky green?")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.GetByText("(arm B)", new() { Exact = false }).First).ToBeVisibleAsync();
     }
 }
