@@ -9,6 +9,9 @@ namespace ConstitutionHub.Core.Chats;
 public sealed record StartChat(string Slug, int Revision, IReadOnlyDictionary<string, string> Recipe, ModelRecord Model,
     SamplingRecord Sampling, string? Title = null);
 
+/// <summary>A turn of a chat written elsewhere, for <see cref="ChatCommands.StartTranscriptAsync"/>: a reply is complete.</summary>
+public sealed record TranscriptTurn(ChatRole Role, string Text, string FinishReason = "stop", int CompletionTokens = 0);
+
 /// <summary>
 /// The write side of chats: loads state from the read model, asks <see cref="ChatDecisions"/> what happens and
 /// appends with the expected version. Event and message ids derive from a command id, so a retried request is
@@ -71,44 +74,99 @@ public sealed class ChatCommands(EventStreams store, ChatQueries chats, Constitu
     /// </summary>
     public async Task<ChatRow> CopyAsync(Actor actor, ChatThread source, Guid commandId, CancellationToken ct = default)
     {
-        var chatId = DeriveId(commandId, 0);
         async Task<ChatProvenance> Recompile(ChatProvenance p) =>
             await ProvenanceAsync(actor, p.Slug, p.Revision, p.Recipe, p.Model, p.Sampling, ct);
-        var provenance = await Recompile(source.Provenance);
-        var title = $"Copy of {source.Chat.Title}";
-        var events = new List<object> { ChatDecisions.Start(chatId, actor.Id, actor.Name, title, provenance) };
-        var state = ChatState.Initial.Apply(events[0]);
+        var transcript = new Transcript(actor, await Recompile(source.Provenance), $"Copy of {source.Chat.Title}", commandId);
         var ids = new Dictionary<Guid, Guid>();
-        var index = 2;
-        void Add(object e)
-        {
-            events.Add(e);
-            state = state.Apply(e);
-        }
         foreach (var message in source.Branch)
         {
             if (message.Role == ChatRole.Assistant && message.Status is MessageStatus.Streaming or MessageStatus.Failed) break;
-            var id = DeriveId(commandId, index++);
+            var id = transcript.NextId();
             Guid? parent = message.ParentId is { } p && ids.TryGetValue(p, out var mapped) ? mapped : null;
             ids[message.Id] = id;
             if (message.Role == ChatRole.User)
             {
-                Add(ChatDecisions.PostUserMessage(state, id, parent, message.Text));
+                transcript.Add(ChatDecisions.PostUserMessage(transcript.State, id, parent, message.Text));
                 continue;
             }
             var own = message.Provenance is { } mp ? await Recompile(mp) : null;
-            Add(ChatDecisions.StartReply(state, id, parent ?? throw new InvalidDataException("A reply without a parent."), own, "copy"));
+            transcript.Add(ChatDecisions.StartReply(transcript.State, id, parent ?? throw new InvalidDataException("A reply without a parent."), own, "copy"));
             if (message.Text.Length > 0 || message.CompletionTokens > 0)
-                Add(ChatDecisions.AppendTokens(state, id, message.Text, message.CompletionTokens));
-            Add(message.Status == MessageStatus.Interrupted
-                ? ChatDecisions.Interrupt(state, id, message.Error)
-                : ChatDecisions.Complete(state, id, message.FinishReason ?? "stop", message.PromptTokens ?? 0, message.CompletionTokens,
+                transcript.Add(ChatDecisions.AppendTokens(transcript.State, id, message.Text, message.CompletionTokens));
+            transcript.Add(message.Status == MessageStatus.Interrupted
+                ? ChatDecisions.Interrupt(transcript.State, id, message.Error)
+                : ChatDecisions.Complete(transcript.State, id, message.FinishReason ?? "stop", message.PromptTokens ?? 0, message.CompletionTokens,
                     message.TimeToFirstTokenMs, message.TokensPerSecond ?? 0));
         }
-        // Event ids continue after the message ids, so a retried copy derives the same ids and is applied once.
-        var newEvents = events.Select((e, i) => new NewEvent(DeriveId(commandId, index + i), e)).ToList();
-        await store.AppendAsync(ChatStream.Id(chatId), ExpectedVersion.NoStream, newEvents, Metadata(actor, commandId), ct);
-        return (await chats.ChatAsync(chatId, ct))!;
+        return await AppendAsync(transcript, ct);
+    }
+
+    /// <summary>
+    /// Starts a chat that already holds <paramref name="turns"/> (alternating, from a user turn; replies complete),
+    /// written elsewhere: an experiment's output opened as a chat to continue it. <paramref name="node"/> names where
+    /// the replies came from. One append, so the chat is whole or absent, and a retried command is applied once.
+    /// </summary>
+    public async Task<ChatRow> StartTranscriptAsync(Actor actor, ChatProvenance provenance, string? title, IReadOnlyList<TranscriptTurn> turns,
+        string node, Guid commandId, CancellationToken ct = default)
+    {
+        // A retry of a command that went through finds its chat.
+        if (await chats.ChatAsync(DeriveId(commandId, 0), ct) is { } done) return done;
+        var transcript = new Transcript(actor, provenance, title, commandId);
+        Guid? parent = null;
+        foreach (var turn in turns)
+        {
+            var id = transcript.NextId();
+            if (turn.Role == ChatRole.User)
+                transcript.Add(ChatDecisions.PostUserMessage(transcript.State, id, parent, turn.Text));
+            else
+            {
+                transcript.Add(ChatDecisions.StartReply(transcript.State, id,
+                    parent ?? throw new ValidationException("turns", "A transcript starts with a user turn."), null, node));
+                if (turn.Text.Length > 0 || turn.CompletionTokens > 0)
+                    transcript.Add(ChatDecisions.AppendTokens(transcript.State, id, turn.Text, turn.CompletionTokens));
+                transcript.Add(ChatDecisions.Complete(transcript.State, id, turn.FinishReason, 0, turn.CompletionTokens, null, 0));
+            }
+            parent = id;
+        }
+        return await AppendAsync(transcript, ct);
+    }
+
+    private async Task<ChatRow> AppendAsync(Transcript transcript, CancellationToken ct)
+    {
+        await store.AppendAsync(ChatStream.Id(transcript.ChatId), ExpectedVersion.NoStream, transcript.NewEvents(),
+            Metadata(transcript.Actor, transcript.CommandId), ct);
+        return (await chats.ChatAsync(transcript.ChatId, ct))!;
+    }
+
+    /// <summary>
+    /// The events of a chat made whole in one append, each decided on the state of those before it. Message ids come
+    /// first (index 2 on), event ids after them, all derived from the command id, so a retry derives the same ids.
+    /// </summary>
+    private sealed class Transcript
+    {
+        private readonly List<object> events = [];
+        private int index = 2;
+
+        public Transcript(Actor actor, ChatProvenance provenance, string? title, Guid commandId)
+        {
+            (Actor, CommandId, ChatId) = (actor, commandId, DeriveId(commandId, 0));
+            Add(ChatDecisions.Start(ChatId, actor.Id, actor.Name, title, provenance));
+        }
+
+        public Actor Actor { get; }
+        public Guid CommandId { get; }
+        public Guid ChatId { get; }
+        public ChatState State { get; private set; } = ChatState.Initial;
+
+        public Guid NextId() => DeriveId(CommandId, index++);
+
+        public void Add(object e)
+        {
+            events.Add(e);
+            State = State.Apply(e);
+        }
+
+        public IReadOnlyList<NewEvent> NewEvents() => events.Select((e, i) => new NewEvent(DeriveId(CommandId, index + i), e)).ToList();
     }
 
     /// <summary>Posts a user turn after <paramref name="parentMessageId"/> (null for a first turn). To edit an earlier

@@ -75,6 +75,9 @@ public sealed record DocumentDiff(IReadOnlyList<SectionDiff> Sections, int Words
     public int Count(SectionChange status) => Sections.Count(s => s.Status == status);
 }
 
+/// <summary>Two texts as one word-level stream of kept, removed and added spans, with the words added and removed.</summary>
+public sealed record WordDiff(IReadOnlyList<DiffSpan> Spans, int Added, int Removed);
+
 /// <summary>Compares two revisions section by section, then line by line, then word by word.</summary>
 public static class RevisionDiff
 {
@@ -256,6 +259,14 @@ public static class RevisionDiff
             newSpans.Add(DiffSpanKind.Unchanged, newTokens[b]);
         }
         return (oldSpans.Spans, newSpans.Spans);
+    }
+
+    /// <summary>The word diff of two texts (any two, such as two outputs for one prompt), as a section's inline view
+    /// shows it; past <see cref="MaxInlineTokens"/> tokens it compares whole lines.</summary>
+    public static WordDiff Words(string oldText, string newText)
+    {
+        var (spans, added, removed) = InlineDiff(oldText, newText);
+        return new WordDiff(spans, added, removed);
     }
 
     private static (List<DiffSpan> Spans, int Added, int Removed) InlineDiff(string oldText, string newText)

@@ -7,6 +7,7 @@ using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Web.Features.Accounts;
+using ConstitutionHub.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ConstitutionHub.Web.Features.Experiments;
@@ -53,7 +54,9 @@ public static class ExperimentsApi
             await ReadableAsync(h, q, c, id);
             return Results.Ok(await q.OutputsAsync(id));
         }));
+        experiments.MapPost("{id:guid}/outputs/{arm}/{sample:int}/{itemId}/chat", OpenAsChat);
         experiments.MapGet("{id:guid}/ratings", Ratings);
+        experiments.MapGet("{id:guid}/charts/{chart}.{format}", Chart);
         experiments.MapGet("{id:guid}/export", Export);
         experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
         {
@@ -74,6 +77,13 @@ public static class ExperimentsApi
             Results.Ok(new { retried = await c.RetryFailedAsync(RequireActor(h), id) })));
         return app;
     }
+
+    private static Task<IResult> OpenAsChat(HttpContext http, OutputChats outputs, Guid id, string arm, int sample, string itemId, Guid? commandId) =>
+        Guarded(async () =>
+        {
+            var chat = await outputs.OpenAsync(RequireActor(http), id, arm, itemId, sample, commandId ?? Guid.NewGuid());
+            return Results.Created($"/chats/{chat.Id}", chat);
+        });
 
     private static Task<IResult> CreateSet(HttpContext http, PromptSets sets) => Guarded(async () =>
     {
@@ -178,6 +188,30 @@ public static class ExperimentsApi
             judgeAgreement = new { people.Judge.Pairs, people.Judge.Agreeing, share = Number(people.Judge.Share), kappa = Number(people.Judge.Kappa) },
             voterAgreement = new { people.Voters.Pairs, people.Voters.VoterPairs, people.Voters.Agreeing, share = Number(people.Voters.Share) },
         }));
+    });
+
+    /// <summary>
+    /// The run page's charts as downloads: <c>ratings</c> or <c>effects</c> (factorial runs), as <c>svg</c> or <c>png</c>
+    /// (rasterised by rsvg-convert), from the judge's verdicts or with <c>source=human</c> people's votes;
+    /// <c>hideArms=true</c> labels arms by letter only. The SVG is served under a CSP that allows nothing to run.
+    /// </summary>
+    private static Task<IResult> Chart(HttpContext http, ExperimentResults results, ExperimentQueries queries, ConstitutionQueries constitutions,
+        SvgRaster raster, Guid id, string chart, string format, string? source, bool? hideArms) => Guarded(async () =>
+    {
+        if (chart is not ("ratings" or "effects")) throw new ValidationException("chart", "The chart is ratings or effects.");
+        if (format is not ("svg" or "png")) throw new ValidationException("format", "A chart downloads as svg or png.");
+        var people = FromPeople(source);
+        await ReadableAsync(http, queries, constitutions, id);
+        var ratings = people ? (await results.HumanResultsAsync(id)).Ratings : await results.JudgeRatingsAsync(id);
+        if (ratings.Votes == 0) throw new NotFoundException(people ? "No votes yet: nothing to chart." : "No verdicts yet: nothing to chart.");
+        if (chart == "effects" && ratings.Effects.Count == 0)
+            throw new NotFoundException("This run estimates no section effects (it is not a factorial design).");
+        var svg = chart == "ratings" ? ExperimentCharts.Ratings(ratings, hideArms == true) : ExperimentCharts.Effects(ratings);
+        var name = $"{chart}-{(people ? "people" : "judge")}.{format}";
+        if (format == "png") return Results.File(await raster.PngAsync(svg, null, null, http.RequestAborted), "image/png", name);
+        // Opened directly, an SVG is a document: nothing in it may run or load.
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
+        return Results.File(Encoding.UTF8.GetBytes(svg), "image/svg+xml", name);
     });
 
     private static Dictionary<string, object?> RatingsBody(Ratings ratings, object extra)

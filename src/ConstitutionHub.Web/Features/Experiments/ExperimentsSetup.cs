@@ -2,7 +2,9 @@ using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Inference;
 using ConstitutionHub.Web.Features.Chats;
+using ConstitutionHub.Web.Infrastructure;
 using ConstitutionHub.Web.Infrastructure.Nodes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.AI;
 
 namespace ConstitutionHub.Web.Features.Experiments;
@@ -25,6 +27,8 @@ public static class ExperimentsSetup
         services.AddSingleton<StudyLinks>();
         services.AddSingleton<StudyParticipants>();
         services.AddSingleton<EffectFindings>();
+        services.AddSingleton<OutputChats>();
+        services.TryAddSingleton<SvgRaster>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<IExperimentModels, CatalogModels>();
         services.AddSingleton<ExperimentJudge>();

@@ -1,18 +1,18 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Web.Infrastructure;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace ConstitutionHub.Web.Features.Sharing;
 
 /// <summary>
-/// The link-preview image of a share: the title and the first turns, drawn as SVG and rasterised by librsvg's
-/// rsvg-convert (no image library for .NET on Linux is in our package registry). One PNG per link and chat
+/// The link-preview image of a share: the title and the first turns, drawn as SVG and rasterised by
+/// <see cref="SvgRaster"/>. One PNG per link and chat
 /// version is cached, so a link pasted into a busy channel costs one conversion.
 /// </summary>
-public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
+public sealed class SharePreview(ILogger<SharePreview> logger, SvgRaster raster) : IDisposable
 {
     public const int Width = 1200;
     public const int Height = 630;
@@ -20,7 +20,7 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
     private const string Font = "DejaVu Sans, Inter, sans-serif";
 
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 64 * 1024 * 1024 });
-    // rsvg-convert is a process per image; two at once is what this machine's cores can give.
+    // One conversion per key at a time: the second request for a preview waits and finds the first one's PNG.
     private readonly SemaphoreSlim conversions = new(2, 2);
     private byte[]? plain;
 
@@ -88,34 +88,7 @@ public sealed class SharePreview(ILogger<SharePreview> logger) : IDisposable
     private const string PlainSvg =
         $"""<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630" viewBox="0 0 1200 630"><rect width="100%" height="100%" fill="#f7f5f0"/><rect x="0" y="0" width="14" height="100%" fill="#3b5bdb"/><text x="64" y="130" font-family="{Font}" font-size="44" font-weight="bold" fill="#1a1b1e">ConstitutionHub · shared chat</text></svg>""";
 
-    private async Task<byte[]> RasteriseAsync(string svg, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("rsvg-convert", ["--format", "png", "--width", $"{Width}", "--height", $"{Height}"])
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("rsvg-convert did not start.");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            var output = new MemoryStream();
-            var copy = process.StandardOutput.BaseStream.CopyToAsync(output, timeout.Token);
-            var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.StandardInput.WriteAsync(svg.AsMemory(), timeout.Token);
-            process.StandardInput.Close();
-            await copy;
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0) throw new InvalidOperationException($"rsvg-convert failed: {await errors}");
-            return output.ToArray();
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            logger.LogWarning("rsvg-convert took longer than 10 seconds");
-            throw;
-        }
-    }
+    private Task<byte[]> RasteriseAsync(string svg, CancellationToken ct) => raster.PngAsync(svg, Width, Height, ct);
 
     private static List<string> Wrap(string text, int width, int maxLines)
     {

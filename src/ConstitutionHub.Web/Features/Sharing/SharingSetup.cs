@@ -41,6 +41,7 @@ public static class SharingSetup
         services.AddSingleton<ShareLinks>();
         services.AddSingleton<ShareBroadcaster>();
         services.AddHostedService<ShareAccessSweep>();
+        services.TryAddSingleton<Infrastructure.SvgRaster>();
         services.AddSingleton<SharePreview>();
         services.AddDataProtection();
         services.AddSignalR();

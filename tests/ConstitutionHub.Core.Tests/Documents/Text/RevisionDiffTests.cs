@@ -158,4 +158,19 @@ public sealed class RevisionDiffTests
         Assert.All(diff.Sections.SelectMany(s => s.Rows).Where(r => r.Old is not null), r =>
             Assert.DoesNotContain(r.Old!.Spans, span => span.Kind == DiffSpanKind.Added));
     }
+
+    [Fact]
+    public void Given_two_outputs_When_diffed_by_words_Then_the_changed_phrase_is_one_span_and_both_texts_come_back()
+    {
+        const string a = "Answer 1, **briefly** <i onmouseover=\"x()\">raw</i>";
+        const string b = "Answer 1, **at great length** <i onmouseover=\"x()\">raw</i>";
+
+        var diff = RevisionDiff.Words(a, b);
+
+        Assert.Equal((a, b), (OldSide(diff.Spans), NewSide(diff.Spans)));
+        Assert.Equal("briefly", Assert.Single(diff.Spans, s => s.Kind == DiffSpanKind.Removed).Text);
+        Assert.Equal("at great length", Assert.Single(diff.Spans, s => s.Kind == DiffSpanKind.Added).Text);
+        Assert.Equal((3, 1), (diff.Added, diff.Removed));
+        Assert.Equal(0, RevisionDiff.Words(a, a).Added + RevisionDiff.Words(a, a).Removed);
+    }
 }
