@@ -141,6 +141,8 @@ public sealed class AuthorizationMatrixTests
         ["GET /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, null), ["POST /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, "{}"),
         ["POST /api/experiments/{id:guid}/study-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
         ["POST /api/experiments/{id:guid}/findings"] = (Need.Elsewhere, "{}"),
+        ["POST /api/experiments/{id:guid}/outputs/{arm}/{sample:int}/{itemId}/chat"] = (Need.Elsewhere, null),
+        ["GET /api/experiments/{id:guid}/charts/{chart}.{format}"] = (Need.Elsewhere, null),
         ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),
         ["PAGE /experiments/{Id:guid}/vote"] = (Need.Elsewhere, null), ["PAGE /study/{Token}/vote"] = (Need.Elsewhere, null),
         // A person's own tokens and sessions (AccessTokensPageTests, SessionsPageTests).
