@@ -3,6 +3,7 @@
 // follow, so the tests can check that the app refuses each bad answer:
 //   wrong-issuer, wrong-audience, expired, nonce, alg-none, unknown-key  (the ID token of the token response)
 //   state        (the state parameter sent back to the app)
+//   pkce         (the token endpoint refuses the code as if its PKCE verifier did not match)
 //   ok           (behave)
 // Environment: PORT, APP (the app's base URL), CLIENT_ID, CLIENT_SECRET.
 import Provider from 'oidc-provider';
@@ -87,6 +88,11 @@ provider.use(async (ctx, next) => {
     return;
   }
   await next();
+  if (ctx.path === '/token' && mode === 'pkce') {
+    ctx.status = 400;
+    ctx.body = { error: 'invalid_grant', error_description: 'PKCE verification failed' };
+    return;
+  }
   if (ctx.path === '/token' && ctx.body?.id_token && tamper[mode]) {
     ctx.body = { ...ctx.body, id_token: await tamper[mode](ctx.body.id_token) };
   }

@@ -33,9 +33,23 @@ public static class QueryChecks
     });
 
     /// <summary>Why the query cannot be answered, or null when it can.</summary>
-    public static string? Problem(IQueryCollection query, Endpoint? endpoint)
+    public static string? Problem(IQueryCollection query, Endpoint? endpoint) =>
+        Problem(query, endpoint is null ? null : Fields.GetValue(endpoint, QueryFields));
+
+    /// <summary>The same check for a page reached on the circuit (a link or a navigation inside the app), where no
+    /// middleware runs: <paramref name="uri"/> is the address the router is about to show with <paramref name="page"/>.</summary>
+    public static string? PageProblem(string uri, Type page)
     {
-        var fields = endpoint is null ? null : Fields.GetValue(endpoint, QueryFields);
+        var query = new Uri(uri, UriKind.Absolute).Query;
+        if (query.Length == 0) return null;
+        return Problem(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query), PageFields.GetValue(page, PageQueryFields));
+    }
+
+    private static readonly ConditionalWeakTable<Type, IReadOnlyDictionary<string, Type>> PageFields = new();
+
+    private static string? Problem(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> query,
+        IReadOnlyDictionary<string, Type>? fields)
+    {
         foreach (var (name, values) in query)
         {
             if (HasControlCharacters(name)) return "A query parameter name holds control characters.";
@@ -83,19 +97,24 @@ public static class QueryChecks
     /// <summary>The query parameters a route binds, by name (case-insensitive, as binding is).</summary>
     private static IReadOnlyDictionary<string, Type> QueryFields(Endpoint endpoint)
     {
+        if (endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is { } page) return PageQueryFields(page.Type);
         var fields = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
-        if (endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is { } page)
-        {
-            foreach (var property in page.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-                if (property.GetCustomAttribute<SupplyParameterFromQueryAttribute>() is { } query)
-                    fields[query.Name ?? property.Name] = property.PropertyType;
-        }
-        else if (endpoint.Metadata.GetMetadata<MethodInfo>() is { } handler)
+        if (endpoint.Metadata.GetMetadata<MethodInfo>() is { } handler)
         {
             var route = (endpoint as RouteEndpoint)?.RoutePattern;
             foreach (var parameter in handler.GetParameters())
                 if (QueryName(parameter, route) is { } name) fields[name] = parameter.ParameterType;
         }
+        return fields;
+    }
+
+    /// <summary>The query parameters a page binds through <see cref="SupplyParameterFromQueryAttribute"/>.</summary>
+    private static IReadOnlyDictionary<string, Type> PageQueryFields(Type page)
+    {
+        var fields = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in page.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            if (property.GetCustomAttribute<SupplyParameterFromQueryAttribute>() is { } query)
+                fields[query.Name ?? property.Name] = property.PropertyType;
         return fields;
     }
 

@@ -60,17 +60,6 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Waits for a condition the run will reach, checking it as results arrive, up to a generous limit.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited {seconds} s for {what}.");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task A_killed_nodes_work_is_taken_over_and_every_generation_is_recorded_exactly_once()
     {
@@ -96,7 +85,7 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         var healthy = new ScriptedModels();
         using var stopB = new CancellationTokenSource();
         var nodeB = Node("node-b", healthy).RunAsync(stopB.Token);
-        await WaitForAsync(async () => (await queries.ProgressAsync(experiment.Id)).Done == 24, "node B to finish the run");
+        await Eventually.TrueAsync(async () => (await queries.ProgressAsync(experiment.Id)).Done == 24, "node B to finish the run", TimeSpan.FromSeconds(60));
         stopB.Cancel();
         await nodeB;
 
@@ -130,11 +119,11 @@ public sealed class ExperimentRunTests : IAsyncLifetime
 
         var nodeB = Node("node-b", new ScriptedModels(), concurrency: 1);
         // Arm A's generation is the one node A holds; B takes it once the lease has run out (and does arm B's meanwhile).
-        await WaitForAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             await nodeB.StepAsync(CancellationToken.None);
             return (await queries.OutputsAsync(experiment.Id)).Any(o => o.Arm == "A");
-        }, "node B to take over the expired lease");
+        }, "node B to take over the expired lease", TimeSpan.FromSeconds(60));
         release.SetResult();
         await stepA;
 

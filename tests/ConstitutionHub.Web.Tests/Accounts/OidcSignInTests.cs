@@ -102,6 +102,7 @@ public sealed class OidcSignInTests : IAsyncLifetime
     [InlineData("alg-none")]
     [InlineData("unknown-key")]
     [InlineData("state")]
+    [InlineData("pkce")]
     public async Task A_bad_answer_from_the_provider_is_refused_with_a_clear_page_and_nobody_signed_in(string mode)
     {
         await provider.SetModeAsync(mode);

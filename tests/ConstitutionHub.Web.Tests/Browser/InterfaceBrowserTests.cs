@@ -182,6 +182,30 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/c/baseline$"));
     }
 
+    [Fact]
+    public async Task A_bad_query_reached_inside_the_app_says_why_and_the_page_stays_live()
+    {
+        var page = await OpenAsync("light", signedIn: false, width: 1280, height: 800);
+        await GotoAsync(page, "/c/baseline");
+        // A navigation on the circuit: no request reaches the server's query check, the router does the same check.
+        await page.EvaluateAsync("Blazor.navigateTo('/c/baseline/diff?from=abc&to=1')");
+        var notice = page.GetByTestId("bad-query");
+        await Assertions.Expect(notice).ToContainTextAsync("from=abc is not a whole number");
+        await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+
+        // The same address as a request: 400 with the same reason.
+        using var client = server.Client();
+        var answer = await client.GetAsync("/c/baseline/diff?from=abc&to=1");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.Contains("from=abc is not a whole number", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The circuit lived through it: the next navigation renders its page.
+        await page.EvaluateAsync("Blazor.navigateTo('/c/baseline/history')");
+        await Assertions.Expect(notice).ToHaveCountAsync(0);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/c/baseline/history$"));
+        await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+    }
+
     private async Task<IPage> OpenAsync(string? theme, bool signedIn, int width, int height)
     {
         var page = await Chromium.NewPageAsync(server.Address, new ViewportSize { Width = width, Height = height });

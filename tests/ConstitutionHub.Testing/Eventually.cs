@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ConstitutionHub.Web.Tests.Support;
+namespace ConstitutionHub.Testing;
 
 /// <summary>
 /// The one way these tests wait for a state they cannot be told about (a database row, a scheduler's load): ask
@@ -25,7 +25,7 @@ public static class Eventually
         {
             var value = await probe();
             if (done(value)) return value;
-            if (clock.Elapsed > limit) Assert.Fail($"Waited {limit.TotalSeconds:0.#} s for {what}; last seen: {Clip(value?.ToString())}.");
+            if (clock.Elapsed > limit) throw new TimeoutException($"Waited {limit.TotalSeconds:0.#} s for {what}; last seen: {Clip(value?.ToString())}.");
             await Task.Delay(pause);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
         }
