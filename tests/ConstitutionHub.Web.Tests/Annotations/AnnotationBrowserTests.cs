@@ -312,4 +312,39 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator($"article[data-annotation-id='{moved}'].is-selected")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator($"mark.annotation.is-selected[data-annotation-id='{moved}']")).ToHaveTextAsync("Answer the question first");
     }
+
+    [Fact]
+    public async Task With_many_threads_only_the_cards_near_the_viewport_are_rendered_and_a_permalink_far_down_still_opens_its_thread()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "crowded", markdown: Markdown);
+        var honesty = await ChatKit.SectionIdAsync(server, "crowded", "Honesty");
+        var commands = server.Services.GetRequiredService<ConstitutionHub.Core.Annotations.AnnotationCommands>();
+        const int count = ConstitutionHub.Web.Features.Annotations.AnnotationLayer.VirtualizeAbove + 50;
+        var quotes = new[] { "You only assert", "what you believe", "to be true", "you say so" };
+        for (var i = 0; i < count; i += 10)
+        {
+            await Task.WhenAll(Enumerable.Range(i, Math.Min(10, count - i)).Select(n => commands.CreateAsync(ChatKit.Person($"Reader {n % 7}"), "crowded",
+                new ConstitutionHub.Core.Annotations.NewAnnotation(1, honesty, quotes[n % quotes.Length], 0, ConstitutionHub.Core.Annotations.AnnotationKind.Comment,
+                    $"Note {n}"), Guid.NewGuid())));
+        }
+        var listed = (await server.Client().GetFromJsonAsync<JsonElement>("/api/constitutions/crowded/annotations")).GetProperty("annotations")
+            .EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToArray();
+        Assert.Equal(count, listed.Length);
+        var last = listed[^1];
+
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.GotoLiveAsync(page, $"/c/crowded?annotation={last}");
+        await Assertions.Expect(page.GetByTestId("annotation-count")).ToHaveTextAsync(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{last}'].is-selected")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"mark.annotation.is-selected[data-annotation-id='{last}']")).ToBeInViewportAsync();
+        // Every thread is highlighted in the text, far fewer have a card.
+        Assert.Equal(count, await page.EvaluateAsync<int>("() => new Set([...document.querySelectorAll('mark.annotation')].map(m => m.dataset.annotationId)).size"));
+        var cards = await page.GetByTestId("annotation").CountAsync();
+        Assert.InRange(cards, 1, count / 2);
+
+        // Scrolling down the list brings its last cards.
+        await page.EvaluateAsync("() => window.scrollTo(0, document.body.scrollHeight)");
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{listed[^2]}']")).ToBeAttachedAsync();
+        Assert.True(await page.GetByTestId("annotation").CountAsync() < count);
+    }
 }
