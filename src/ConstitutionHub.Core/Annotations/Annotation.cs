@@ -5,8 +5,8 @@ using ConstitutionHub.Core.Streams;
 
 namespace ConstitutionHub.Core.Annotations;
 
-/// <summary>One comment of a thread as command handling needs it.</summary>
-public sealed record CommentState(Guid Id, string AuthorId, bool Deleted);
+/// <summary>One comment of a thread as command handling needs it (its text: an edit must change it).</summary>
+public sealed record CommentState(Guid Id, string AuthorId, string Body, bool Deleted);
 
 /// <summary>What command handling needs to know about one annotation, built from its events.</summary>
 public sealed record AnnotationState(
@@ -35,14 +35,18 @@ public sealed record AnnotationState(
             Id = x.AnnotationId, ConstitutionId = x.ConstitutionId, Kind = x.Kind, AuthorId = e.Metadata.ActorId,
             CarriedRevision = x.Revision, AnchorRevision = x.Revision, LastAnchor = x.Anchor,
             Status = x.Kind == AnnotationKind.Finding ? FindingStatus.Proposed : null,
-            Comments = new Dictionary<Guid, CommentState> { [x.AnnotationId] = new(x.AnnotationId, e.Metadata.ActorId, false) },
+            Comments = new Dictionary<Guid, CommentState> { [x.AnnotationId] = new(x.AnnotationId, e.Metadata.ActorId, x.Body, false) },
         },
         AnchorCarried x => x.Anchor is null
             ? this with { CarriedRevision = x.Revision }
             : this with { CarriedRevision = x.Revision, AnchorRevision = x.Revision, LastAnchor = x.Anchor },
         ReplyPosted x => this with
         {
-            Comments = new Dictionary<Guid, CommentState>(Comments) { [x.ReplyId] = new(x.ReplyId, e.Metadata.ActorId, false) },
+            Comments = new Dictionary<Guid, CommentState>(Comments) { [x.ReplyId] = new(x.ReplyId, e.Metadata.ActorId, x.Body, false) },
+        },
+        CommentEdited x => this with
+        {
+            Comments = new Dictionary<Guid, CommentState>(Comments) { [x.CommentId] = Comments[x.CommentId] with { Body = x.Body } },
         },
         CommentDeleted x => this with
         {
@@ -122,6 +126,8 @@ public static partial class AnnotationDecisions
         var comment = Comment(state, commentId);
         if (comment.AuthorId != actorId) throw new ForbiddenException("Only its author can edit a comment.");
         body = Body(body);
+        // An edit is a new version in the history readers see: one that changes nothing is not one.
+        if (body == comment.Body) throw new ValidationException("body", "The text is unchanged.");
         return new CommentEdited(commentId, body, Mentions(body));
     }
 

@@ -43,8 +43,11 @@ public sealed class AnnotationProjection : EventProjection
                 Touch(ops, e, id, "reply_count = reply_count + 1");
                 break;
             case CommentEdited x:
-                ops.QueueSqlCommand("insert into annotation_comment_edits (comment_id, version, body, edited_at) select id, ?, body, ? from annotation_comments where id = ?",
-                    e.Version, e.Timestamp, x.CommentId);
+                // The text being replaced, with who replaced it and when: the history is the comment's texts in order.
+                ops.QueueSqlCommand("""
+                    insert into annotation_comment_edits (comment_id, version, body, edited_at, edited_by_name)
+                    select id, ?, body, ?, ? from annotation_comments where id = ?
+                    """, e.Version, e.Timestamp, e.ActorName(), x.CommentId);
                 ops.QueueSqlCommand("update annotation_comments set body = ?, mentions = ?::jsonb, updated = ?, edit_count = edit_count + 1 where id = ?",
                     x.Body, Json(x.Mentions), e.Timestamp, x.CommentId);
                 Touch(ops, e, id);
@@ -196,6 +199,8 @@ public sealed class AnnotationProjection : EventProjection
         edits.AddColumn("version", "bigint").AsPrimaryKey();
         edits.AddColumn("body", "text").NotNull();
         edits.AddColumn("edited_at", "timestamp with time zone").NotNull();
+        // Null on rows written before it was recorded: only the author edits, so the author.
+        edits.AddColumn("edited_by_name", "text");
         yield return edits;
 
         var evidence = new Table(HubMarten.Table("annotation_evidence"));

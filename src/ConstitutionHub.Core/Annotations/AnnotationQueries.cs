@@ -31,8 +31,6 @@ public sealed record AnnotationView(
     public IEnumerable<CommentRow> Replies => Comments.Skip(1);
 }
 
-public sealed record CommentEditRow(long Version, string Body, DateTimeOffset EditedAt);
-
 /// <summary>What re-anchoring needs of one annotation: its stream version and its last anchor with its revision.</summary>
 public sealed record PendingCarry(Guid Id, long StreamVersion, int CarriedRevision, int AnchorRevision, TextAnchor LastAnchor);
 
@@ -124,16 +122,57 @@ public sealed class AnnotationQueries(NpgsqlDataSource dataSource)
         return pending;
     }
 
-    /// <summary>Earlier texts of a comment, newest first.</summary>
-    public async Task<IReadOnlyList<CommentEditRow>> EditsAsync(Guid commentId, CancellationToken ct = default)
+    /// <summary>Every version of a comment of thread <paramref name="annotationId"/>, oldest first; null when the
+    /// thread has no such comment or it was deleted (its texts are not shown any more).</summary>
+    public async Task<IReadOnlyList<CommentVersion>?> HistoryAsync(Guid annotationId, Guid commentId, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "select version, body, edited_at from annotation_comment_edits where comment_id = @id order by version desc");
+        await using var command = dataSource.CreateCommand("""
+            select c.author_name, c.created, c.body, e.version, e.body, e.edited_at, e.edited_by_name
+            from annotation_comments c left join annotation_comment_edits e on e.comment_id = c.id
+            where c.id = @id and c.annotation_id = @annotation and not c.deleted order by e.version
+            """);
         command.Parameters.AddWithValue("id", commentId);
+        command.Parameters.AddWithValue("annotation", annotationId);
+        (string Author, DateTimeOffset Created, string Body)? comment = null;
         var edits = new List<CommentEditRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) edits.Add(new CommentEditRow(reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
-        return edits;
+        while (await reader.ReadAsync(ct))
+        {
+            comment ??= (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2));
+            if (!reader.IsDBNull(3))
+                edits.Add(new CommentEditRow(reader.GetInt64(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+        }
+        return comment is { } c ? CommentHistory.Versions(c.Author, c.Created, c.Body, edits) : null;
+    }
+
+    /// <summary>The threads whose anchor changed between revisions <paramref name="from"/> and <paramref name="to"/>
+    /// (from &lt; to) of a constitution, oldest first, from the anchors re-anchoring stored for each revision; threads made
+    /// after <paramref name="from"/> or not yet carried to <paramref name="to"/> are not among them.</summary>
+    public async Task<IReadOnlyList<ReanchoredRow>> ReanchoredAsync(Guid constitutionId, int from, int to, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select a.id, a.kind, a.author_name, f.anchor::text, t.anchor::text, t.method, a.original_anchor::text,
+                   exists (select 1 from annotation_anchors s where s.annotation_id = a.id and s.revision > @from and s.revision <= @to and s.method = 'Fuzzy')
+            from annotations a
+            join annotation_anchors f on f.annotation_id = a.id and f.revision = @from
+            join annotation_anchors t on t.annotation_id = a.id and t.revision = @to
+            where a.constitution_id = @id and not (a.deleted and a.reply_count = 0) order by a.created, a.id
+            """);
+        command.Parameters.AddWithValue("id", constitutionId);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
+        var rows = new List<ReanchoredRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var before = reader.IsDBNull(3) ? null : Parse<TextAnchor>(reader.GetString(3));
+            var after = reader.IsDBNull(4) ? null : Parse<TextAnchor>(reader.GetString(4));
+            var fuzzy = reader.GetBoolean(7);
+            if (AnchorChanges.Between(before, after, fuzzy) is not { } change) continue;
+            rows.Add(new ReanchoredRow(reader.GetGuid(0), Enum.Parse<AnnotationKind>(reader.GetString(1)), reader.GetString(2), change, before, after,
+                fuzzy ? AnchorMethod.Fuzzy : Enum.Parse<AnchorMethod>(reader.GetString(5)), Parse<TextAnchor>(reader.GetString(6))));
+        }
+        return rows;
     }
 
     public async Task<Guid?> ConstitutionOfAsync(Guid annotationId, CancellationToken ct = default)

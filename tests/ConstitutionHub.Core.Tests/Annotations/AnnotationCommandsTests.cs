@@ -4,6 +4,7 @@ using ConstitutionHub.Core.Chats;
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ConstitutionHub.Core.Tests.Annotations;
 
@@ -168,6 +169,7 @@ public sealed class AnnotationCommandsTests : IAsyncLifetime
         var reply = await commands.ReplyAsync(Ada, id, "Because @bob asked, see @Carol.", Guid.NewGuid());
 
         await commands.EditAsync(Bob, id, id, "Why first, always?", Guid.NewGuid());
+        Assert.Equal(["Why first?", "Why first, always?"], (await queries.HistoryAsync(id, id))!.Select(v => v.Body));
         await Assert.ThrowsAsync<ForbiddenException>(() => commands.EditAsync(Bob, id, reply, "hijack", Guid.NewGuid()));
         await Assert.ThrowsAsync<ForbiddenException>(() => commands.DeleteAsync(Bob, id, reply, Guid.NewGuid()));
         await commands.DeleteAsync(Ada, id, id, Guid.NewGuid()); // the owner moderates
@@ -179,12 +181,105 @@ public sealed class AnnotationCommandsTests : IAsyncLifetime
         Assert.True(view.Opening.Deleted);
         Assert.Equal("", view.Opening.Body);
         Assert.Equal(["bob", "carol"], view.Replies.Single().Mentions);
-        Assert.Equal("Why first?", (await queries.EditsAsync(id)).Single().Body);
+        Assert.Null(await queries.HistoryAsync(id, id)); // a deleted comment's texts are not shown any more
         var events = await test.Streams.ReadStreamAsync(AnnotationStream.Id(id));
         Assert.Contains(events, e => e.Data is CommentDeleted);
 
         await commands.SetResolvedAsync(Ada, id, false, Guid.NewGuid());
         Assert.False((await queries.ByIdAsync(id))!.Row.Resolved);
+    }
+
+    [Fact]
+    public async Task A_comments_history_lists_every_version_with_who_wrote_it_and_when_and_refuses_edits_that_change_nothing()
+    {
+        var t0 = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(t0);
+        var timed = new AnnotationCommands(test.Streams, test.Store, constitutions, queries, new ChatQueries(test.DataSource),
+            new RevisionTexts(constitutions), clock);
+        var c = await Create("history");
+        var id = await timed.CreateAsync(Bob, c.Slug, new NewAnnotation(null, await SectionId(c, "Style"), "first", 0, AnnotationKind.Comment, "Why *first*?"), Guid.NewGuid());
+        var reply = await timed.ReplyAsync(Ada, id, "Readers want the answer.", Guid.NewGuid());
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await timed.EditAsync(Bob, id, id, "Why first, always?", Guid.NewGuid());
+        clock.Advance(TimeSpan.FromHours(2));
+        await timed.EditAsync(Bob, id, id, "Why first, always? @ada", Guid.NewGuid());
+
+        var unchanged = await Assert.ThrowsAsync<ValidationException>(() => timed.EditAsync(Bob, id, id, "  Why first, always? @ada \n", Guid.NewGuid()));
+        Assert.Equal("body", unchanged.Field);
+        var tooLong = await Assert.ThrowsAsync<ValidationException>(() =>
+            timed.EditAsync(Bob, id, id, new string('x', AnnotationDecisions.MaxBodyLength + 1), Guid.NewGuid()));
+        Assert.Equal("body", tooLong.Field);
+        await Assert.ThrowsAsync<ForbiddenException>(() => timed.EditAsync(Ada, id, id, "The owner rewrites it.", Guid.NewGuid()));
+
+        var versions = (await queries.HistoryAsync(id, id))!;
+        Assert.Equal([1, 2, 3], versions.Select(v => v.Number));
+        Assert.Equal(["Why *first*?", "Why first, always?", "Why first, always? @ada"], versions.Select(v => v.Body));
+        Assert.All(versions, v => Assert.Equal("Bob", v.ByName));
+        Assert.Equal([t0, t0.AddMinutes(5), t0.AddMinutes(125)], versions.Select(v => v.At));
+        var opening = (await queries.ByIdAsync(id))!.Opening;
+        Assert.Equal(2, opening.EditCount);
+        Assert.Equal(versions[^1].At, opening.Updated);
+        Assert.Equal(["ada"], opening.Mentions);
+
+        // A comment never edited has one version; another thread's comment is not this thread's.
+        Assert.Equal("Readers want the answer.", (await queries.HistoryAsync(id, reply))!.Single().Body);
+        Assert.Null(await queries.HistoryAsync(Guid.NewGuid(), reply));
+        Assert.Null(await queries.HistoryAsync(id, Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task The_threads_whose_anchor_shifted_moved_changed_or_was_lost_between_two_revisions_are_listed_with_where_they_were()
+    {
+        var c = await Create("reanchored");
+        var honesty = await SectionId(c, "Honesty");
+        var style = await SectionId(c, "Style");
+        var shifted = await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, honesty, "you say so", 0, AnnotationKind.Comment, "a"), Guid.NewGuid());
+        var reworded = await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, style, "Answer the question first", 0, AnnotationKind.Question, "b"), Guid.NewGuid());
+        var lost = await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, style, "add context", 0, AnnotationKind.Comment, "c"), Guid.NewGuid());
+        var still = await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, honesty, "You only assert", 0, AnnotationKind.Comment, "d"), Guid.NewGuid());
+
+        await Save(c, t => t
+            .Replace("When you are unsure", "When you are not at all sure")
+            .Replace("Answer the question first, then add context.", "Answer the questions first."));
+        await commands.CarryForwardAsync(c.Id);
+        var changes = await queries.ReanchoredAsync(c.Id, 1, 2);
+
+        Assert.DoesNotContain(changes, r => r.Id == still);
+        Assert.Equal([shifted, reworded, lost], changes.Select(r => r.Id));
+        var byId = changes.ToDictionary(r => r.Id);
+        Assert.Equal(AnchorChange.Shifted, byId[shifted].Change);
+        Assert.Equal("you say so", byId[shifted].After!.Exact);
+        Assert.Equal(AnchorChange.Changed, byId[reworded].Change);
+        Assert.Equal(AnchorMethod.Fuzzy, byId[reworded].Method);
+        Assert.Equal("Answer the question first", byId[reworded].Before!.Exact);
+        Assert.Equal("Answer the questions first", byId[reworded].After!.Exact);
+        Assert.Equal(AnchorChange.Orphaned, byId[lost].Change);
+        Assert.Null(byId[lost].After);
+        Assert.Equal("add context", byId[lost].Before!.Exact);
+        Assert.Empty(await queries.ReanchoredAsync(c.Id, 2, 2));
+
+        // A restore brings the lost text back: found again from r2 to r3, unchanged over r1 to r3 except where it moved.
+        await documents.RestoreAsync(Ada, c.Slug, 1, Guid.NewGuid());
+        await commands.CarryForwardAsync(c.Id);
+        Assert.Equal(AnchorChange.Found, (await queries.ReanchoredAsync(c.Id, 2, 3)).Single(r => r.Id == lost).Change);
+        Assert.DoesNotContain(await queries.ReanchoredAsync(c.Id, 1, 3), r => r.Id == lost);
+    }
+
+    [Theory]
+    [InlineData("s", "quote", 0, "s", "quote", 0, false, null)]
+    [InlineData("s", "quote", 0, "s", "quote", 7, false, AnchorChange.Shifted)]
+    [InlineData("s", "quote", 0, "t", "quote", 0, false, AnchorChange.Moved)]
+    [InlineData("s", "quote", 0, "t", "quotes", 0, false, AnchorChange.Changed)]
+    [InlineData("s", "quote", 0, "s", "quote", 0, true, AnchorChange.Changed)]
+    [InlineData("s", "quote", 0, null, null, 0, false, AnchorChange.Orphaned)]
+    [InlineData(null, null, 0, "s", "quote", 0, false, AnchorChange.Found)]
+    [InlineData(null, null, 0, null, null, 0, false, null)]
+    public void An_anchor_change_is_named_by_how_far_the_anchor_went(string? fromSection, string? fromExact, int fromStart, string? toSection,
+        string? toExact, int toStart, bool fuzzy, AnchorChange? expected)
+    {
+        static TextAnchor? Anchor(string? section, string? exact, int start) =>
+            section is null ? null : new TextAnchor(section, exact!, "", "", start, start + exact!.Length);
+        Assert.Equal(expected, AnchorChanges.Between(Anchor(fromSection, fromExact, fromStart), Anchor(toSection, toExact, toStart), fuzzy));
     }
 
     [Fact]

@@ -231,4 +231,120 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
         Assert.All(schemes, scheme => Assert.Contains(scheme, new[] { "http:", "https:", "mailto:", "unparseable" }));
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task An_edited_comment_says_when_and_opens_its_earlier_versions_rendered_inert_for_every_reader()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "edit-history", markdown: Markdown);
+        var style = await ChatKit.SectionIdAsync(server, "edit-history", "Style");
+        var bob = await server.SignedInClientAsync("Bob");
+        var created = await bob.PostAsJsonAsync("/api/constitutions/edit-history/annotations",
+            new { sectionId = style, exact = "the question", start = 0, body = "First **thought** <img src=x onerror=alert(1)>" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Bob", "/c/edit-history");
+        await Chromium.WaitForLiveAsync(page);
+        var comment = page.GetByTestId("comment");
+        await Assertions.Expect(comment.GetByTestId("edited")).ToHaveCountAsync(0);
+        await comment.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await comment.Locator("textarea").First.FillAsync("Second thought, *better*.");
+        await comment.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(comment.GetByTestId("edited")).ToContainTextAsync("edited just now");
+        await Assertions.Expect(comment.Locator(".hub-comment-body em")).ToHaveTextAsync("better");
+
+        // Another reader, signed out, sees the mark and opens the earlier text: who wrote it, rendered, inert.
+        var reader = await Chromium.NewPageAsync(server.Address);
+        await Chromium.GotoLiveAsync(reader, $"/c/edit-history?annotation={id}");
+        var readerComment = reader.GetByTestId("comment");
+        await Assertions.Expect(readerComment.GetByTestId("edited")).ToBeVisibleAsync();
+        await readerComment.GetByTestId("history-toggle").ClickAsync();
+        var versions = readerComment.GetByTestId("comment-history").GetByTestId("comment-version");
+        await Assertions.Expect(versions).ToHaveCountAsync(1);
+        await Assertions.Expect(versions).ToContainTextAsync("Version 1");
+        await Assertions.Expect(versions).ToContainTextAsync("Bob");
+        await Assertions.Expect(versions.Locator("strong", new() { HasText = "thought" })).ToBeVisibleAsync();
+        Assert.Equal(0, await versions.Locator("img[onerror], script").CountAsync());
+        await Assertions.Expect(readerComment.GetByTestId("history-toggle")).ToHaveAttributeAsync("aria-expanded", "true");
+        await readerComment.GetByTestId("history-toggle").ClickAsync();
+        await Assertions.Expect(readerComment.GetByTestId("comment-history")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_diff_page_lists_the_threads_that_moved_or_lost_their_text_and_each_link_opens_it_on_the_newer_revision()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "diff-notes", markdown: Markdown);
+        var ada = await server.SignedInClientAsync("Ada");
+        var honesty = await ChatKit.SectionIdAsync(server, "diff-notes", "Honesty");
+        var style = await ChatKit.SectionIdAsync(server, "diff-notes", "Style");
+        async Task<Guid> Annotate(string section, string exact)
+        {
+            var response = await ada.PostAsJsonAsync("/api/constitutions/diff-notes/annotations", new { sectionId = section, exact, start = 0, body = "note" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+        var lost = await Annotate(honesty, "you say so");
+        var moved = await Annotate(style, "Answer the question first");
+        var kept = await Annotate(honesty, "You only assert");
+        // Revision 2: the unsure sentence goes, the Style section's sentence moves under Honesty.
+        await SaveRevisionAsync(ada, "diff-notes", 1, """
+            # Doc
+
+            ## Honesty
+
+            You only assert what you believe to be true.
+
+            Answer the question first, then add context.
+            """);
+
+        var page = await Chromium.NewPageAsync(server.Address); // signed out: a public document's threads are readable
+        await Chromium.GotoLiveAsync(page, "/c/diff-notes/diff?from=1&to=2");
+        var panel = page.GetByTestId("reanchored");
+        await Assertions.Expect(panel.GetByTestId("reanchored-annotation")).ToHaveCountAsync(2);
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{lost}']")).ToHaveAttributeAsync("data-change", "orphaned");
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{moved}']")).ToHaveAttributeAsync("data-change", "moved");
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{moved}']")).ToContainTextAsync("in Honesty");
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{kept}']")).ToHaveCountAsync(0);
+
+        await panel.Locator($"[data-annotation-id='{moved}']").GetByTestId("reanchored-link").ClickAsync();
+        await page.WaitForURLAsync($"**/c/diff-notes/r/2?annotation={moved}");
+        await Chromium.WaitForLiveAsync(page);
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{moved}'].is-selected")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"mark.annotation.is-selected[data-annotation-id='{moved}']")).ToHaveTextAsync("Answer the question first");
+    }
+
+    [Fact]
+    public async Task With_many_threads_only_the_cards_near_the_viewport_are_rendered_and_a_permalink_far_down_still_opens_its_thread()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "crowded", markdown: Markdown);
+        var honesty = await ChatKit.SectionIdAsync(server, "crowded", "Honesty");
+        var commands = server.Services.GetRequiredService<ConstitutionHub.Core.Annotations.AnnotationCommands>();
+        const int count = ConstitutionHub.Web.Features.Annotations.AnnotationLayer.VirtualizeAbove + 50;
+        var quotes = new[] { "You only assert", "what you believe", "to be true", "you say so" };
+        for (var i = 0; i < count; i += 10)
+        {
+            await Task.WhenAll(Enumerable.Range(i, Math.Min(10, count - i)).Select(n => commands.CreateAsync(ChatKit.Person($"Reader {n % 7}"), "crowded",
+                new ConstitutionHub.Core.Annotations.NewAnnotation(1, honesty, quotes[n % quotes.Length], 0, ConstitutionHub.Core.Annotations.AnnotationKind.Comment,
+                    $"Note {n}"), Guid.NewGuid())));
+        }
+        var listed = (await server.Client().GetFromJsonAsync<JsonElement>("/api/constitutions/crowded/annotations")).GetProperty("annotations")
+            .EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToArray();
+        Assert.Equal(count, listed.Length);
+        var last = listed[^1];
+
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.GotoLiveAsync(page, $"/c/crowded?annotation={last}");
+        await Assertions.Expect(page.GetByTestId("annotation-count")).ToHaveTextAsync(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{last}'].is-selected")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"mark.annotation.is-selected[data-annotation-id='{last}']")).ToBeInViewportAsync();
+        // Every thread is highlighted in the text, far fewer have a card.
+        Assert.Equal(count, await page.EvaluateAsync<int>("() => new Set([...document.querySelectorAll('mark.annotation')].map(m => m.dataset.annotationId)).size"));
+        var cards = await page.GetByTestId("annotation").CountAsync();
+        Assert.InRange(cards, 1, count / 2);
+
+        // Scrolling down the list brings its last cards.
+        await page.EvaluateAsync("() => window.scrollTo(0, document.body.scrollHeight)");
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{listed[^2]}']")).ToBeAttachedAsync();
+        Assert.True(await page.GetByTestId("annotation").CountAsync() < count);
+    }
 }

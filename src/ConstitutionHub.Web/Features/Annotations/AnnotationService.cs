@@ -19,6 +19,27 @@ public sealed class AnnotationService(AnnotationCommands commands, AnnotationQue
         return await queries.ForRevisionAsync(constitution.Id, revision, ct);
     }
 
+    /// <summary>Every version of a comment, for a reader of its constitution (checked here, with the constitution as it is
+    /// now); 404 for a thread or comment the reader cannot see, or a deleted comment.</summary>
+    public async Task<IReadOnlyList<CommentVersion>> HistoryAsync(Actor? viewer, Guid annotationId, Guid commentId, CancellationToken ct = default)
+    {
+        var constitutionId = await queries.ConstitutionOfAsync(annotationId, ct) ?? throw new NotFoundException("No such annotation.");
+        var slug = await queries.ConstitutionSlugAsync(constitutionId, ct);
+        DocumentAccess.EnsureRead(slug is null ? null : await constitutions.BySlugAsync(slug, ct), viewer);
+        return await queries.HistoryAsync(annotationId, commentId, ct) ?? throw new NotFoundException("No such comment.");
+    }
+
+    /// <summary>The threads whose anchor changed between two revisions (either order), once every thread is carried
+    /// onto the newest; the caller has checked the reader may read the constitution.</summary>
+    public async Task<IReadOnlyList<ReanchoredRow>> ReanchoredAsync(ConstitutionRow constitution, int from, int to, CancellationToken ct = default)
+    {
+        var (older, newer) = from <= to ? (from, to) : (to, from);
+        if (older == newer) return [];
+        if ((await queries.PendingAsync(constitution.Id, constitution.HeadRevision, ct)).Count > 0)
+            await commands.CarryForwardAsync(constitution.Id, ct);
+        return await queries.ReanchoredAsync(constitution.Id, older, newer, ct);
+    }
+
     /// <summary>Runs a write and tells readers of the annotation's constitution.</summary>
     public async Task<T> WriteAsync<T>(Guid constitutionId, Func<AnnotationCommands, Task<T>> write)
     {

@@ -39,15 +39,27 @@ public static class AnnotationsApi
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, ConstitutionQueries constitutions, AnnotationService service, string slug, int? rev) =>
+    /// <summary>The threads on revision <c>rev</c> (the newest by default), and in <c>reanchored</c> those whose anchor
+    /// moved, changed or was lost since revision <c>since</c> (by default the one before).</summary>
+    private static async Task<IResult> List(HttpContext http, ConstitutionQueries constitutions, AnnotationService service, string slug, int? rev,
+        int? since) =>
         await Guarded(async () =>
         {
             var row = DocumentAccess.EnsureRead(await constitutions.BySlugAsync(slug), AccountsSetup.ToActor(http.User));
             var revision = rev ?? row.HeadRevision;
             if (revision < 1 || revision > row.HeadRevision) throw new ValidationException("rev", $"Revision {revision} does not exist; the newest is {row.HeadRevision}.");
+            var earlier = since ?? revision - 1;
+            if (since is not null && (earlier < 1 || earlier >= revision))
+                throw new ValidationException("since", $"Compare with an earlier revision: 1 to {revision - 1}.");
             var head = await constitutions.RevisionAsync(row.Id, row.HeadRevision);
             var views = await service.ForRevisionAsync(row, revision);
-            return Json(new { revision, annotations = views.Select(v => Body(v, head?.Sections)) });
+            IReadOnlyList<ReanchoredRow> reanchored = earlier < 1 ? [] : await service.ReanchoredAsync(row, earlier, revision);
+            return Json(new
+            {
+                revision,
+                annotations = views.Select(v => Body(v, head?.Sections)),
+                reanchored = new { since = earlier < 1 ? (int?)null : earlier, annotations = reanchored.Select(r => Reanchored(r, row.Slug, revision)) },
+            });
         });
 
     private static async Task<IResult> Create(HttpContext http, ConstitutionQueries constitutions, AnnotationService service, string slug) =>
@@ -71,13 +83,15 @@ public static class AnnotationsApi
             return Json(Body(view, head?.Sections));
         });
 
-    private static async Task<IResult> History(HttpContext http, ConstitutionQueries constitutions, AnnotationService service, Guid id, Guid commentId) =>
+    private static async Task<IResult> History(HttpContext http, AnnotationService service, Guid id, Guid commentId) =>
         await Guarded(async () =>
         {
-            var view = await Readable(http, constitutions, service, id);
-            if (view.Comments.FirstOrDefault(c => c.Id == commentId) is not { Deleted: false })
-                throw new NotFoundException("No such comment.");
-            return Json(await service.Queries.EditsAsync(commentId));
+            var versions = await service.HistoryAsync(AccountsSetup.ToActor(http.User), id, commentId);
+            return Json(new
+            {
+                commentId,
+                versions = versions.Select(v => new { number = v.Number, by = v.ByName, at = v.At, body = v.Body }),
+            });
         });
 
     private static async Task<IResult> Reply(HttpContext http, AnnotationService service, Guid id) => await Guarded(async () =>
@@ -164,7 +178,11 @@ public static class AnnotationsApi
         orphan = v.IsOrphan,
         original = v.Row.Original,
         resolved = v.Row.Resolved,
-        comments = v.Comments.Select(c => new { c.Id, author = c.AuthorName, body = c.Deleted ? null : c.Body, c.Mentions, c.Created, edited = c.EditCount > 0, c.Deleted }),
+        comments = v.Comments.Select(c => new
+        {
+            c.Id, author = c.AuthorName, body = c.Deleted ? null : c.Body, c.Mentions, c.Created, edited = c.EditCount > 0 && !c.Deleted,
+            editedAt = c.EditCount > 0 && !c.Deleted ? c.Updated : (DateTimeOffset?)null, versions = c.Deleted ? 0 : c.EditCount + 1, c.Deleted,
+        }),
         finding = v.Row.Finding is null ? null : new
         {
             claim = v.Row.Finding,
@@ -179,5 +197,19 @@ public static class AnnotationsApi
                 predatesText = head is not null && FindingStaleness.Predates(e.SectionHashes, head),
             }),
         },
+    };
+
+    /// <summary>A thread whose anchor changed, as the API shows it: where it was, where it is on <paramref name="revision"/>
+    /// (null: an orphan there) and its permalink on that revision.</summary>
+    internal static object Reanchored(ReanchoredRow r, string slug, int revision) => new
+    {
+        id = r.Id,
+        kind = r.Kind,
+        author = r.AuthorName,
+        change = r.Change,
+        method = r.Method,
+        before = r.Before,
+        after = r.After,
+        permalink = ReanchoredPanel.Permalink(slug, revision, r.Id),
     };
 }
