@@ -261,5 +261,8 @@ public sealed class ExperimentShareTests : IAsyncLifetime
         var again = await stranger.GotoAsync(url!);
         Assert.Equal(404, again!.Status);
         await Assertions.Expect(stranger.GetByRole(AriaRole.Heading, new() { Name = "This link does not exist or no longer works" })).ToBeVisibleAsync();
+        // The run page reads the run every second: closed here, it does not outlive the server.
+        await owner.Context.CloseAsync();
+        await stranger.Context.CloseAsync();
     }
 }
