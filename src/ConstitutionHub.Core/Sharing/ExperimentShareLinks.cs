@@ -112,18 +112,19 @@ public sealed class ExperimentShareLinks(EventStreams streams, NpgsqlDataSource 
         var definition = experiment.Definition;
         var at = share.SnapshotAt;
 
-        var outputs = (await experiments.OutputsAsync(experiment.Id, ct)).Where(o => at is null || o.Created <= at).ToList();
-        var judgments = await results.JudgmentsAsync(experiment.Id, ct, at);
-        var voted = at is { } t ? await votes.VotesAsOfAsync(experiment.Id, t, ct) : await votes.VotesAsync(experiment.Id, ct);
-        var judge = judgments.Count == 0 ? null : ExperimentResults.Rate("judge", definition, judgments.Select(j => (j.ArmA, j.ArmB, j.Verdict)).ToList());
-        var people = voted.Count == 0 ? null : ExperimentResults.People(definition, voted, judgments);
-
+        // The page is checked first: a page out of range costs no fit.
         var set = await promptSets.ReadAsync(definition.PromptSetId, definition.PromptSetVersion, ct);
         var items = definition.ItemIds.Select(id => set?.State.Items.FirstOrDefault(i => i.Id == id) ?? new PromptItem(id, [], [])).ToList();
         var pages = Math.Max(1, (items.Count + ItemsPerPage - 1) / ItemsPerPage);
         if (page < 1 || page > pages) throw new ValidationException("page", $"Choose a page from 1 to {pages}.");
         var shown = items.Skip((page - 1) * ItemsPerPage).Take(ItemsPerPage).ToList();
         var shownIds = shown.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+
+        var outputs = (await experiments.OutputsAsync(experiment.Id, ct)).Where(o => at is null || o.Created <= at).ToList();
+        var judgments = await results.JudgmentsAsync(experiment.Id, ct, at);
+        var voted = at is { } t ? await votes.VotesAsOfAsync(experiment.Id, t, ct) : await votes.VotesAsync(experiment.Id, ct);
+        var judge = judgments.Count == 0 ? null : ExperimentResults.Rate("judge", definition, judgments.Select(j => (j.ArmA, j.ArmB, j.Verdict)).ToList());
+        var people = voted.Count == 0 ? null : ExperimentResults.People(definition, voted, judgments);
 
         return new SharedExperiment(share, experiment, set?.State.Name ?? "", items.Count, await ArmsAsync(experiment, share.ShowPrompts, ct),
             judge, judgments.Count == 0 ? null : ExperimentResults.Bias(judgments), people, outputs.Count, shown,

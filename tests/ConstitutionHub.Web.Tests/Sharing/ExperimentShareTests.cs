@@ -121,6 +121,12 @@ public sealed class ExperimentShareTests : IAsyncLifetime
         var reader = server.Client();
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/s/{token}")).StatusCode);
 
+        // The person's share links list it beside their chats' links, leading to the run page.
+        var shares = new HtmlParser().ParseDocument(await ada.GetStringAsync("/shares"));
+        var row = shares.QuerySelector($"a[data-share-id='{link.GetProperty("id").GetGuid()}']");
+        Assert.Equal(("Blind test", $"/experiments/{id}"), (row?.TextContent, row?.GetAttribute("href")));
+        Assert.Contains("Experiment, live", shares.Body!.TextContent);
+
         var revoke = await ada.PostAsync($"/api/experiments/{id}/share-links/{link.GetProperty("id").GetGuid()}/revoke", null);
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         var listed = await ada.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/share-links");

@@ -63,8 +63,8 @@ public static class ExperimentShareHtml
             .Append("</p>\n</header>\n");
 
         Arms(h, shared);
-        if (shared.Judge is { Votes: > 0 } judge) Results(h, judge, "Leaderboard (AI judge)", "leaderboard", shared.Bias, null);
-        if (shared.People is { } people && people.Ratings.Votes > 0) Results(h, people.Ratings, "Leaderboard (people's blind votes)", "human-leaderboard", null, people);
+        if (shared.Judge is { Votes: > 0 } judge) RatingsSection(h, judge, "Leaderboard (AI judge)", "leaderboard", shared.Bias, null);
+        if (shared.People is { } people && people.Ratings.Votes > 0) RatingsSection(h, people.Ratings, "Leaderboard (people's blind votes)", "human-leaderboard", null, people);
         if (ratings is not { Votes: > 0 }) h.Append("<p class=\"share-muted\" data-testid=\"no-ratings\">Nothing has been rated yet.</p>\n");
         Outputs(h, shared, token);
 
@@ -98,7 +98,7 @@ public static class ExperimentShareHtml
     }
 
     /// <summary>A leaderboard with intervals, its chart, the win-rate matrix and the section effects of one source of votes.</summary>
-    private static void Results(StringBuilder h, Ratings ratings, string heading, string testId, PositionBias? bias, HumanResults? people)
+    private static void RatingsSection(StringBuilder h, Ratings ratings, string heading, string testId, PositionBias? bias, HumanResults? people)
     {
         h.Append("<section class=\"share-section\" aria-labelledby=\"").Append(testId).Append("\" data-testid=\"").Append(testId).Append("\">\n<h2 id=\"")
             .Append(testId).Append("\">").Append(E(heading)).Append(Invariant, $" <span class=\"share-muted\">{ratings.Votes} {(people is null ? "verdicts" : "votes")}</span></h2>\n")
