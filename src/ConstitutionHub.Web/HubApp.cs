@@ -99,6 +99,7 @@ public static class HubApp
         app.MapAnnotationsApi();
         app.MapExperimentsApi();
         app.MapVotesApi();
+        app.MapExperimentSharesApi();
         app.MapInboxApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -25,13 +25,16 @@ public sealed record Ratings(string Source, IReadOnlyList<LeaderboardRow> Leader
 /// <summary>The judge's verdicts and people's votes turned into what people read: leaderboards with intervals, win rates, position bias, agreement, effects.</summary>
 public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQueries experiments, HumanVotes humanVotes)
 {
-    public async Task<IReadOnlyList<JudgmentRow>> JudgmentsAsync(Guid experimentId, CancellationToken ct = default)
+    /// <param name="upTo">Only verdicts recorded by then (a share link's snapshot); null: all of them.</param>
+    public async Task<IReadOnlyList<JudgmentRow>> JudgmentsAsync(Guid experimentId, CancellationToken ct = default, DateTimeOffset? upTo = null)
     {
         await using var command = dataSource.CreateCommand("""
             select arm_a, arm_b, item_id, sample, first_order, second_order, verdict, rationale, sections::text, judge_model, template, template_revision
-            from experiment_judgments where experiment_id = @id order by item_id, sample, arm_a, arm_b
+            from experiment_judgments where experiment_id = @id and (@upTo::timestamptz is null or created <= @upTo)
+            order by item_id, sample, arm_a, arm_b
             """);
         command.Parameters.AddWithValue("id", experimentId);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("upTo", upTo) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         var rows = new List<JudgmentRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

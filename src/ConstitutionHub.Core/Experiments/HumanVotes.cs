@@ -131,6 +131,25 @@ public sealed class HumanVotes(EventStreams streams, NpgsqlDataSource dataSource
     public Task<IReadOnlyList<HumanVoteRow>> VotesAsync(Guid experimentId, CancellationToken ct = default) =>
         ReadVotesAsync("experiment_id = @id", experimentId, null, null, ct);
 
+    /// <summary>
+    /// The votes as they stood at <paramref name="at"/> (a share link's snapshot): votes cast by then, each as it was
+    /// then. The table holds only a vote's latest choice, so a vote changed since is read back from its own stream;
+    /// changes after a snapshot are few, so this costs a stream read for each of them only.
+    /// </summary>
+    public async Task<IReadOnlyList<HumanVoteRow>> VotesAsOfAsync(Guid experimentId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var rows = new List<HumanVoteRow>();
+        foreach (var vote in await VotesAsync(experimentId, ct))
+        {
+            if (vote.Updated <= at) { rows.Add(vote); continue; }
+            var events = await streams.ReadStreamAsync(HumanVoteStream.Id(experimentId, vote.Voter, vote.Pair), ct: ct);
+            var then = events.Where(e => e.Metadata.Time <= at).ToList();
+            if (then.Count == 0 || then[^1].Data is not HumanVoteRecorded x) continue;
+            rows.Add(vote with { Left = x.Left, Choice = x.Choice, Verdict = x.Verdict, Reason = x.Reason, Changes = then.Count - 1, Updated = then[^1].Metadata.Time });
+        }
+        return rows;
+    }
+
     private async Task<HumanVoteRow?> VoteOfAsync(Guid experimentId, string voter, PairKey pair, CancellationToken ct) =>
         (await ReadVotesAsync("experiment_id = @id and voter = @voter and arm_a = @a and arm_b = @b and item_id = @item and sample = @sample",
             experimentId, voter, pair, ct)).SingleOrDefault();

@@ -19,6 +19,7 @@ public sealed class ShareLinkProjection : EventProjection
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.share_links");
         IncludeType<ShareLinkCreated>();
         IncludeType<ShareLinkRevoked>();
+        IncludeType<ExperimentShareLinkCreated>();
     }
 
     public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
@@ -35,6 +36,15 @@ public sealed class ShareLinkProjection : EventProjection
                     (object?)x.SnapshotMessageId ?? DBNull.Value, x.HideSystemPrompt, (object?)x.Expires ?? DBNull.Value, e.Timestamp,
                     e.ActorId(), e.ActorName());
                 break;
+            case ExperimentShareLinkCreated x:
+                operations.QueueSqlCommand("""
+                    insert into share_links (id, token_hash, target, experiment_id, mode, snapshot_at, show_prompts, hide_system_prompt, expires,
+                                             created, created_by_id, created_by_name)
+                    values (?, ?, 'experiment', ?, ?, ?, ?, false, ?, ?, ?, ?)
+                    """,
+                    x.ShareId, x.TokenHash, x.ExperimentId, x.Mode == ShareMode.Live ? "live" : "snapshot", (object?)x.SnapshotAt ?? DBNull.Value,
+                    x.ShowPrompts, (object?)x.Expires ?? DBNull.Value, e.Timestamp, e.ActorId(), e.ActorName());
+                break;
             case ShareLinkRevoked x:
                 operations.QueueSqlCommand(
                     "update share_links set revoked = ?, revoked_by_id = ?, revoked_by_name = ? where id = ? and revoked is null",
@@ -49,11 +59,16 @@ public sealed class ShareLinkProjection : EventProjection
         var links = new Table(HubMarten.Table("share_links"));
         links.AddColumn("id", "uuid").AsPrimaryKey();
         links.AddColumn("token_hash", "bytea").NotNull();
-        // No foreign key to chats: each projection's tables rebuild on their own.
-        links.AddColumn("chat_id", "uuid").NotNull();
+        // What the link opens: a chat (chat_id) or an experiment (experiment_id). No foreign keys: each projection's
+        // tables rebuild on their own.
+        links.AddColumn("target", "text").NotNull().DefaultValueByExpression("'chat'");
+        links.AddColumn("chat_id", "uuid");
+        links.AddColumn("experiment_id", "uuid");
         links.AddColumn("mode", "text").NotNull();
         links.AddColumn("snapshot_message_id", "uuid");
+        links.AddColumn("snapshot_at", "timestamp with time zone");
         links.AddColumn("hide_system_prompt", "boolean").NotNull();
+        links.AddColumn("show_prompts", "boolean").NotNull().DefaultValueByExpression("false");
         links.AddColumn("expires", "timestamp with time zone");
         links.AddColumn("created", "timestamp with time zone").NotNull();
         links.AddColumn("created_by_id", "text").NotNull();
@@ -64,6 +79,7 @@ public sealed class ShareLinkProjection : EventProjection
         links.Indexes.Add(new IndexDefinition("share_links_token_hash_key") { Columns = ["token_hash"], IsUnique = true });
         links.Indexes.Add(new IndexDefinition("share_links_created_by") { Columns = ["created_by_id", "created"] });
         links.Indexes.Add(new IndexDefinition("share_links_chat") { Columns = ["chat_id"] });
+        links.Indexes.Add(new IndexDefinition("share_links_experiment") { Columns = ["experiment_id"] });
         return links;
     }
 }

@@ -27,10 +27,25 @@ public enum ShareState
     Revoked,
 }
 
-/// <summary>A share link as its creator sees it (never with the token: it is not stored).</summary>
+/// <summary>What a share link opens.</summary>
+public enum ShareTarget
+{
+    Chat,
+    Experiment,
+}
+
+/// <summary>
+/// A share link as its creator sees it (never with the token: it is not stored). <paramref name="TargetId"/> is the
+/// chat or the experiment, <paramref name="Title"/> its title or name.
+/// </summary>
 public sealed record ShareLinkRow(
-    Guid Id, Guid ChatId, string ChatTitle, ShareMode Mode, Guid? SnapshotMessageId, bool HideSystemPrompt, DateTimeOffset? Expires,
-    DateTimeOffset Created, string CreatedById, string CreatedByName, DateTimeOffset? Revoked, string? RevokedByName, ShareState State);
+    Guid Id, ShareTarget Target, Guid TargetId, string Title, ShareMode Mode, Guid? SnapshotMessageId, bool HideSystemPrompt, bool ShowPrompts,
+    DateTimeOffset? Expires, DateTimeOffset Created, string CreatedById, string CreatedByName, DateTimeOffset? Revoked, string? RevokedByName,
+    ShareState State)
+{
+    /// <summary>Where the shared thing lives in the app, for its creator.</summary>
+    public string Href => Target == ShareTarget.Chat ? $"/chats/{TargetId}" : $"/experiments/{TargetId}";
+}
 
 /// <summary>One page of a person's links and how many match in all.</summary>
 public sealed record ShareLinkPage(IReadOnlyList<ShareLinkRow> Items, int Total);
@@ -42,7 +57,7 @@ public sealed record CreatedShare(string Token, ShareLinkRow Link);
 public sealed record SharedChat(ResolvedShare Share, ChatThread Thread);
 
 /// <summary>
-/// Public links to a chat, a stream each (<see cref="ShareLinkStream"/>). The token is 256 random bits in base64url;
+/// Public links to a chat (and, through <see cref="ExperimentShareLinks"/>, to an experiment), a stream each (<see cref="ShareLinkStream"/>). The token is 256 random bits in base64url;
 /// events and table keep only its SHA-256, so a leaked backup or read replica opens nothing. Unknown, revoked and expired tokens answer alike (null), so a
 /// caller learns nothing about which links exist.
 /// </summary>
@@ -57,9 +72,16 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
     private readonly TimeProvider time = clock ?? TimeProvider.System;
 
     private const string Columns = """
-        s.id, s.chat_id, c.title, s.mode, s.snapshot_message_id, s.hide_system_prompt, s.expires, s.created, s.created_by_id,
-        s.created_by_name, s.revoked, s.revoked_by_name
+        s.id, s.target, coalesce(s.chat_id, s.experiment_id), coalesce(c.title, x.name), s.mode, s.snapshot_message_id, s.hide_system_prompt,
+        s.show_prompts, s.expires, s.created, s.created_by_id, s.created_by_name, s.revoked, s.revoked_by_name
         """;
+
+    /// <summary>A link with what it opens; a link whose chat or experiment is gone is left out, as before.</summary>
+    private const string From = """
+        share_links s left join chats c on c.id = s.chat_id left join experiments x on x.id = s.experiment_id
+        """;
+
+    private const string Exists = "(c.id is not null or x.id is not null)";
 
     /// <summary>
     /// Shares a chat its owner started. A snapshot freezes at <paramref name="atMessageId"/> (default: the newest
@@ -95,13 +117,13 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
         return new CreatedShare(token, (await LinkAsync(shareId, ct))!);
     }
 
-    /// <summary>What <paramref name="token"/> opens, or null when it is unknown, revoked or expired (alike).</summary>
+    /// <summary>The chat <paramref name="token"/> opens, or null when it is unknown, revoked, expired or opens something else (alike).</summary>
     public async Task<ResolvedShare?> ResolveAsync(string? token, CancellationToken ct = default)
     {
         if (!LooksLikeToken(token)) return null;
         await using var command = dataSource.CreateCommand("""
             select id, chat_id, mode, snapshot_message_id, hide_system_prompt, expires from share_links
-            where token_hash = @hash and revoked is null and (expires is null or expires > @now)
+            where token_hash = @hash and target = 'chat' and revoked is null and (expires is null or expires > @now)
             """);
         command.Parameters.AddWithValue("hash", Hash(token!));
         command.Parameters.AddWithValue("now", time.GetUtcNow());
@@ -147,16 +169,17 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
         }
     }
 
-    /// <summary>Links a person created, newest first, with whether each is active, expired or revoked.</summary>
-    public async Task<IReadOnlyList<ShareLinkRow>> ListAsync(string creatorId, Guid? chatId = null, CancellationToken ct = default)
+    /// <summary>Links a person created (to one chat or experiment, <paramref name="targetId"/>, or to anything), newest
+    /// first, with whether each is active, expired or revoked.</summary>
+    public async Task<IReadOnlyList<ShareLinkRow>> ListAsync(string creatorId, Guid? targetId = null, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            select {Columns} from share_links s join chats c on c.id = s.chat_id
-            where s.created_by_id = @creator and (@chat::uuid is null or s.chat_id = @chat)
+            select {Columns} from {From}
+            where s.created_by_id = @creator and {Exists} and (@target::uuid is null or s.chat_id = @target or s.experiment_id = @target)
             order by s.created desc
             """);
         command.Parameters.AddWithValue("creator", creatorId);
-        command.Parameters.Add(new NpgsqlParameter<Guid?>("chat", chatId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<Guid?>("target", targetId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         return await ReadLinks(command, ct);
     }
 
@@ -177,9 +200,9 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
                 or (@state = 'expired' and s.revoked is null and s.expires <= @now)
                 or (@state = 'revoked' and s.revoked is not null))
             """;
-        await using var count = dataSource.CreateCommand($"select count(*) from share_links s where {Where}");
+        await using var count = dataSource.CreateCommand($"select count(*) from {From} where {Where} and {Exists}");
         await using var rows = dataSource.CreateCommand($"""
-            select {Columns} from share_links s join chats c on c.id = s.chat_id where {Where}
+            select {Columns} from {From} where {Where} and {Exists}
             order by s.created {order}, s.id {order} limit @limit offset @offset
             """);
         var now = time.GetUtcNow();
@@ -197,7 +220,7 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
 
     public async Task<ShareLinkRow?> LinkAsync(Guid shareId, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand($"select {Columns} from share_links s join chats c on c.id = s.chat_id where s.id = @id");
+        await using var command = dataSource.CreateCommand($"select {Columns} from {From} where s.id = @id and {Exists}");
         command.Parameters.AddWithValue("id", shareId);
         return (await ReadLinks(command, ct)).FirstOrDefault();
     }
@@ -234,13 +257,14 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            DateTimeOffset? expires = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
-            DateTimeOffset? revoked = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10);
+            DateTimeOffset? expires = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8);
+            DateTimeOffset? revoked = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12);
             var state = revoked is not null ? ShareState.Revoked : expires is { } e && e <= now ? ShareState.Expired : ShareState.Active;
-            rows.Add(new ShareLinkRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2),
-                reader.GetString(3) == "live" ? ShareMode.Live : ShareMode.Snapshot, reader.IsDBNull(4) ? null : reader.GetGuid(4),
-                reader.GetBoolean(5), expires, reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8), reader.GetString(9), revoked,
-                reader.IsDBNull(11) ? null : reader.GetString(11), state));
+            rows.Add(new ShareLinkRow(reader.GetGuid(0), reader.GetString(1) == "experiment" ? ShareTarget.Experiment : ShareTarget.Chat,
+                reader.GetGuid(2), reader.GetString(3), reader.GetString(4) == "live" ? ShareMode.Live : ShareMode.Snapshot,
+                reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.GetBoolean(6), reader.GetBoolean(7), expires,
+                reader.GetFieldValue<DateTimeOffset>(9), reader.GetString(10), reader.GetString(11), revoked,
+                reader.IsDBNull(13) ? null : reader.GetString(13), state));
         }
         return rows;
     }

@@ -170,7 +170,7 @@ public sealed class ShareLinksTests : IAsyncLifetime
 
         var ada = await shares.ListAsync("local:ada");
         Assert.Equal([second.Link.Id, first.Link.Id], ada.Select(l => l.Id));
-        Assert.Equal(("Shared chat", ShareMode.Snapshot, a1, ShareState.Active), (ada[0].ChatTitle, ada[0].Mode, ada[0].SnapshotMessageId!.Value, ada[0].State));
+        Assert.Equal(("Shared chat", ShareMode.Snapshot, a1, ShareState.Active), (ada[0].Title, ada[0].Mode, ada[0].SnapshotMessageId!.Value, ada[0].State));
         Assert.Single(await shares.ListAsync("local:bea"));
         Assert.Empty(await shares.ListAsync("local:ada", beaChat.Id));
     }

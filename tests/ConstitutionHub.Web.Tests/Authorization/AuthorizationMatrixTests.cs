@@ -141,6 +141,9 @@ public sealed class AuthorizationMatrixTests
         ["GET /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, null), ["POST /api/experiments/{id:guid}/study-links"] = (Need.Elsewhere, "{}"),
         ["POST /api/experiments/{id:guid}/study-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
         ["POST /api/experiments/{id:guid}/findings"] = (Need.Elsewhere, "{}"),
+        // Public links to an experiment: its owner or a maintainer of every constitution it runs (ExperimentShareTests).
+        ["GET /api/experiments/{id:guid}/share-links/"] = (Need.Elsewhere, null), ["POST /api/experiments/{id:guid}/share-links/"] = (Need.Elsewhere, "{}"),
+        ["POST /api/experiments/{id:guid}/share-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
         ["POST /api/experiments/{id:guid}/outputs/{arm}/{sample:int}/{itemId}/chat"] = (Need.Elsewhere, null),
         ["GET /api/experiments/{id:guid}/charts/{chart}.{format}"] = (Need.Elsewhere, null),
         ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),

@@ -45,7 +45,8 @@ public static class ShareEndpoints
 
     private static IResult NotFound() => Results.Content(ShareHtml.NotFoundPage, "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> Open(string file, HttpContext context, ShareLinks links, IAntiforgery antiforgery)
+    private static async Task<IResult> Open(string file, HttpContext context, ShareLinks links, ExperimentShareLinks experimentLinks,
+        IAntiforgery antiforgery)
     {
         var (token, format) = file switch
         {
@@ -53,8 +54,10 @@ public static class ShareEndpoints
             _ when file.EndsWith(".md", StringComparison.Ordinal) => (file[..^3], "md"),
             _ => (file, "html"),
         };
-        var shared = await links.OpenAsync(UniformToken(token), context.RequestAborted);
-        if (shared is null) return NotFound();
+        var uniform = UniformToken(token);
+        var shared = await links.OpenAsync(uniform, context.RequestAborted);
+        // Every token that opens no chat is looked up as an experiment link too, so each failure costs the same two lookups.
+        if (shared is null) return await OpenExperimentAsync(uniform, token, format, context, experimentLinks);
         context.Response.Headers.CacheControl = "private, no-store";
         switch (format)
         {
@@ -75,10 +78,48 @@ public static class ShareEndpoints
         return Results.Content(ShareHtml.Page(shared, token, $"{request.Scheme}://{request.Host}", copyForm), "text/html; charset=utf-8");
     }
 
-    private static async Task<IResult> Preview(string token, HttpContext context, ShareLinks links, SharePreview preview)
+    /// <summary>
+    /// An experiment's public page (HTML only: its data is the page; the run's own exports stay with its readers).
+    /// <c>?page=</c> pages through the items; a page that is not a number in range is a 400, after the token was found good.
+    /// </summary>
+    private static async Task<IResult> OpenExperimentAsync(string uniform, string token, string format, HttpContext context, ExperimentShareLinks links)
     {
-        var shared = await links.OpenAsync(UniformToken(token), context.RequestAborted);
+        var share = await links.ResolveAsync(uniform, context.RequestAborted);
+        if (share is null || format != "html") return NotFound();
+        var pageText = context.Request.Query["page"].ToString();
+        var page = 1;
+        if (pageText.Length > 0 && (pageText.Length > 6 || !int.TryParse(pageText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out page)))
+            return Results.Problem(statusCode: 400, title: "Invalid request", detail: "page is a whole number from 1.");
+        SharedExperiment? shared;
+        try
+        {
+            shared = await links.OpenAsync(uniform, page, context.RequestAborted);
+        }
+        catch (ValidationException e)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid request", detail: e.Message);
+        }
         if (shared is null) return NotFound();
+        context.Response.Headers.CacheControl = "private, no-store";
+        var request = context.Request;
+        return Results.Content(ExperimentShareHtml.Page(shared, token, $"{request.Scheme}://{request.Host}"), "text/html; charset=utf-8");
+    }
+
+    private static async Task<IResult> Preview(string token, HttpContext context, ShareLinks links, ExperimentShareLinks experimentLinks,
+        SharePreview preview, Infrastructure.SvgRaster raster)
+    {
+        var uniform = UniformToken(token);
+        var shared = await links.OpenAsync(uniform, context.RequestAborted);
+        if (shared is null)
+        {
+            // An experiment's preview is its ratings chart; one with nothing rated yet has none.
+            var experiment = await experimentLinks.OpenAsync(uniform, ct: context.RequestAborted);
+            var ratings = experiment?.Judge ?? experiment?.People?.Ratings;
+            if (ratings is not { Votes: > 0 }) return NotFound();
+            var chart = await raster.PngAsync(Experiments.ExperimentCharts.Ratings(ratings, hideArms: false), null, null, context.RequestAborted);
+            context.Response.Headers.CacheControl = "private, max-age=300";
+            return Results.Bytes(chart, "image/png");
+        }
         var png = await preview.PngAsync(shared, context.RequestAborted);
         context.Response.Headers.CacheControl = "private, max-age=300";
         return Results.Bytes(png, "image/png");

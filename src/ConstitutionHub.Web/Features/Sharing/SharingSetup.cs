@@ -39,6 +39,8 @@ public static class SharingSetup
         var services = builder.Services;
         services.Configure<SharingOptions>(builder.Configuration.GetSection("Sharing"));
         services.AddSingleton<ShareLinks>();
+        // Experiment links are share links too (same streams, table and tokens); they read experiments: builder.AddExperiments().
+        services.AddSingleton<ExperimentShareLinks>();
         services.AddSingleton<ShareBroadcaster>();
         services.AddHostedService<ShareAccessSweep>();
         services.TryAddSingleton<Infrastructure.SvgRaster>();
