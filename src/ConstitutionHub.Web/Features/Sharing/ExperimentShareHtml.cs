@@ -27,28 +27,12 @@ public static class ExperimentShareHtml
         var description = Description(shared);
         var url = $"{baseUrl}/s/{token}";
         var h = new StringBuilder(32_768);
-        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<meta name=\"robots\" content=\"noindex, nofollow\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
-            .Append("<title>").Append(E(title)).Append(" · shared experiment · ConstitutionHub</title>\n")
-            .Append("<meta name=\"description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<meta property=\"og:type\" content=\"article\">\n<meta property=\"og:site_name\" content=\"ConstitutionHub\">\n")
-            .Append("<meta property=\"og:title\" content=\"").Append(E(title)).Append("\">\n")
-            .Append("<meta property=\"og:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<meta property=\"og:url\" content=\"").Append(E(url)).Append("\">\n");
-        if (ratings is { Votes: > 0 })
-            h.Append("<meta property=\"og:image\" content=\"").Append(E(url)).Append("/preview.png\">\n")
-                .Append("<meta property=\"og:image:type\" content=\"image/png\">\n")
-                .Append("<meta name=\"twitter:card\" content=\"summary_large_image\">\n")
-                .Append("<meta name=\"twitter:image\" content=\"").Append(E(url)).Append("/preview.png\">\n");
-        h.Append("<meta name=\"twitter:title\" content=\"").Append(E(title)).Append("\">\n")
-            .Append("<meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<link rel=\"stylesheet\" href=\"/css/site.css\">\n")
-            .Append("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n</head>\n<body class=\"share-body-page\">\n");
+        // The preview image is the ratings chart, drawn once something is rated.
+        ShareHtml.Head(h, title, "experiment", description, url, preview: null, image: ratings is { Votes: > 0 });
+
 
         h.Append("<main class=\"share share-wide\" data-share-experiment>\n<header class=\"share-head\">\n<p class=\"share-kicker\">")
-            .Append(live ? "<span class=\"share-badge share-badge-live\">Live</span>" : "<span class=\"share-badge\">Snapshot</span>")
-            .Append(" Shared experiment from <a href=\"/\">ConstitutionHub</a></p>\n")
+            .Append(ShareHtml.Kicker(live, "experiment")).Append("</p>\n")
             .Append("<h1 class=\"share-title\">").Append(E(title)).Append("</h1>\n")
             .Append("<p class=\"share-meta\">By ").Append(E(experiment.OwnerName)).Append(" · prompt set <strong>").Append(E(shared.PromptSetName))
             .Append("</strong>, version ").Append(experiment.Definition.PromptSetVersion.ToString(Invariant)).Append(" (")

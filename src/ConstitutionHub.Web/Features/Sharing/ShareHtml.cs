@@ -27,32 +27,13 @@ public static class ShareHtml
         var description = Description(thread);
         var url = $"{baseUrl}/s/{token}";
         var h = new StringBuilder(16_384);
-        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<meta name=\"robots\" content=\"noindex, nofollow\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
-            .Append("<title>").Append(E(title)).Append(" · shared chat · ConstitutionHub</title>\n")
-            .Append("<meta name=\"description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<meta property=\"og:type\" content=\"article\">\n<meta property=\"og:site_name\" content=\"ConstitutionHub\">\n")
-            .Append("<meta property=\"og:title\" content=\"").Append(E(title)).Append("\">\n")
-            .Append("<meta property=\"og:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<meta property=\"og:url\" content=\"").Append(E(url)).Append("\">\n")
-            .Append("<meta property=\"og:image\" content=\"").Append(E(url)).Append("/preview.png\">\n")
-            .Append("<meta property=\"og:image:type\" content=\"image/png\">\n")
-            .Append(Invariant, $"<meta property=\"og:image:width\" content=\"{SharePreview.Width}\">\n")
-            .Append(Invariant, $"<meta property=\"og:image:height\" content=\"{SharePreview.Height}\">\n")
-            .Append("<meta name=\"twitter:card\" content=\"summary_large_image\">\n")
-            .Append("<meta name=\"twitter:title\" content=\"").Append(E(title)).Append("\">\n")
-            .Append("<meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("<meta name=\"twitter:image\" content=\"").Append(E(url)).Append("/preview.png\">\n")
-            .Append("<link rel=\"stylesheet\" href=\"/css/site.css\">\n")
-            .Append("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n")
-            .Append("<script type=\"module\" src=\"/dist/share-live.js\"></script>\n</head>\n<body class=\"share-body-page\">\n");
+        Head(h, title, "chat", description, url, preview: (SharePreview.Width, SharePreview.Height), script: "/dist/share-live.js");
+
 
         h.Append("<main class=\"share\" data-share data-token=\"").Append(E(token)).Append("\" data-mode=\"").Append(live ? "live" : "snapshot")
             .Append(Invariant, $"\" data-seq=\"{thread.Chat.StreamVersion}\">\n");
         h.Append("<header class=\"share-head\">\n<p class=\"share-kicker\">")
-            .Append(live ? "<span class=\"share-badge share-badge-live\">Live</span>" : "<span class=\"share-badge\">Snapshot</span>")
-            .Append(" Shared chat from <a href=\"/\">ConstitutionHub</a></p>\n")
+            .Append(Kicker(live, "chat")).Append("</p>\n")
             .Append("<h1 class=\"share-title\">").Append(E(title)).Append("</h1>\n")
             .Append("<p class=\"share-meta\">Tested against <a href=\"/c/").Append(Uri.EscapeDataString(p.Slug)).Append("/r/")
             .Append(p.Revision.ToString(Invariant)).Append("\">").Append(E(p.Slug)).Append(", revision ").Append(p.Revision.ToString(Invariant))
@@ -119,6 +100,44 @@ public static class ShareHtml
         </html>
 
         """;
+
+    /// <summary>The document head every public share page has: no indexing, no referrer, link-preview tags (Open
+    /// Graph and Twitter, with the preview image when there is one), the app's stylesheet and, for live pages, their
+    /// one script. <paramref name="kind"/> names what is shared ("chat", "experiment").</summary>
+    public static void Head(StringBuilder h, string title, string kind, string description, string url,
+        (int Width, int Height)? preview, string? script = null, bool image = true)
+    {
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<meta name=\"robots\" content=\"noindex, nofollow\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
+            .Append("<title>").Append(E(title)).Append(" · shared ").Append(kind).Append(" · ConstitutionHub</title>\n")
+            .Append("<meta name=\"description\" content=\"").Append(E(description)).Append("\">\n")
+            .Append("<meta property=\"og:type\" content=\"article\">\n<meta property=\"og:site_name\" content=\"ConstitutionHub\">\n")
+            .Append("<meta property=\"og:title\" content=\"").Append(E(title)).Append("\">\n")
+            .Append("<meta property=\"og:description\" content=\"").Append(E(description)).Append("\">\n")
+            .Append("<meta property=\"og:url\" content=\"").Append(E(url)).Append("\">\n");
+        if (image)
+        {
+            h.Append("<meta property=\"og:image\" content=\"").Append(E(url)).Append("/preview.png\">\n")
+                .Append("<meta property=\"og:image:type\" content=\"image/png\">\n");
+            if (preview is { } size)
+                h.Append(Invariant, $"<meta property=\"og:image:width\" content=\"{size.Width}\">\n")
+                    .Append(Invariant, $"<meta property=\"og:image:height\" content=\"{size.Height}\">\n");
+            h.Append("<meta name=\"twitter:card\" content=\"summary_large_image\">\n")
+                .Append("<meta name=\"twitter:image\" content=\"").Append(E(url)).Append("/preview.png\">\n");
+        }
+        h.Append("<meta name=\"twitter:title\" content=\"").Append(E(title)).Append("\">\n")
+            .Append("<meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
+            .Append("<link rel=\"stylesheet\" href=\"/css/site.css\">\n")
+            .Append("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n");
+        if (script is not null) h.Append("<script type=\"module\" src=\"").Append(script).Append("\"></script>\n");
+        h.Append("</head>\n<body class=\"share-body-page\">\n");
+    }
+
+    /// <summary>The line above a share page's title: live or snapshot, and what it is.</summary>
+    public static string Kicker(bool live, string kind) =>
+        (live ? "<span class=\"share-badge share-badge-live\">Live</span>" : "<span class=\"share-badge\">Snapshot</span>")
+        + $" Shared {kind} from <a href=\"/\">ConstitutionHub</a>";
 
     public static void Message(StringBuilder h, ChatThread thread, ChatMessageRow m)
     {
