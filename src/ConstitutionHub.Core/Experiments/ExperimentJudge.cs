@@ -16,7 +16,7 @@ public sealed class JudgeFormatException(string message) : Exception(message);
 /// lines that cite no known section are dropped. The judge prompt is a template: the built-in one, or a
 /// constitution document (versioned and editable like any other) named in <see cref="JudgeSettings"/>.
 /// </summary>
-public sealed class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQueries constitutions, IExperimentModels models)
+public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQueries constitutions, IExperimentModels models)
 {
     public static readonly string[] Choices = ["A", "B", "tie"];
     public const string BuiltInTemplate = "builtin";
@@ -60,7 +60,7 @@ public sealed class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQue
         var varied = experiment.Factors.Select(f => f.SectionId).ToHashSet();
         var sections = revision.Sections.Where(s => !settings.OnlyVariedSections || varied.Contains(s.Id)).ToList();
         var constitution = PromptCompiler.Compile(revision.Markdown, revision.Sections, Recipe.Default).Text;
-        var conversation = string.Join("\n", context.Items[item.ItemId].Turns.Select(t => $"{t.Role}: {t.Content}"));
+        var conversation = Conversation(context, item);
         var (client, modelName) = models.For(settings.Model);
 
         string Prompt(string first, string second) => template
