@@ -14,7 +14,8 @@ public sealed class JudgeFormatException(string message) : Exception(message);
 /// with each output shown first, and each verdict is decoded under a fixed choice of "A", "B" or "tie", so a small
 /// local judge cannot answer off-format. A rationale call then asks for one line per section, citing section ids;
 /// lines that cite no known section are dropped. The judge prompt is a template: the built-in one, or a
-/// constitution document (versioned and editable like any other) named in <see cref="JudgeSettings"/>.
+/// constitution document (versioned and editable like any other) named in <see cref="JudgeSettings"/>. The same judge
+/// scores outputs by rubric (ExperimentJudge.Rubric.cs) and critiques and revises them (ExperimentJudge.Critique.cs).
 /// </summary>
 public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQueries constitutions, IExperimentModels models)
 {

@@ -9,7 +9,8 @@ namespace ConstitutionHub.Core.Experiments;
 
 /// <summary>
 /// The experiment tables, inline (a run page reads them right after a write): <c>experiments</c> (definition and
-/// status), <c>experiment_outputs</c> (one row per recorded generation) and the work queue <c>experiment_work</c>,
+/// status), <c>experiment_outputs</c> (one row per recorded generation), the judge's <c>experiment_judgments</c>,
+/// <c>experiment_scores</c> (rubric) and <c>experiment_critiques</c>, and the work queue <c>experiment_work</c>,
 /// whose rows are made in the same transaction as the experiment, so an experiment never exists without its work.
 /// The queue is operational state (leases, attempts), not history: a rebuild keeps it, and re-seeding skips rows
 /// that exist.

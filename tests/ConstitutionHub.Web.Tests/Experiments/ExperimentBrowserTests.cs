@@ -8,8 +8,9 @@ using static Microsoft.Playwright.Assertions;
 namespace ConstitutionHub.Web.Tests.Experiments;
 
 /// <summary>
-/// Chromium: a run watched live by two people. The experiment (two revisions side by side, judged) is created paused
-/// through the API; its owner resumes it from the run page and both screens follow it to the leaderboard.
+/// Chromium: a run watched live by two people. The experiment (two revisions side by side, judged pairwise and by a
+/// rubric on Honesty) is created paused through the API; its owner resumes it from the run page and both screens
+/// follow it to the leaderboard and the rubric table.
 /// </summary>
 public sealed class ExperimentBrowserTests : IAsyncLifetime
 {
@@ -33,12 +34,15 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
         };
         revision.Headers.TryAddWithoutValidation("If-Match", etag);
         (await api.SendAsync(revision)).EnsureSuccessStatusCode();
+        var honesty = (await (await api.GetAsync("/api/constitutions/two-revs/sections")).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("sections").EnumerateArray().Single(s => s.GetProperty("heading").GetString() == "Honesty").GetProperty("id").GetString();
         var set = await (await api.PostAsync("/api/prompt-sets/import?name=Two&format=jsonl",
             new StringContent("{\"prompt\":\"Hello\",\"tags\":[\"greeting\"]}\n{\"prompt\":\"Are you honest?\",\"tags\":[\"values\"]}\n", Encoding.UTF8, "application/jsonl")))
             .Content.ReadFromJsonAsync<JsonElement>();
         var created = await (await api.PostAsync("/api/experiments", Json(new
         {
             name = "Kinder honesty", promptSetId = set.GetProperty("id").GetGuid(), samples = 1, judge = new { onlyVariedSections = false },
+            rubric = new { sections = new[] { honesty } },
             arms = new[] { new { slug = "two-revs", revision = 1, sampling = new { maxTokens = 24 } }, new { slug = "two-revs", revision = 2, sampling = new { maxTokens = 24 } } },
         }))).Content.ReadFromJsonAsync<JsonElement>();
         var id = created.GetProperty("id").GetGuid();
@@ -63,6 +67,11 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
             await Expect(page.GetByTestId("run-progress")).ToContainTextAsync("Generations: 4 of 4");
             await Expect(page.GetByTestId("position-bias")).ToContainTextAsync("disagreed on");
             await Expect(page.GetByTestId("side-by-side")).ToContainTextAsync("r2");
+            // Every output scored on Honesty: two per arm in the table, one chip under each output.
+            await Expect(page.GetByTestId("run-scoring")).ToContainTextAsync("Rubric: 4 of 4 scores", new() { Timeout = 120_000 });
+            await Expect(page.GetByTestId("rubric-results").GetByRole(AriaRole.Row)).ToHaveCountAsync(4);
+            await Expect(page.GetByTestId("output-score")).ToHaveCountAsync(4);
+            await Expect(page.GetByTestId("output-score").First).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"Honesty: [1-5]/5"));
         }
 
         // Arms behind letters: the labels go, the letters stay.
