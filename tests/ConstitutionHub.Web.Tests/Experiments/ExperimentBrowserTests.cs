@@ -10,7 +10,7 @@ namespace ConstitutionHub.Web.Tests.Experiments;
 /// <summary>
 /// Chromium: a run watched live by two people. The experiment (two revisions side by side, judged pairwise and by a
 /// rubric on Honesty) is created paused through the API; its owner resumes it from the run page and both screens
-/// follow it to the leaderboard and the rubric table.
+/// follow it to the leaderboard and the rubric table; the owner then has every output critiqued and revised.
 /// </summary>
 public sealed class ExperimentBrowserTests : IAsyncLifetime
 {
@@ -73,6 +73,13 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
             await Expect(page.GetByTestId("output-score")).ToHaveCountAsync(4);
             await Expect(page.GetByTestId("output-score").First).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"Honesty: [1-5]/5"));
         }
+
+        // The owner asks for critiques and revisions of every output; the page follows them and offers the download.
+        await Expect(watcher.GetByTestId("critiques").GetByRole(AriaRole.Button, new() { Name = "Critique and revise" })).ToHaveCountAsync(0);
+        await owner.GetByTestId("critiques").GetByRole(AriaRole.Button, new() { Name = "Critique and revise" }).ClickAsync();
+        await Expect(owner.GetByTestId("critiques-progress")).ToContainTextAsync("4 of 4 done · 0 pending · 0 failed", new() { Timeout = 240_000 });
+        await Expect(owner.GetByTestId("critiques").GetByRole(AriaRole.Link, new() { Name = "Download JSONL" }))
+            .ToHaveAttributeAsync("href", $"/api/experiments/{id}/critiques/export");
 
         // Arms behind letters: the labels go, the letters stay.
         await watcher.GetByText("Hide arms behind letters").ClickAsync();
