@@ -86,4 +86,36 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
         await Expect(watcher.GetByTestId("side-by-side")).Not.ToContainTextAsync("B: r2");
         await Expect(watcher.GetByTestId("ratings-chart").Locator("svg")).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task The_new_experiment_form_starts_a_run_scored_by_rubric_on_the_chosen_section()
+    {
+        var api = await server.SignedInClientAsync("Ada");
+        await ApiSeed.ConstitutionAsync(api, "form-revs", "Form", "# F\n\n## Honesty\n\nTell the truth.\n\n## Brevity\n\nBe brief.\n",
+            "# F\n\n## Honesty\n\nTell the truth, kindly.\n\n## Brevity\n\nBe brief.\n");
+        (await api.PostAsync("/api/prompt-sets/import?name=Form%20set&format=jsonl",
+            new StringContent("{\"prompt\":\"Hello\"}\n", Encoding.UTF8, "application/jsonl"))).EnsureSuccessStatusCode();
+
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Ada", "/experiments");
+        await Chromium.WaitForLiveAsync(page);
+        var form = page.GetByTestId("new-experiment");
+        await form.GetByLabel("Name", new() { Exact = true }).FillAsync("Rubric from the form");
+        await form.GetByLabel("Prompt set", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Form set" }).ClickAsync();
+        await form.GetByLabel("Constitution", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Form (r2)" }).ClickAsync();
+        await form.GetByText("Rubric scores").ClickAsync();
+        await form.GetByLabel("Sections to score (1-5)", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Honesty" }).ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+
+        await form.GetByRole(AriaRole.Button, new() { Name = "Estimate cost" }).ClickAsync();
+        await Expect(page.GetByTestId("experiment-cost")).ToContainTextAsync("rubric: 2 scores (2 outputs x 1 sections)");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Start experiment" }).ClickAsync();
+        await page.WaitForURLAsync("**/experiments/*");
+        await Expect(page.GetByTestId("run-scoring")).ToContainTextAsync("Rubric: 2 of 2 scores", new() { Timeout = 240_000 });
+        await Expect(page.GetByTestId("rubric-results")).ToContainTextAsync("Honesty");
+        await Expect(page.GetByTestId("output-score")).ToHaveCountAsync(2);
+    }
 }
