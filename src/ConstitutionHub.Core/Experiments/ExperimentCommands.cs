@@ -8,7 +8,7 @@ namespace ConstitutionHub.Core.Experiments;
 
 /// <summary>What a person asks for when they start an experiment.</summary>
 public sealed record CreateExperiment(string Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<Arm> Arms, int Samples,
-    IReadOnlyList<Factor>? Factors = null, JudgeSettings? Judge = null);
+    IReadOnlyList<Factor>? Factors = null, JudgeSettings? Judge = null, RubricSettings? Rubric = null);
 
 /// <summary>
 /// Defining and steering experiments. Creating checks everything a run needs before anything runs (the prompt set
@@ -26,9 +26,9 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
 
     public async Task<ExperimentRow> CreateAsync(Actor actor, CreateExperiment command, Guid commandId, CancellationToken ct = default)
     {
-        var (set, cost) = await CheckAsync(actor, command, ct);
+        var (set, cost, rubric) = await CheckAsync(actor, command, ct);
         var created = new ExperimentCreated(commandId, command.Name.Trim(), set.Id, set.Version, set.Items.Select(i => i.Id).ToList(),
-            command.Arms, command.Samples, command.Factors ?? [], command.Judge, cost);
+            command.Arms, command.Samples, command.Factors ?? [], command.Judge, cost, rubric);
         // The command id names the experiment: a retried create finds its first attempt.
         await streams.AppendAsync(ExperimentStream.Id(commandId), ExpectedVersion.NoStream, [new NewEvent(commandId, created)],
             new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
@@ -53,6 +53,37 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
         return await queries.RetryFailedAsync(id, ct);
     }
 
+    /// <summary>
+    /// Asks the judge model for a critique and a revision of the outputs of <paramref name="arms"/> (null: every arm) on
+    /// <paramref name="itemIds"/> (null: every item), every sample. Asking again for outputs already asked for adds no
+    /// work. Only the owner asks: it spends judge time. The number of outputs asked for is returned.
+    /// </summary>
+    public async Task<int> RequestCritiquesAsync(Actor actor, Guid id, IReadOnlyList<string>? arms, IReadOnlyList<string>? itemIds, Guid commandId,
+        CancellationToken ct = default)
+    {
+        var experiment = await queries.ExperimentAsync(id, ct) ?? throw new NotFoundException("No such experiment.");
+        if (experiment.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment can ask for critiques.");
+        if (experiment.Status == "cancelled") throw new ValidationException("status", "The experiment was cancelled; start a new one.");
+        var definition = experiment.Definition;
+        var chosenArms = Chosen(arms, definition.Arms.Select(a => a.Letter).ToList(), "arms", "arm");
+        var chosenItems = Chosen(itemIds, definition.ItemIds, "itemIds", "item");
+        var version = await streams.VersionAsync(ExperimentStream.Id(id), ct);
+        await streams.AppendAsync(ExperimentStream.Id(id), version,
+            [new NewEvent(commandId, new CritiquesRequested(id, chosenArms, chosenItems, definition.Samples))],
+            new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
+        return chosenArms.Count * chosenItems.Count * definition.Samples;
+    }
+
+    /// <summary>The subset of <paramref name="all"/> asked for (null or empty: all), each one known.</summary>
+    private static IReadOnlyList<string> Chosen(IReadOnlyList<string>? asked, IReadOnlyList<string> all, string field, string what)
+    {
+        if (asked is null || asked.Count == 0) return all;
+        if (asked.Count > all.Count) throw new ValidationException(field, $"At most {all.Count} {what}s.");
+        if (asked.FirstOrDefault(a => !all.Contains(a)) is { } unknown)
+            throw new ValidationException(field, $"The experiment has no {what} '{(unknown.Length > 40 ? unknown[..40] + "…" : unknown)}'.");
+        return asked.Distinct().ToList();
+    }
+
     private async Task SteerAsync(Actor actor, Guid id, Guid commandId, Func<ExperimentRow, object?> decide, CancellationToken ct)
     {
         var experiment = await queries.ExperimentAsync(id, ct) ?? throw new NotFoundException("No such experiment.");
@@ -64,13 +95,14 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
             new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
     }
 
-    private async Task<(PromptSetState Set, ExperimentCost Cost)> CheckAsync(Actor actor, CreateExperiment command, CancellationToken ct)
+    private async Task<(PromptSetState Set, ExperimentCost Cost, RubricSettings? Rubric)> CheckAsync(Actor actor, CreateExperiment command,
+        CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(command.Name) || command.Name.Trim().Length > PromptItemRules.MaxNameLength)
             throw new ValidationException("name", $"An experiment's name is 1 to {PromptItemRules.MaxNameLength} characters.");
         var set = (await promptSets.ReadAsync(command.PromptSetId, command.PromptSetVersion, ct))?.State
             ?? throw new ValidationException("promptSet", "No such prompt set, or no such version of it.");
-        var cost = ExperimentDesign.Cost(command.Arms, set.Items.Count, command.Samples);
+        var cost = ExperimentDesign.Cost(command.Arms, set.Items.Count, command.Samples, command.Rubric?.Sections.Count ?? 0);
         foreach (var arm in command.Arms)
         {
             var slug = await queries.ConstitutionSlugAsync(arm.ConstitutionId, ct);
@@ -86,6 +118,31 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
                 throw new ValidationException("arms", $"Arm {arm.Letter}: {e.Message}");
             }
         }
-        return (set, cost);
+        return (set, cost, await RubricAsync(command, ct));
+    }
+
+    /// <summary>
+    /// The rubric's sections must be sections of the reference revision (the first arm's, which the judge scores every
+    /// arm against, as the pairwise judge does); their headings are taken from it.
+    /// </summary>
+    private async Task<RubricSettings?> RubricAsync(CreateExperiment command, CancellationToken ct)
+    {
+        if (command.Rubric is not { } rubric) return null;
+        if (rubric.Sections is null || rubric.Sections.Count == 0) throw new ValidationException("rubric", "Pick at least one section to score.");
+        if (rubric.Sections.Count > ExperimentDesign.MaxRubricSections)
+            throw new ValidationException("rubric", $"A rubric scores at most {ExperimentDesign.MaxRubricSections} sections.");
+        if (rubric.Sections.Select(r => r.Id).Distinct().Count() != rubric.Sections.Count)
+            throw new ValidationException("rubric", "Each section is scored once.");
+        var reference = command.Arms[0];
+        var revision = (await constitutions.RevisionAsync(reference.ConstitutionId, reference.Revision, ct))!;
+        var sections = new List<RubricSection>();
+        foreach (var wanted in rubric.Sections)
+        {
+            var section = revision.Sections.FirstOrDefault(s => s.Id == wanted.Id) ?? throw new ValidationException("rubric",
+                $"Arm {reference.Letter}'s revision {reference.Revision} has no section '{(wanted.Id?.Length > 40 ? wanted.Id[..40] + "…" : wanted.Id)}'.");
+            sections.Add(new RubricSection(section.Id, section.Heading));
+        }
+        if (rubric.Model is { Length: > 200 }) throw new ValidationException("rubric", "The rubric's model name is too long.");
+        return new RubricSettings(sections, rubric.Model);
     }
 }

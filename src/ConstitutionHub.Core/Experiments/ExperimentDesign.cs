@@ -28,11 +28,14 @@ public enum FactorialKind
 }
 
 /// <summary>What an experiment costs before it starts, in the units people budget by.</summary>
-public sealed record ExperimentCost(int Arms, int Items, int Samples, int Generations, int JudgePairs, int JudgeCalls, long MaxGeneratedTokens)
+/// <param name="RubricScores">Outputs x rubric sections: one fixed-choice score and one short reason each (0 without a rubric).</param>
+public sealed record ExperimentCost(int Arms, int Items, int Samples, int Generations, int JudgePairs, int JudgeCalls, long MaxGeneratedTokens,
+    int RubricScores = 0)
 {
     public string Summary =>
         $"{Generations:N0} generations ({Items} items x {Arms} arms x {Samples} samples), up to {MaxGeneratedTokens:N0} generated tokens; " +
-        $"judging: {JudgePairs:N0} pairs, {JudgeCalls:N0} judge calls (both orders).";
+        $"judging: {JudgePairs:N0} pairs, {JudgeCalls:N0} judge calls (both orders)" +
+        (RubricScores > 0 ? $"; rubric: {RubricScores:N0} scores ({Generations:N0} outputs x {RubricScores / Math.Max(Generations, 1)} sections)." : ".");
 }
 
 public static class ExperimentDesign
@@ -41,6 +44,7 @@ public static class ExperimentDesign
     public const int MaxSamples = 16;
     public const int MaxGenerations = 200_000;
     public const int DefaultMaxTokens = 256;
+    public const int MaxRubricSections = 16;
 
     public static string LetterOf(int index) =>
         index < 26 ? ((char)('A' + index)).ToString() : $"{(char)('A' + index / 26 - 1)}{(char)('A' + index % 26)}";
@@ -88,8 +92,9 @@ public static class ExperimentDesign
         return arms;
     }
 
-    /// <summary>Checks the arms and states the cost. Judging compares every pair of arms on every item and sample, in both orders.</summary>
-    public static ExperimentCost Cost(IReadOnlyList<Arm> arms, int items, int samples)
+    /// <summary>Checks the arms and states the cost. Judging compares every pair of arms on every item and sample, in both
+    /// orders; a rubric scores every output on each of its <paramref name="rubricSections"/>.</summary>
+    public static ExperimentCost Cost(IReadOnlyList<Arm> arms, int items, int samples, int rubricSections = 0)
     {
         if (arms.Count < 2) throw new ValidationException("arms", "An experiment compares at least two arms.");
         if (arms.Count > MaxArms) throw new ValidationException("arms", $"At most {MaxArms} arms.");
@@ -108,7 +113,7 @@ public static class ExperimentDesign
             throw new ValidationException("design", $"{generations:N0} generations is more than the {MaxGenerations:N0} an experiment may run.");
         var pairs = arms.Count * (arms.Count - 1) / 2 * items * samples;
         var tokens = arms.Sum(a => (long)(a.Sampling?.MaxTokens ?? DefaultMaxTokens)) * items * samples;
-        return new ExperimentCost(arms.Count, items, samples, (int)generations, pairs, pairs * 2, tokens);
+        return new ExperimentCost(arms.Count, items, samples, (int)generations, pairs, pairs * 2, tokens, (int)generations * rubricSections);
     }
 
     /// <summary>

@@ -4,13 +4,20 @@ namespace ConstitutionHub.Core.Experiments;
 /// compiled constitution or only the sections the arms vary, and the judge prompt document at its revision.</summary>
 public sealed record JudgeSettings(string? Model, bool OnlyVariedSections, Guid? PromptDocumentId = null, int? PromptRevision = null);
 
+/// <summary>A section a rubric scores, with its heading in the reference revision (the first arm's) when the experiment was defined.</summary>
+public sealed record RubricSection(string Id, string Heading);
+
+/// <summary>Rubric scoring: every output scored 1-5 on each of these sections by the judge model (null: the app's default).</summary>
+public sealed record RubricSettings(IReadOnlyList<RubricSection> Sections, string? Model = null);
+
 /// <summary>
 /// An experiment was defined: a prompt set pinned at a version (its item ids, so the work is known without reading
 /// the set), the arms, samples per item, the factors of a factorial design (empty otherwise), the judge, and the
-/// cost that was stated before it started. Experiments start running when created.
+/// cost that was stated before it started, and the rubric (null: no rubric scoring; experiments defined before rubrics
+/// have none). Experiments start running when created.
 /// </summary>
 public sealed record ExperimentCreated(Guid Id, string Name, Guid PromptSetId, int PromptSetVersion, IReadOnlyList<string> ItemIds,
-    IReadOnlyList<Arm> Arms, int Samples, IReadOnlyList<Factor> Factors, JudgeSettings? Judge, ExperimentCost Cost);
+    IReadOnlyList<Arm> Arms, int Samples, IReadOnlyList<Factor> Factors, JudgeSettings? Judge, ExperimentCost Cost, RubricSettings? Rubric = null);
 
 public sealed record ExperimentPaused(Guid Id);
 
@@ -18,6 +25,12 @@ public sealed record ExperimentResumed(Guid Id);
 
 /// <summary>Work not yet started is dropped; outputs already recorded stay.</summary>
 public sealed record ExperimentCancelled(Guid Id);
+
+/// <summary>
+/// Critiques and revisions were asked for, for the outputs of these arms on these items (every sample): one piece of
+/// work each, made once however often they are asked for.
+/// </summary>
+public sealed record CritiquesRequested(Guid Id, IReadOnlyList<string> Arms, IReadOnlyList<string> ItemIds, int Samples);
 
 /// <summary>
 /// One generation, recorded once: its stream id is its key (experiment, arm, item, sample), so a second node that
@@ -41,6 +54,7 @@ public static class ExperimentStream
         (typeof(ExperimentPaused), "experiment_paused"),
         (typeof(ExperimentResumed), "experiment_resumed"),
         (typeof(ExperimentCancelled), "experiment_cancelled"),
+        (typeof(CritiquesRequested), "critiques_requested"),
         (typeof(GenerationRecorded), "generation_recorded"),
     ];
 }

@@ -14,9 +14,10 @@ public sealed class JudgeFormatException(string message) : Exception(message);
 /// with each output shown first, and each verdict is decoded under a fixed choice of "A", "B" or "tie", so a small
 /// local judge cannot answer off-format. A rationale call then asks for one line per section, citing section ids;
 /// lines that cite no known section are dropped. The judge prompt is a template: the built-in one, or a
-/// constitution document (versioned and editable like any other) named in <see cref="JudgeSettings"/>.
+/// constitution document (versioned and editable like any other) named in <see cref="JudgeSettings"/>. The same judge
+/// scores outputs by rubric (ExperimentJudge.Rubric.cs) and critiques and revises them (ExperimentJudge.Critique.cs).
 /// </summary>
-public sealed class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQueries constitutions, IExperimentModels models)
+public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQueries constitutions, IExperimentModels models)
 {
     public static readonly string[] Choices = ["A", "B", "tie"];
     public const string BuiltInTemplate = "builtin";
@@ -60,7 +61,7 @@ public sealed class ExperimentJudge(NpgsqlDataSource dataSource, ConstitutionQue
         var varied = experiment.Factors.Select(f => f.SectionId).ToHashSet();
         var sections = revision.Sections.Where(s => !settings.OnlyVariedSections || varied.Contains(s.Id)).ToList();
         var constitution = PromptCompiler.Compile(revision.Markdown, revision.Sections, Recipe.Default).Text;
-        var conversation = string.Join("\n", context.Items[item.ItemId].Turns.Select(t => $"{t.Role}: {t.Content}"));
+        var conversation = Conversation(context, item);
         var (client, modelName) = models.For(settings.Model);
 
         string Prompt(string first, string second) => template

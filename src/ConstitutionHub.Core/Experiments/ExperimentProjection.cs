@@ -9,7 +9,8 @@ namespace ConstitutionHub.Core.Experiments;
 
 /// <summary>
 /// The experiment tables, inline (a run page reads them right after a write): <c>experiments</c> (definition and
-/// status), <c>experiment_outputs</c> (one row per recorded generation) and the work queue <c>experiment_work</c>,
+/// status), <c>experiment_outputs</c> (one row per recorded generation), the judge's <c>experiment_judgments</c>,
+/// <c>experiment_scores</c> (rubric) and <c>experiment_critiques</c>, and the work queue <c>experiment_work</c>,
 /// whose rows are made in the same transaction as the experiment, so an experiment never exists without its work.
 /// The queue is operational state (leases, attempts), not history: a rebuild keeps it, and re-seeding skips rows
 /// that exist.
@@ -25,11 +26,15 @@ public sealed class ExperimentProjection : EventProjection
         SchemaObjects.Add(Outputs());
         SchemaObjects.Add(Work());
         SchemaObjects.Add(Judgments());
+        SchemaObjects.Add(Scores());
+        SchemaObjects.Add(Critiques());
         SchemaObjects.Add(Votes());
         SchemaObjects.Add(StudyLinks());
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_study_links");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_votes");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_judgments");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_scores");
+        Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_critiques");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiment_outputs");
         Options.DeleteDataInTableOnTeardown($"{HubMarten.Schema}.experiments");
         foreach (var (type, _) in ExperimentStream.Events.Concat(JudgeStream.Events).Concat(HumanVoteStream.Events)) IncludeType(type);
@@ -69,6 +74,29 @@ public sealed class ExperimentProjection : EventProjection
                     """, x.ExperimentId, x.ArmA, x.ArmB, x.ItemId, x.Sample, x.FirstOrder, x.SecondOrder, x.Verdict, x.Rationale,
                     JsonSerializer.Serialize(x.Sections, HubJson.Options), x.JudgeModel, x.Template, x.TemplateRevision, x.Node, e.Timestamp);
                 break;
+            case CritiquesRequested x:
+                operations.QueueSqlCommand("""
+                    insert into experiment_work (experiment_id, kind, arm, arm_b, item_id, sample)
+                    select ?, 'critique', a, '', i, s from unnest(?::text[]) a cross join unnest(?::text[]) i cross join generate_series(0, ? - 1) s
+                    on conflict do nothing
+                    """, x.Id, x.Arms.ToArray(), x.ItemIds.ToArray(), x.Samples);
+                break;
+            case ScoreRecorded x:
+                operations.QueueSqlCommand("""
+                    insert into experiment_scores (experiment_id, arm, item_id, sample, section_id, score, rationale, judge_model, template,
+                                                   template_revision, node, created)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, x.ExperimentId, x.Arm, x.ItemId, x.Sample, x.SectionId, x.Score, x.Rationale, x.JudgeModel, x.Template, x.TemplateRevision,
+                    x.Node, e.Timestamp);
+                break;
+            case CritiqueRecorded x:
+                operations.QueueSqlCommand("""
+                    insert into experiment_critiques (experiment_id, arm, item_id, sample, critique, cited_sections, revision, judge_model, template,
+                                                      template_revision, node, created)
+                    values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
+                    """, x.ExperimentId, x.Arm, x.ItemId, x.Sample, x.Critique, JsonSerializer.Serialize(x.CitedSections, HubJson.Options), x.Revision,
+                    x.JudgeModel, x.Template, x.TemplateRevision, x.Node, e.Timestamp);
+                break;
             case HumanVoteRecorded x:
                 // A change of mind replaces the row; how often the voter changed it is kept.
                 operations.QueueSqlCommand("""
@@ -98,7 +126,8 @@ public sealed class ExperimentProjection : EventProjection
         // A cancelled experiment stays cancelled.
         operations.QueueSqlCommand("update experiments set status = ?, updated = ? where id = ? and status <> 'cancelled'", status, e.Timestamp, id);
 
-    /// <summary>One generation per arm, item and sample; with a judge, one judging per pair of arms, item and sample.</summary>
+    /// <summary>One generation per arm, item and sample; with a judge, one judging per pair of arms, item and sample; with a
+    /// rubric, one score per arm, section, item and sample.</summary>
     private static void SeedWork(IDocumentOperations operations, ExperimentCreated x)
     {
         var arms = x.Arms.Select(a => a.Letter).ToArray();
@@ -107,6 +136,13 @@ public sealed class ExperimentProjection : EventProjection
             select ?, 'generate', a, '', i, s from unnest(?::text[]) a cross join unnest(?::text[]) i cross join generate_series(0, ? - 1) s
             on conflict do nothing
             """, x.Id, arms, x.ItemIds.ToArray(), x.Samples);
+        if (x.Rubric is { } rubric)
+            operations.QueueSqlCommand("""
+                insert into experiment_work (experiment_id, kind, arm, arm_b, item_id, sample)
+                select ?, 'score', a, r, i, s from unnest(?::text[]) a cross join unnest(?::text[]) r cross join unnest(?::text[]) i
+                    cross join generate_series(0, ? - 1) s
+                on conflict do nothing
+                """, x.Id, arms, rubric.Sections.Select(r => r.Id).ToArray(), x.ItemIds.ToArray(), x.Samples);
         if (x.Judge is null) return;
         var pairs = arms.SelectMany((a, i) => arms.Skip(i + 1).Select(b => (a, b))).ToArray();
         operations.QueueSqlCommand("""
@@ -174,6 +210,42 @@ public sealed class ExperimentProjection : EventProjection
         return table;
     }
 
+    private static Table Scores()
+    {
+        var table = new Table(HubMarten.Table("experiment_scores"));
+        table.AddColumn("experiment_id", "uuid").AsPrimaryKey();
+        table.AddColumn("arm", "text").AsPrimaryKey();
+        table.AddColumn("item_id", "text").AsPrimaryKey();
+        table.AddColumn("sample", "integer").AsPrimaryKey();
+        table.AddColumn("section_id", "text").AsPrimaryKey();
+        table.AddColumn("score", "integer").NotNull();
+        table.AddColumn("rationale", "text").NotNull();
+        table.AddColumn("judge_model", "text").NotNull();
+        table.AddColumn("template", "text").NotNull();
+        table.AddColumn("template_revision", "integer").NotNull();
+        table.AddColumn("node", "text").NotNull();
+        table.AddColumn("created", "timestamp with time zone").NotNull();
+        return table;
+    }
+
+    private static Table Critiques()
+    {
+        var table = new Table(HubMarten.Table("experiment_critiques"));
+        table.AddColumn("experiment_id", "uuid").AsPrimaryKey();
+        table.AddColumn("arm", "text").AsPrimaryKey();
+        table.AddColumn("item_id", "text").AsPrimaryKey();
+        table.AddColumn("sample", "integer").AsPrimaryKey();
+        table.AddColumn("critique", "text").NotNull();
+        table.AddColumn("cited_sections", "jsonb").NotNull();
+        table.AddColumn("revision", "text").NotNull();
+        table.AddColumn("judge_model", "text").NotNull();
+        table.AddColumn("template", "text").NotNull();
+        table.AddColumn("template_revision", "integer").NotNull();
+        table.AddColumn("node", "text").NotNull();
+        table.AddColumn("created", "timestamp with time zone").NotNull();
+        return table;
+    }
+
     private static Table Votes()
     {
         var table = new Table(HubMarten.Table("experiment_votes"));
@@ -215,7 +287,7 @@ public sealed class ExperimentProjection : EventProjection
         table.AddColumn("experiment_id", "uuid").AsPrimaryKey();
         table.AddColumn("kind", "text").AsPrimaryKey();
         table.AddColumn("arm", "text").AsPrimaryKey();
-        // The second arm of a judging; '' for a generation.
+        // The second arm of a judging, the section of a score; '' for a generation or a critique.
         table.AddColumn("arm_b", "text").AsPrimaryKey();
         table.AddColumn("item_id", "text").AsPrimaryKey();
         table.AddColumn("sample", "integer").AsPrimaryKey();

@@ -45,6 +45,37 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
         return rows;
     }
 
+    public async Task<IReadOnlyList<ScoreRow>> ScoresAsync(Guid experimentId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select arm, item_id, sample, section_id, score, rationale, judge_model, template, template_revision
+            from experiment_scores where experiment_id = @id order by item_id, sample, arm, section_id
+            """);
+        command.Parameters.AddWithValue("id", experimentId);
+        var rows = new List<ScoreRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new ScoreRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4),
+                reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8)));
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<CritiqueRow>> CritiquesAsync(Guid experimentId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select arm, item_id, sample, critique, cited_sections::text, revision, judge_model, template, template_revision
+            from experiment_critiques where experiment_id = @id order by item_id, sample, arm
+            """);
+        command.Parameters.AddWithValue("id", experimentId);
+        var rows = new List<CritiqueRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new CritiqueRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
+                JsonSerializer.Deserialize<List<string>>(reader.GetString(4), HubJson.Options) ?? [], reader.GetString(5), reader.GetString(6),
+                reader.GetString(7), reader.GetInt32(8)));
+        return rows;
+    }
+
     /// <summary>Everything a training export reads, for one experiment.</summary>
     public async Task<TrainingSource> TrainingSourceAsync(Guid experimentId, PromptSets.PromptSets promptSets, Documents.ConstitutionQueries constitutions,
         CancellationToken ct = default)
@@ -61,7 +92,8 @@ public sealed class ExperimentResults(NpgsqlDataSource dataSource, ExperimentQue
             prompts[arm.Letter] = Documents.Text.PromptCompiler.Compile(revision.Markdown, revision.Sections, arm.Recipe);
         }
         return new TrainingSource(definition, set.State.Items.ToDictionary(i => i.Id), prompts, await experiments.OutputsAsync(experimentId, ct),
-            await JudgmentsAsync(experimentId, ct), await humanVotes.VotesAsync(experimentId, ct));
+            await JudgmentsAsync(experimentId, ct), await humanVotes.VotesAsync(experimentId, ct), await ScoresAsync(experimentId, ct),
+            await CritiquesAsync(experimentId, ct));
     }
 
     public static PositionBias Bias(IReadOnlyList<JudgmentRow> judgments)

@@ -75,8 +75,8 @@ public sealed class ExperimentWorker(
             try
             {
                 if (item.Kind == WorkItem.Generate) await GenerateAsync(item, timeout.Token);
-                else if (judge is not null) await JudgeAsync(judge, item, timeout.Token);
-                else throw new InvalidOperationException("This node has no judge configured.");
+                else if (judge is null) throw new InvalidOperationException("This node has no judge configured.");
+                else await JudgeAsync(judge, item, timeout.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -156,10 +156,21 @@ public sealed class ExperimentWorker(
         await RecordOnceAsync(ExperimentStream.GenerationId(item.ExperimentId, item.Arm, item.ItemId, item.Sample), recorded, ct);
     }
 
+    /// <summary>A judging, a rubric score or a critique, each recorded on the stream of its key.</summary>
     private async Task JudgeAsync(ExperimentJudge judge, WorkItem item, CancellationToken ct)
     {
-        var recorded = await judge.JudgeAsync(await ContextAsync(item.ExperimentId, ct), item, options.Node, ct);
-        await RecordOnceAsync(JudgeStream.Id(item.ExperimentId, item.Arm, item.ArmB, item.ItemId, item.Sample), recorded, ct);
+        var context = await ContextAsync(item.ExperimentId, ct);
+        var (streamId, recorded) = item.Kind switch
+        {
+            WorkItem.Judge => (JudgeStream.Id(item.ExperimentId, item.Arm, item.ArmB, item.ItemId, item.Sample),
+                (object)await judge.JudgeAsync(context, item, options.Node, ct)),
+            WorkItem.Score => (JudgeStream.ScoreId(item.ExperimentId, item.Arm, item.ItemId, item.Sample, item.Section),
+                await judge.ScoreAsync(context, item, options.Node, ct)),
+            WorkItem.Critique => (JudgeStream.CritiqueId(item.ExperimentId, item.Arm, item.ItemId, item.Sample),
+                await judge.CritiqueAsync(context, item, options.Node, ct)),
+            _ => throw new InvalidOperationException($"Unknown work '{item.Kind}'."),
+        };
+        await RecordOnceAsync(streamId, recorded, ct);
     }
 
     /// <summary>Starts the result's stream; if another node started it first, that result stands and this one is dropped.</summary>

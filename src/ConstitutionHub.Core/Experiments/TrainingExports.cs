@@ -13,7 +13,7 @@ public enum TrainingFormat
     SftOpenAi,
     /// <summary>TRL SFT, conversational prompt-completion.</summary>
     SftTrl,
-    /// <summary>TRL DPO preference pairs from judge verdicts (or people's votes), at least <see cref="TrainingRequest.MinMargin"/> apart.</summary>
+    /// <summary>TRL DPO preference pairs from judge verdicts (or people's votes, or rubric scores), at least <see cref="TrainingRequest.MinMargin"/> apart.</summary>
     Dpo,
     /// <summary>
     /// Prompt self-distillation: outputs generated with the full constitution as system prompt, exported with a
@@ -23,17 +23,31 @@ public enum TrainingFormat
 }
 
 /// <param name="Arm">For SFT and distillation: the arm whose outputs to export (null: every arm).</param>
-/// <param name="MinMargin">For DPO from the judge: 1 when both judge orders agreed, 0.5 when one order decided and the other tied.
-/// From people: (votes for the majority − votes against) / counted votes (<see cref="HumanAgreement.Margin"/>).</param>
-/// <param name="PlainSystemPrompt">For distillation (and DPO prompts): the system prompt to train with; null or empty: none.</param>
-/// <param name="FromPeople">For DPO: preferences from people's blind votes instead of the judge's verdicts.</param>
-public sealed record TrainingRequest(TrainingFormat Format, string? Arm = null, double MinMargin = 1, string? PlainSystemPrompt = null,
-    bool FromPeople = false);
+/// <summary>Who decided a DPO preference.</summary>
+public enum PreferenceSource
+{
+    /// <summary>The pairwise judge's verdicts.</summary>
+    Judge,
+    /// <summary>People's blind votes, their majority per pair.</summary>
+    People,
+    /// <summary>Rubric scores: of two arms' outputs on the same item and sample, the one with the higher mean score.</summary>
+    Rubric,
+}
 
-/// <summary>What an export reads: the experiment, its items and compiled prompts, outputs, verdicts and people's votes.</summary>
+/// <param name="Arm">For SFT and distillation: the arm whose outputs to export (null: every arm).</param>
+/// <param name="MinMargin">For DPO from the judge: 1 when both judge orders agreed, 0.5 when one order decided and the other tied.
+/// From people: (votes for the majority − votes against) / counted votes (<see cref="HumanAgreement.Margin"/>).
+/// From the rubric: the difference of the two outputs' mean scores over the 4 points of the scale (0.25: one point).</param>
+/// <param name="PlainSystemPrompt">For distillation (and DPO prompts): the system prompt to train with; null or empty: none.</param>
+/// <param name="From">For DPO: whose preferences.</param>
+public sealed record TrainingRequest(TrainingFormat Format, string? Arm = null, double MinMargin = 1, string? PlainSystemPrompt = null,
+    PreferenceSource From = PreferenceSource.Judge);
+
+/// <summary>What an export reads: the experiment, its items and compiled prompts, outputs, verdicts, people's votes,
+/// rubric scores and critiques.</summary>
 public sealed record TrainingSource(ExperimentCreated Experiment, IReadOnlyDictionary<string, PromptItem> Items,
     IReadOnlyDictionary<string, CompiledPrompt> Prompts, IReadOnlyList<OutputRow> Outputs, IReadOnlyList<JudgmentRow> Judgments,
-    IReadOnlyList<HumanVoteRow>? HumanVotes = null);
+    IReadOnlyList<HumanVoteRow>? HumanVotes = null, IReadOnlyList<ScoreRow>? Scores = null, IReadOnlyList<CritiqueRow>? Critiques = null);
 
 /// <summary>One preferred output over another, from whoever decided it (named in the provenance), with its margin.</summary>
 internal sealed record Preference(PairKey Pair, string Winner, double Margin, string DecidedBy);
@@ -87,7 +101,13 @@ public static class TrainingExports
                 break;
             case TrainingFormat.Dpo:
                 var byKey = source.Outputs.ToDictionary(o => (o.Arm, o.ItemId, o.Sample));
-                foreach (var p in request.FromPeople ? PeoplesPreferences(source.HumanVotes ?? []) : JudgePreferences(source.Judgments))
+                var preferences = request.From switch
+                {
+                    PreferenceSource.People => PeoplesPreferences(source.HumanVotes ?? []),
+                    PreferenceSource.Rubric => RubricPreferences(source),
+                    _ => JudgePreferences(source.Judgments),
+                };
+                foreach (var p in preferences)
                 {
                     if (p.Winner == "tie" || p.Margin < request.MinMargin) continue;
                     var loser = p.Winner == p.Pair.ArmA ? p.Pair.ArmB : p.Pair.ArmA;
@@ -121,6 +141,57 @@ public static class TrainingExports
             var majority = HumanAgreement.Majority(verdicts) ?? HumanChoice.Tie;
             return new Preference(g.Key, majority, HumanAgreement.Margin(g.Key, majority, verdicts), $"people ({verdicts.Count} votes)");
         });
+
+    /// <summary>
+    /// Every pair of arms' outputs on the same item and sample, both scored on every rubric section: the higher mean
+    /// wins (equal means: a tie), with margin |difference| / 4, the scale's span.
+    /// </summary>
+    private static IEnumerable<Preference> RubricPreferences(TrainingSource source)
+    {
+        var scores = source.Scores ?? [];
+        if (source.Experiment.Rubric is not { } rubric || scores.Count == 0) yield break;
+        var means = RubricResults.OutputMeans(scores, rubric.Sections.Count);
+        var judge = scores[0];
+        var decidedBy = $"{judge.JudgeModel} / {judge.Template} r{judge.TemplateRevision}";
+        var letters = source.Experiment.Arms.Select(a => a.Letter).ToList();
+        foreach (var (itemId, sample) in means.Keys.Select(k => (k.ItemId, k.Sample)).Distinct().OrderBy(k => k.ItemId, StringComparer.Ordinal).ThenBy(k => k.Sample))
+            for (var i = 0; i < letters.Count; i++)
+                for (var j = i + 1; j < letters.Count; j++)
+                {
+                    if (!means.TryGetValue((letters[i], itemId, sample), out var a) || !means.TryGetValue((letters[j], itemId, sample), out var b)) continue;
+                    yield return new Preference(new PairKey(letters[i], letters[j], itemId, sample), a > b ? letters[i] : b > a ? letters[j] : "tie",
+                        Math.Abs(a - b) / 4, decidedBy);
+                }
+    }
+
+    /// <summary>
+    /// Critique-and-revision records (constitutional AI, supervised stage), one per output whose critique is done: the
+    /// item's turns as the prompt, the output, the judge's critique, the sections it cites and the revised output, with
+    /// the provenance of the output and the judge that wrote the critique. Pinned by Schemas/critique.schema.json.
+    /// </summary>
+    public static string CritiquesJsonl(TrainingSource source, string? arm = null)
+    {
+        if (arm is not null && source.Experiment.Arms.All(a => a.Letter != arm)) throw new ValidationException("arm", $"The experiment has no arm '{arm}'.");
+        var outputs = source.Outputs.ToDictionary(o => (o.Arm, o.ItemId, o.Sample));
+        var text = new StringBuilder();
+        foreach (var c in (source.Critiques ?? []).Where(c => arm is null || c.Arm == arm))
+        {
+            if (!outputs.TryGetValue((c.Arm, c.ItemId, c.Sample), out var output)) continue;
+            var provenance = Provenance(source, output);
+            provenance["judge"] = $"{c.JudgeModel} / {c.Template} r{c.TemplateRevision}";
+            var record = new JsonObject
+            {
+                ["prompt"] = Messages(Prompt(source, output, null)),
+                ["output"] = output.Output,
+                ["critique"] = c.Critique,
+                ["cited_sections"] = new JsonArray(c.CitedSections.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray()),
+                ["revision"] = c.Revision,
+                ["metadata"] = provenance,
+            };
+            text.Append(record.ToJsonString()).Append('\n');
+        }
+        return text.ToString();
+    }
 
     /// <summary>How firmly the judge preferred the winner: both orders (1), one order with the other a tie (0.5).</summary>
     public static double Margin(JudgmentRow j) =>

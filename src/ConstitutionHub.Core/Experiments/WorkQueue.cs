@@ -2,11 +2,20 @@ using Npgsql;
 
 namespace ConstitutionHub.Core.Experiments;
 
-/// <summary>One unit of experiment work: a generation (ArmB empty) or the judging of a pair of arms' outputs.</summary>
+/// <summary>
+/// One unit of experiment work: a generation (ArmB empty), the judging of a pair of arms' outputs, the rubric score of
+/// one output on one section (ArmB holds the section id: the queue's key has one free column, and a score has no
+/// second arm), or the critique and revision of one output (ArmB empty).
+/// </summary>
 public sealed record WorkItem(Guid ExperimentId, string Kind, string Arm, string ArmB, string ItemId, int Sample, int Attempt)
 {
     public const string Generate = "generate";
     public const string Judge = "judge";
+    public const string Score = "score";
+    public const string Critique = "critique";
+
+    /// <summary>The section a score is for.</summary>
+    public string Section => Kind == Score ? ArmB : throw new InvalidOperationException($"A {Kind} has no section.");
 }
 
 /// <summary>
@@ -20,7 +29,8 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// The next piece of work of a running experiment, leased to <paramref name="node"/>: generations in item order
-    /// (so results of all arms for an item arrive together), and a judging once both its outputs are recorded.
+    /// (so results of all arms for an item arrive together), a judging once both its outputs are recorded, a score or
+    /// critique once its output is.
     /// </summary>
     public async Task<WorkItem?> ClaimAsync(string node, TimeSpan lease, CancellationToken ct = default)
     {
@@ -31,9 +41,14 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
                 from experiment_work q join experiments e on e.id = q.experiment_id
                 where e.status = 'running'
                   and (q.state = 'pending' or (q.state = 'running' and q.lease_until < now()))
-                  and (q.kind = 'generate' or (
-                        select count(*) from experiment_outputs o
-                        where o.experiment_id = q.experiment_id and o.item_id = q.item_id and o.sample = q.sample and o.arm in (q.arm, q.arm_b)) = 2)
+                  and (q.kind = 'generate'
+                       or (q.kind = 'judge' and (
+                            select count(*) from experiment_outputs o
+                            where o.experiment_id = q.experiment_id and o.item_id = q.item_id and o.sample = q.sample and o.arm in (q.arm, q.arm_b)) = 2)
+                       or (q.kind in ('score', 'critique') and exists (
+                            select 1 from experiment_outputs o
+                            where o.experiment_id = q.experiment_id and o.item_id = q.item_id and o.sample = q.sample and o.arm = q.arm)))
+                -- kind desc: scores, judgings, generations, then critiques (asked for after a run, they wait for none of it).
                 order by e.created, q.kind desc, q.sample, q.item_id, q.arm, q.arm_b
                 limit 1
                 for update of q skip locked

@@ -37,7 +37,7 @@ public sealed class ExperimentRunTests : IAsyncLifetime
             },
             judge ? new ExperimentJudge(host.DataSource, host.ConstitutionQueries, models) : null);
 
-    private async Task<ExperimentRow> ExperimentAsync(int items, int samples, JudgeSettings? judge = null)
+    private async Task<ExperimentRow> ExperimentAsync(int items, int samples, JudgeSettings? judge = null, RubricSettings? rubric = null)
     {
         var agreeableness = await host.SectionIdAsync("Agreeableness");
         var set = await sets.CreateAsync(ChatTestHost.Ada, "Questions", "",
@@ -49,7 +49,7 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         ];
         return await commands.CreateAsync(ChatTestHost.Ada,
             new CreateExperiment("Agreeableness", set.State.Id, null, arms, samples,
-                [new Factor(agreeableness, "Agreeableness", ["default", "lower"])], judge), Guid.NewGuid());
+                [new Factor(agreeableness, "Agreeableness", ["default", "lower"])], judge, rubric), Guid.NewGuid());
     }
 
     private async Task<long> RecordedAsync(Guid experimentId, string alias = "generation_recorded")
@@ -292,5 +292,123 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.StartsWith("Arm B:", error.Message);
         await using var count = host.DataSource.CreateCommand("select count(*) from experiments");
         Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    /// <summary>A rubric judge that gives arm B's recognisable outputs 4 and arm A's 2, and critiques citing Agreeableness.</summary>
+    private static ScriptedModels RubricModels(string agreeableness, Func<string, string>? score = null)
+    {
+        var models = new ScriptedModels();
+        models.Client.Script = (m, o, ct) =>
+        {
+            var last = m[^1].Text;
+            if (o?.AdditionalProperties?.TryGetValue(ScriptedModels.FixedChoiceKey, out var choices) == true)
+            {
+                Assert.Equal(ExperimentJudge.ScoreChoices, (string[])choices!);
+                return Task.FromResult(score?.Invoke(last) ?? (last.Contains("Reply:\nDIRECT", StringComparison.Ordinal) ? "4" : "2"));
+            }
+            if (last == ExperimentJudge.ScoreReasonRequest) return Task.FromResult("It says plainly where it disagrees.\nA second line is dropped.");
+            if (last == ExperimentJudge.RevisionRequest) return Task.FromResult("REVISED " + m[^2].Text.Length);
+            if (last.Contains("Critique the reply", StringComparison.Ordinal))
+                return Task.FromResult($"{agreeableness}: soften the disagreement less\nnot-a-section: ignored");
+            var style = m[0].Text.Contains("does not soften disagreement", StringComparison.Ordinal) ? "DIRECT" : "WARM";
+            return Task.FromResult($"{style} answer to {last}");
+        };
+        return models;
+    }
+
+    [Fact]
+    public async Task A_rubric_scores_every_output_on_each_section_under_the_fixed_choice_with_the_judge_recorded()
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var experiment = await ExperimentAsync(items: 2, samples: 2, rubric: new RubricSettings([new RubricSection(agreeableness, "")]));
+        Assert.Equal("Agreeableness", Assert.Single(experiment.Definition.Rubric!.Sections).Heading);
+        Assert.Equal(8, experiment.Definition.Cost.RubricScores);
+        var node = Node("node-a", RubricModels(agreeableness), concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var results = new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource));
+        var scores = await results.ScoresAsync(experiment.Id);
+        Assert.Equal(8, scores.Count);
+        Assert.All(scores, s => Assert.Equal((agreeableness, "scripted", "builtin-rubric", 1), (s.SectionId, s.JudgeModel, s.Template, s.TemplateRevision)));
+        Assert.All(scores, s => Assert.Equal("It says plainly where it disagrees.", s.Rationale));
+        Assert.All(scores, s => Assert.Equal(s.Arm == "B" ? 4 : 2, s.Score));
+        Assert.Equal(8, await RecordedAsync(experiment.Id, "rubric_score_recorded"));
+        var progress = await queries.ProgressAsync(experiment.Id, WorkItem.Score);
+        Assert.Equal((8, 8), (progress.Total, progress.Done));
+
+        var rows = RubricResults.Summarize(experiment.Definition, scores);
+        Assert.Equal([("A", 2.0, 4), ("B", 4.0, 4)], rows.Select(r => (r.Arm, r.Mean, r.Count)));
+    }
+
+    [Fact]
+    public async Task An_off_format_score_is_retried_with_the_reason_and_each_score_is_recorded_once()
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var experiment = await ExperimentAsync(items: 1, samples: 1, rubric: new RubricSettings([new RubricSection(agreeableness, "")]));
+        var offFormat = true;
+        var node = Node("node-a", RubricModels(agreeableness, _ => offFormat ? "four" : "3"), concurrency: 1, judge: true, maxAttempts: 1);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var failures = await queries.FailuresAsync(experiment.Id);
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Equal(("score", agreeableness, "failed"), (f.Kind, f.ArmB, f.State)));
+        Assert.All(failures, f => Assert.Contains("The judge answered 'four', not one of 1, 2, 3, 4, 5", f.Error));
+
+        offFormat = false;
+        Assert.Equal(2, await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id));
+        while (await node.StepAsync(CancellationToken.None)) { }
+        var results = new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource));
+        Assert.Equal([3, 3], (await results.ScoresAsync(experiment.Id)).Select(s => s.Score));
+
+        // The same score finished again (a node thought dead, late) is not recorded a second time.
+        var again = new ScoreRecorded(experiment.Id, "A", "q1", 0, agreeableness, 5, "late", "scripted", "builtin-rubric", 1, "node-z");
+        Assert.False(await node.RecordOnceAsync(JudgeStream.ScoreId(experiment.Id, "A", "q1", 0, agreeableness), again, CancellationToken.None));
+        Assert.Equal(2, await RecordedAsync(experiment.Id, "rubric_score_recorded"));
+        Assert.Equal(3, (await results.ScoresAsync(experiment.Id)).Single(s => s.Arm == "A").Score);
+    }
+
+    [Fact]
+    public async Task A_rubric_on_a_section_the_reference_revision_lacks_is_refused_and_creates_nothing()
+    {
+        var error = await Assert.ThrowsAsync<ValidationException>(() =>
+            ExperimentAsync(items: 1, samples: 1, rubric: new RubricSettings([new RubricSection("no-such-section", "")])));
+        Assert.Contains("has no section 'no-such-section'", error.Message);
+        error = await Assert.ThrowsAsync<ValidationException>(() => ExperimentAsync(items: 1, samples: 1, rubric: new RubricSettings([])));
+        Assert.Contains("at least one section", error.Message);
+        await using var count = host.DataSource.CreateCommand("select count(*) from experiments");
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Critiques_asked_for_twice_are_made_once_cite_known_sections_and_export_with_their_provenance()
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var experiment = await ExperimentAsync(items: 2, samples: 1);
+        var node = Node("node-a", RubricModels(agreeableness), concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => commands.RequestCritiquesAsync(ChatTestHost.Bea, experiment.Id, null, null, Guid.NewGuid()));
+        var unknown = await Assert.ThrowsAsync<ValidationException>(() => commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["Z"], null, Guid.NewGuid()));
+        Assert.Contains("no arm 'Z'", unknown.Message);
+        Assert.Equal(2, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["B"], null, Guid.NewGuid()));
+        Assert.Equal(1, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["B"], ["q1"], Guid.NewGuid()));
+        Assert.Equal(2, (await queries.ProgressAsync(experiment.Id, WorkItem.Critique)).Pending);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var results = new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource));
+        var critiques = await results.CritiquesAsync(experiment.Id);
+        Assert.Equal(2, critiques.Count);
+        Assert.Equal(2, await RecordedAsync(experiment.Id, "critique_recorded"));
+        Assert.All(critiques, c => Assert.Equal(("B", "scripted"), (c.Arm, c.JudgeModel)));
+        Assert.All(critiques, c => Assert.Equal([agreeableness], c.CitedSections));
+        Assert.All(critiques, c => Assert.StartsWith("REVISED ", c.Revision));
+
+        var source = await results.TrainingSourceAsync(experiment.Id, sets, host.ConstitutionQueries);
+        var lines = TrainingExports.CritiquesJsonl(source).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using var first = System.Text.Json.JsonDocument.Parse(lines[0]);
+        Assert.StartsWith("DIRECT answer to", first.RootElement.GetProperty("output").GetString());
+        Assert.Equal("scripted / builtin-critique r1", first.RootElement.GetProperty("metadata").GetProperty("judge").GetString());
+        Assert.Equal(source.Prompts["B"].Hash, first.RootElement.GetProperty("metadata").GetProperty("recipeHash").GetString());
     }
 }

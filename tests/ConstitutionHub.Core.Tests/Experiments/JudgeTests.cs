@@ -2,7 +2,8 @@ using ConstitutionHub.Core.Experiments;
 
 namespace ConstitutionHub.Core.Tests.Experiments;
 
-/// <summary>The judge's pure logic: fixed-choice parsing, the position swap, and section verdicts from a rationale.</summary>
+/// <summary>The judge's pure logic: fixed-choice parsing (verdicts and rubric scores), the position swap, section verdicts
+/// from a rationale, and the sections a critique cites.</summary>
 public sealed class JudgeTests
 {
     [Theory]
@@ -68,5 +69,42 @@ public sealed class JudgeTests
 
         Assert.Equal([("s-honest", "C"), ("s-agree", "tie")], verdicts.Select(v => (v.SectionId, v.Verdict)));
         Assert.Equal("states the risk plainly", verdicts[0].Reason);
+    }
+
+    [Theory]
+    [InlineData("1", 1)]
+    [InlineData(" 4\n", 4)]
+    [InlineData("5.", 5)]
+    public void A_score_that_is_one_of_the_digits_parses(string reply, int score) =>
+        Assert.Equal(score, ExperimentJudge.ParseScore(reply));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("6")]
+    [InlineData("4/5")]
+    [InlineData("I would say 3")]
+    [InlineData("")]
+    public void A_score_off_the_scale_is_refused_with_what_the_judge_said(string reply)
+    {
+        var error = Assert.Throws<JudgeFormatException>(() => ExperimentJudge.ParseScore(reply));
+        Assert.Contains($"The judge answered '{reply}', not one of 1, 2, 3, 4, 5", error.Message);
+    }
+
+    [Fact]
+    public void The_score_choices_are_the_five_digits_of_the_scale() =>
+        Assert.Equal(["1", "2", "3", "4", "5"], ExperimentJudge.ScoreChoices);
+
+    [Fact]
+    public void A_critique_cites_each_known_section_once_in_order()
+    {
+        var critique = """
+            s-agree: softens the disagreement too much
+            - s-honest: hedges on the risk
+            s-unknown: not a section
+            s-agree: said twice
+            Overall fine.
+            """;
+        Assert.Equal(["s-agree", "s-honest"], ExperimentJudge.CitedSections(critique, new HashSet<string> { "s-honest", "s-agree" }));
+        Assert.Empty(ExperimentJudge.CitedSections("none", new HashSet<string> { "s-honest" }));
     }
 }

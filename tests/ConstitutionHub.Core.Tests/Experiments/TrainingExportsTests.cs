@@ -8,7 +8,8 @@ using ConstitutionHub.Core.Tests.Chats;
 
 namespace ConstitutionHub.Core.Tests.Experiments;
 
-/// <summary>Every training export validates against Schemas/training.schema.json and carries its provenance.</summary>
+/// <summary>Every training export validates against Schemas/training.schema.json (the critique export against
+/// Schemas/critique.schema.json) and carries its provenance.</summary>
 public sealed class TrainingExportsTests
 {
     private static readonly Guid Constitution = Guid.NewGuid();
@@ -100,8 +101,8 @@ public sealed class TrainingExportsTests
             HumanVotes = [Vote("ada", "q1", "B"), Vote("bea", "q1", "B"), Vote("cy", "q1", "A"), Vote("ada", "q2", "A"), Vote("bea", "q2", "A"),
                 Vote("cy", "q2", "both_bad")],
         };
-        var firm = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 1, FromPeople: true)));
-        var loose = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.3, FromPeople: true)));
+        var firm = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 1, From: PreferenceSource.People)));
+        var loose = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.3, From: PreferenceSource.People)));
 
         var pair = Assert.Single(firm);
         Assert.Equal(("a2", "b2", "people (3 votes)"), ((string)pair["chosen"]![0]!["content"]!, (string)pair["rejected"]![0]!["content"]!,
@@ -115,23 +116,89 @@ public sealed class TrainingExportsTests
     public void An_unknown_arm_is_refused() =>
         Assert.Contains("no arm 'Z'", Assert.Throws<ValidationException>(() => TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.SftTrl, Arm: "Z"))).Message);
 
+    private static ScoreRow Score(string arm, string item, string section, int score) => new(arm, item, 0, section, score, "", "rater", "builtin-rubric", 1);
+
+    [Fact]
+    public void Dpo_from_the_rubric_pairs_outputs_of_an_item_whose_mean_scores_differ_by_the_margin()
+    {
+        // q1: A 2, 3 (mean 2.5), B 4, 5 (4.5): two points apart, margin 0.5. q2: A 3, 3, B 3, 4 (one half point, 0.125).
+        // Arm B on q3 is scored on one section only, so q3 has no pair.
+        var source = Source with
+        {
+            Experiment = Experiment with { Rubric = new RubricSettings([new RubricSection("s-honest", "Honesty"), new RubricSection("s-agree", "Agreeableness")]) },
+            Scores = [Score("A", "q1", "s-honest", 2), Score("A", "q1", "s-agree", 3), Score("B", "q1", "s-honest", 4), Score("B", "q1", "s-agree", 5),
+                Score("A", "q2", "s-honest", 3), Score("A", "q2", "s-agree", 3), Score("B", "q2", "s-honest", 3), Score("B", "q2", "s-agree", 4),
+                Score("A", "q3", "s-honest", 1)],
+        };
+        var firm = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.25, From: PreferenceSource.Rubric)));
+        var loose = Lines(TrainingExports.Jsonl(source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0.1, From: PreferenceSource.Rubric)));
+
+        var pair = Assert.Single(firm);
+        Assert.Equal(("b1", "a1", "rater / builtin-rubric r1", 0.5), ((string)pair["chosen"]![0]!["content"]!, (string)pair["rejected"]![0]!["content"]!,
+            (string)pair["metadata"]!["judge"]!, (double)pair["metadata"]!["margin"]!));
+        Assert.Equal(2, loose.Count);
+        Assert.Equal(0.125, (double)loose[1]["metadata"]!["margin"]!);
+        using var instance = JsonDocument.Parse(pair.ToJsonString());
+        Assert.Empty(SchemaCheck.Errors(instance.RootElement, Schema("dpo")));
+        // No rubric, no pairs.
+        Assert.Empty(Lines(TrainingExports.Jsonl(Source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 0, From: PreferenceSource.Rubric))));
+    }
+
+    private static readonly TrainingSource Critiqued = Source with
+    {
+        Critiques =
+        [
+            new CritiqueRow("B", "q2", 0, "s-agree: too soft", ["s-agree"], "b2, said plainly", "critic", "builtin-critique", 1),
+            new CritiqueRow("A", "q1", 0, "none", [], "a1", "critic", "builtin-critique", 1),
+        ],
+    };
+
+    [Fact]
+    public void Critique_records_validate_against_their_schema_with_the_output_and_its_provenance()
+    {
+        var lines = Lines(TrainingExports.CritiquesJsonl(Critiqued));
+        Assert.Equal(2, lines.Count);
+        foreach (var line in lines)
+        {
+            using var instance = JsonDocument.Parse(line.ToJsonString());
+            Assert.Empty(SchemaCheck.Errors(instance.RootElement, Schema("critique-revision", "critique.schema.json")));
+        }
+        var b = lines[0];
+        Assert.Equal(("b2", "s-agree: too soft", "b2, said plainly"), ((string)b["output"]!, (string)b["critique"]!, (string)b["revision"]!));
+        Assert.Equal(["s-agree"], b["cited_sections"]!.AsArray().Select(s => (string)s!));
+        Assert.Equal(["user", "assistant", "user"], b["prompt"]!.AsArray().Select(m => (string)m!["role"]!));
+        Assert.Equal(("B", 2, "hash-b", "critic / builtin-critique r1"), ((string)b["metadata"]!["arm"]!, (int)b["metadata"]!["revision"]!,
+            (string)b["metadata"]!["recipeHash"]!, (string)b["metadata"]!["judge"]!));
+        Assert.Single(Lines(TrainingExports.CritiquesJsonl(Critiqued, arm: "A")));
+    }
+
+    [Fact]
+    public void The_critique_schema_would_catch_a_malformed_record()
+    {
+        using var bad = JsonDocument.Parse("""{"prompt": [], "output": "x", "critique": 3, "cited_sections": ["s"], "metadata": {"arm": "A"}}""");
+        var errors = SchemaCheck.Errors(bad.RootElement, Schema("critique-revision", "critique.schema.json"));
+        Assert.Contains(errors, e => e.Contains("missing 'revision'"));
+        Assert.Contains(errors, e => e.Contains("missing 'judge'"));
+        Assert.Contains(errors, e => e.Contains("critique"));
+    }
+
     private static List<JsonObject> Lines(string jsonl) =>
         jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
-    private static JsonElement Schema(string definition)
+    private static JsonElement Schema(string definition, string file = "training.schema.json")
     {
-        var root = JsonNode.Parse(File.ReadAllText(SchemaPath()))!.AsObject();
+        var root = JsonNode.Parse(File.ReadAllText(SchemaPath(file)))!.AsObject();
         root["$ref"] = $"#/$defs/{definition}";
         return JsonDocument.Parse(root.ToJsonString()).RootElement;
     }
 
-    private static string SchemaPath()
+    private static string SchemaPath(string file)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var path = Path.Combine(dir.FullName, "src", "ConstitutionHub.Core", "Experiments", "Schemas", "training.schema.json");
+            var path = Path.Combine(dir.FullName, "src", "ConstitutionHub.Core", "Experiments", "Schemas", file);
             if (File.Exists(path)) return path;
         }
-        throw new FileNotFoundException("src/ConstitutionHub.Core/Experiments/Schemas/training.schema.json not found above the test output folder.");
+        throw new FileNotFoundException($"src/ConstitutionHub.Core/Experiments/Schemas/{file} not found above the test output folder.");
     }
 }

@@ -146,6 +146,9 @@ public sealed class AuthorizationMatrixTests
         ["POST /api/experiments/{id:guid}/share-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
         ["POST /api/experiments/{id:guid}/outputs/{arm}/{sample:int}/{itemId}/chat"] = (Need.Elsewhere, null),
         ["GET /api/experiments/{id:guid}/charts/{chart}.{format}"] = (Need.Elsewhere, null),
+        ["GET /api/experiments/{id:guid}/rubric"] = (Need.Elsewhere, null),
+        ["POST /api/experiments/{id:guid}/critiques"] = (Need.Elsewhere, "{}"),
+        ["GET /api/experiments/{id:guid}/critiques/export"] = (Need.Elsewhere, null),
         ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),
         ["PAGE /experiments/{Id:guid}/vote"] = (Need.Elsewhere, null), ["PAGE /study/{Token}/vote"] = (Need.Elsewhere, null),
         // A person's own tokens and sessions (AccessTokensPageTests, SessionsPageTests).

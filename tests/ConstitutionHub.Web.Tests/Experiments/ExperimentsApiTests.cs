@@ -56,8 +56,11 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
         return (client, set.GetProperty("id").GetGuid(), agreeableness);
     }
 
+    /// <summary>Work that failed its last attempt (a failure being retried is not counted: it may yet succeed).</summary>
+    private static int Failed(JsonElement state, params string[] kinds) => kinds.Sum(k => state.GetProperty(k).GetProperty("failed").GetInt32());
+
     [Fact]
-    public async Task A_factorial_experiment_runs_to_the_end_is_judged_in_both_orders_and_exports_training_data()
+    public async Task A_factorial_experiment_runs_to_the_end_is_judged_in_both_orders_and_by_rubric_and_exports_training_data_and_critiques()
     {
         var (client, promptSet, agreeableness) = await SetUpAsync("helper-run");
         var body = new
@@ -65,17 +68,20 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
             name = "Agreeableness", promptSetId = promptSet, samples = 1,
             design = new { slug = "helper-run", revision = 1, factors = new[] { new { section = agreeableness, variants = new[] { "default", "lower" } } } },
             judge = new { onlyVariedSections = true },
+            rubric = new { sections = new[] { agreeableness } },
         };
         var estimate = await ReadAsync(await client.PostAsync("/api/experiments/estimate", Json(body)));
         Assert.StartsWith("6 generations (3 items x 2 arms x 1 samples)", estimate.GetProperty("summary").GetString());
+        Assert.EndsWith("rubric: 6 scores (6 outputs x 1 sections).", estimate.GetProperty("summary").GetString());
 
         var created = await ReadAsync(await client.PostAsync("/api/experiments", Json(body)));
         var id = created.GetProperty("id").GetGuid();
         // Waits on the run's own progress, read as a run page reads it, until it is judged or something failed.
         var state = await Eventually.GetAsync(async () => await ReadAsync(await client.GetAsync($"/api/experiments/{id}")),
-            s => s.GetProperty("judging").GetProperty("done").GetInt32() == 3 || s.GetProperty("progress").GetProperty("failed").GetInt32() > 0,
-            "the run generated and judged", TimeSpan.FromMinutes(3));
-        Assert.True(state.GetProperty("progress").GetProperty("failed").GetInt32() == 0, state.GetProperty("failures").GetRawText());
+            s => (s.GetProperty("judging").GetProperty("done").GetInt32() == 3 && s.GetProperty("scoring").GetProperty("done").GetInt32() == 6)
+                 || Failed(s, "progress", "judging", "scoring") > 0,
+            "the run generated, judged and scored", TimeSpan.FromMinutes(4));
+        Assert.True(Failed(state, "progress", "judging", "scoring") == 0, state.GetProperty("failures").GetRawText());
         Assert.Equal(6, state.GetProperty("progress").GetProperty("done").GetInt32());
         Assert.Equal(3, state.GetProperty("judging").GetProperty("done").GetInt32());
 
@@ -90,6 +96,45 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
         Assert.Equal(3, ratings.GetProperty("positionBias").GetProperty("pairs").GetInt32());
         // The fixed choice held: every single-order verdict was A, B or tie, or the judging would have failed.
         Assert.Single(ratings.GetProperty("effects").EnumerateArray());
+
+        // Rubric: every output scored 1-5 on Agreeableness under the fixed choice (an off-format score would have failed the run).
+        var rubric = await ReadAsync(await client.GetAsync($"/api/experiments/{id}/rubric"));
+        var scores = rubric.GetProperty("scores").EnumerateArray().ToList();
+        Assert.Equal(6, scores.Count);
+        Assert.All(scores, s => Assert.InRange(s.GetProperty("score").GetInt32(), 1, 5));
+        Assert.All(scores, s => Assert.Equal(("demo-qwen2", "builtin-rubric", agreeableness), (s.GetProperty("judgeModel").GetString(),
+            s.GetProperty("template").GetString(), s.GetProperty("sectionId").GetString())));
+        var summary = rubric.GetProperty("summary").EnumerateArray().ToList();
+        Assert.Equal(["A", "B"], summary.Select(r => r.GetProperty("arm").GetString()));
+        foreach (var row in summary)
+        {
+            Assert.Equal(("Agreeableness", 3), (row.GetProperty("heading").GetString(), row.GetProperty("count").GetInt32()));
+            var armScores = scores.Where(s => s.GetProperty("arm").GetString() == row.GetProperty("arm").GetString()).Select(s => s.GetProperty("score").GetInt32());
+            Assert.Equal(armScores.Average(), row.GetProperty("mean").GetDouble(), 9);
+            Assert.True(row.GetProperty("lower").GetDouble() <= row.GetProperty("mean").GetDouble());
+            Assert.True(row.GetProperty("upper").GetDouble() >= row.GetProperty("mean").GetDouble());
+        }
+        var rubricPairs = await client.GetAsync($"/api/experiments/{id}/export?format=dpo&source=rubric&minMargin=0");
+        Assert.Equal(HttpStatusCode.OK, rubricPairs.StatusCode);
+
+        // Critique and revision of arm B's output on q1, by the judge model, in the background.
+        var asked = await client.PostAsync($"/api/experiments/{id}/critiques", Json(new { arms = new[] { "B" }, itemIds = new[] { "q1" } }));
+        Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        Assert.Equal(1, (await ReadAsync(asked)).GetProperty("requested").GetInt32());
+        state = await Eventually.GetAsync(async () => await ReadAsync(await client.GetAsync($"/api/experiments/{id}")),
+            s => s.GetProperty("critiques").GetProperty("done").GetInt32() == 1 || Failed(s, "critiques") > 0,
+            "the critique was written", TimeSpan.FromMinutes(3));
+        Assert.True(Failed(state, "critiques") == 0, state.GetProperty("failures").GetRawText());
+        var critiques = await client.GetAsync($"/api/experiments/{id}/critiques/export");
+        Assert.Equal(HttpStatusCode.OK, critiques.StatusCode);
+        Assert.Equal("0", critiques.Headers.GetValues("X-Critiques-Pending").Single());
+        var critique = JsonDocument.Parse(Assert.Single((await critiques.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal(outputs.EnumerateArray().Single(o => o.GetProperty("arm").GetString() == "B" && o.GetProperty("itemId").GetString() == "q1")
+            .GetProperty("output").GetString(), critique.GetProperty("output").GetString());
+        Assert.Equal(("B", "demo-qwen2 / builtin-critique r1"), (critique.GetProperty("metadata").GetProperty("arm").GetString(),
+            critique.GetProperty("metadata").GetProperty("judge").GetString()));
+        Assert.Equal(JsonValueKind.String, critique.GetProperty("revision").ValueKind);
+        Assert.Equal(JsonValueKind.Array, critique.GetProperty("cited_sections").ValueKind);
 
         var sft = await client.GetStringAsync($"/api/experiments/{id}/export?format=sft-trl&arm=B");
         Assert.Equal(3, sft.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -116,5 +161,49 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
         var anonymous = await server.Client().PostAsync("/api/experiments", Json(new { name = "x", promptSetId = promptSet }));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Single((await ReadAsync(await client.GetAsync("/api/prompt-sets"))).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_bad_rubric_or_critique_request_is_a_400_someone_elses_is_refused_and_neither_changes_anything()
+    {
+        var (client, promptSet, agreeableness) = await SetUpAsync("helper-rubric");
+        object Body(object rubric) => new
+        {
+            name = "Rubric", promptSetId = promptSet,
+            arms = new[] { new { slug = "helper-rubric", revision = 1 }, new { slug = "helper-rubric", revision = 1 } }, rubric,
+        };
+        foreach (var (rubric, reason) in new (object, string)[]
+        {
+            (new { sections = new[] { "no-such-section" } }, "has no section 'no-such-section'"),
+            (new { sections = Array.Empty<string>() }, "at least one section"),
+            (new { sections = new[] { agreeableness, agreeableness } }, "Each section is scored once"),
+        })
+        {
+            var refused = await client.PostAsync("/api/experiments", Json(Body(rubric)));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(reason, await refused.Content.ReadAsStringAsync());
+        }
+
+        var created = await ReadAsync(await client.PostAsync("/api/experiments", Json(new
+        {
+            name = "Plain", promptSetId = promptSet, arms = new[] { new { slug = "helper-rubric", revision = 1 }, new { slug = "helper-rubric", revision = 1 } },
+        })));
+        var id = created.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/experiments/{id}/rubric")).StatusCode);
+        var unknownArm = await client.PostAsync($"/api/experiments/{id}/critiques", Json(new { arms = new[] { "Z" } }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownArm.StatusCode);
+        Assert.Contains("no arm 'Z'", await unknownArm.Content.ReadAsStringAsync());
+        var bea = await server.SignedInClientAsync("Bea");
+        Assert.Equal(HttpStatusCode.Forbidden, (await bea.PostAsync($"/api/experiments/{id}/critiques", Json(new { }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client().PostAsync($"/api/experiments/{id}/critiques", Json(new { }))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/api/experiments/{id}/critiques",
+            new StringContent("{", Encoding.UTF8, "application/json"))).StatusCode);
+
+        var state = await ReadAsync(await client.GetAsync($"/api/experiments/{id}"));
+        Assert.Equal(0, state.GetProperty("critiques").GetProperty("total").GetInt32());
+        Assert.Equal(JsonValueKind.Null, state.GetProperty("scoring").ValueKind);
+        var none = await client.GetAsync($"/api/experiments/{id}/critiques/export");
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Equal("", await none.Content.ReadAsStringAsync());
     }
 }

@@ -22,9 +22,15 @@ public sealed record DesignPost(string? Slug, int Revision, Dictionary<string, s
 
 public sealed record FactorPost(string? Section, IReadOnlyList<string>? Variants);
 
-/// <summary>Arms given one by one, or a factorial design that makes them.</summary>
+/// <summary>Rubric scoring: the section ids (of the first arm's revision) to score each output on, 1-5, and the judge model.</summary>
+public sealed record RubricPost(IReadOnlyList<string>? Sections, string? Model);
+
+/// <summary>Arms given one by one, or a factorial design that makes them; pairwise judging, rubric scoring, both or neither.</summary>
 public sealed record ExperimentPost(string? Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<ArmPost>? Arms, DesignPost? Design,
-    int? Samples, JudgeSettings? Judge, Guid? CommandId);
+    int? Samples, JudgeSettings? Judge, Guid? CommandId, RubricPost? Rubric = null);
+
+/// <summary>Which outputs to critique and revise: arms by letter and items by id (each null or empty: all).</summary>
+public sealed record CritiquesPost(IReadOnlyList<string>? Arms, IReadOnlyList<string>? ItemIds, Guid? CommandId);
 
 /// <summary>
 /// The JSON API of prompt sets and experiments, for scripts (tools/experiment-loop) and the pages alike. Bad input is
@@ -58,6 +64,9 @@ public static class ExperimentsApi
         experiments.MapGet("{id:guid}/ratings", Ratings);
         experiments.MapGet("{id:guid}/charts/{chart}.{format}", Chart);
         experiments.MapGet("{id:guid}/export", Export);
+        experiments.MapGet("{id:guid}/rubric", Rubric);
+        experiments.MapPost("{id:guid}/critiques", RequestCritiques);
+        experiments.MapGet("{id:guid}/critiques/export", ExportCritiques);
         experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
         {
             await c.PauseAsync(RequireActor(h), id, Guid.NewGuid());
@@ -163,6 +172,8 @@ public static class ExperimentsApi
             id = row.Id, row.Name, row.OwnerName, row.Status, definition = row.Definition,
             progress = await queries.ProgressAsync(id),
             judging = row.Definition.Judge is null ? null : await queries.ProgressAsync(id, WorkItem.Judge),
+            scoring = row.Definition.Rubric is null ? null : await queries.ProgressAsync(id, WorkItem.Score),
+            critiques = await queries.ProgressAsync(id, WorkItem.Critique),
             failures = await queries.FailuresAsync(id),
         });
     });
@@ -214,6 +225,49 @@ public static class ExperimentsApi
         return Results.File(Encoding.UTF8.GetBytes(svg), "image/svg+xml", name);
     });
 
+    /// <summary>Rubric results: per arm and section the mean score with its 95% interval, and every output's scores with the judge's reasons.</summary>
+    private static Task<IResult> Rubric(HttpContext http, ExperimentResults results, ExperimentQueries queries, ConstitutionQueries constitutions,
+        Guid id) => Guarded(async () =>
+    {
+        var row = await ReadableAsync(http, queries, constitutions, id);
+        if (row.Definition.Rubric is null) throw new NotFoundException("This experiment has no rubric scoring.");
+        var scores = await results.ScoresAsync(id);
+        return Results.Ok(new
+        {
+            sections = row.Definition.Rubric.Sections,
+            progress = await queries.ProgressAsync(id, WorkItem.Score),
+            summary = RubricResults.Summarize(row.Definition, scores).Select(r => new
+            {
+                r.Arm, r.Label, r.SectionId, r.Heading, r.Count, mean = Number(r.Mean), lower = Number(r.Lower), upper = Number(r.Upper),
+            }),
+            scores,
+        });
+    });
+
+    /// <summary>Asks the judge for critiques and revisions of the chosen outputs (the owner only); 202 with how many were asked for.</summary>
+    private static Task<IResult> RequestCritiques(HttpContext http, ExperimentCommands commands, Guid id) => Guarded(async () =>
+    {
+        var actor = RequireActor(http);
+        var body = await ReadJson<CritiquesPost>(http);
+        var requested = await commands.RequestCritiquesAsync(actor, id, body.Arms, body.ItemIds, body.CommandId ?? Guid.NewGuid());
+        return Results.Accepted($"/api/experiments/{id}/critiques/export", new { requested });
+    });
+
+    /// <summary>
+    /// The critiques done so far as JSONL (schema: Schemas/critique.schema.json); how many are still to come is in
+    /// <c>X-Critiques-Pending</c> (pending or running) and <c>X-Critiques-Failed</c>.
+    /// </summary>
+    private static Task<IResult> ExportCritiques(HttpContext http, ExperimentResults results, ExperimentQueries queries, PromptSets sets,
+        ConstitutionQueries constitutions, Guid id, string? arm) => Guarded(async () =>
+    {
+        await ReadableAsync(http, queries, constitutions, id);
+        var progress = await queries.ProgressAsync(id, WorkItem.Critique);
+        var jsonl = TrainingExports.CritiquesJsonl(await results.TrainingSourceAsync(id, sets, constitutions), arm);
+        http.Response.Headers["X-Critiques-Pending"] = (progress.Pending + progress.Running).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Critiques-Failed"] = progress.Failed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.File(Encoding.UTF8.GetBytes(jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-critiques.jsonl");
+    });
+
     private static Dictionary<string, object?> RatingsBody(Ratings ratings, object extra)
     {
         var body = new Dictionary<string, object?>
@@ -255,7 +309,14 @@ public static class ExperimentsApi
             _ => throw new ValidationException("format", "format is one of sft-openai, sft-trl, dpo, distill."),
         };
         var data = await results.TrainingSourceAsync(id, sets, constitutions);
-        var jsonl = TrainingExports.Jsonl(data, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt, FromPeople(source)));
+        var from = source switch
+        {
+            null or "judge" => PreferenceSource.Judge,
+            "human" => PreferenceSource.People,
+            "rubric" => PreferenceSource.Rubric,
+            _ => throw new ValidationException("source", "source is judge, human or rubric."),
+        };
+        var jsonl = TrainingExports.Jsonl(data, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt, from));
         return Results.File(Encoding.UTF8.GetBytes(jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-{format ?? "sft-openai"}.jsonl");
     });
 
@@ -294,7 +355,9 @@ public static class ExperimentsApi
                     new Recipe(new SortedDictionary<string, string>(a.Recipe ?? [], StringComparer.Ordinal)), a.Model, a.Sampling));
             }
         }
-        return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors, body.Judge);
+        // Headings are filled from the revision when the experiment is checked.
+        var rubric = body.Rubric is { } r ? new RubricSettings((r.Sections ?? []).Select(id => new RubricSection(id ?? "", "")).ToList(), r.Model) : null;
+        return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors, body.Judge, rubric);
     }
 
     /// <summary>
