@@ -8,6 +8,8 @@ using AngleSharp.Html.Parser;
 using ConstitutionHub.Web.Infrastructure;
 using ConstitutionHub.Web.Tests.Experiments;
 using ConstitutionHub.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 
 namespace ConstitutionHub.Web.Tests.TrainedModels;
@@ -20,6 +22,7 @@ namespace ConstitutionHub.Web.Tests.TrainedModels;
 public sealed class TrainedModelsTests : IAsyncLifetime
 {
     private const string Folder = "demo-qwen2";
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
     private string models = null!;
     private HubServer server = null!;
 
@@ -31,7 +34,8 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         // A file no check reads: it stays out of the download.
         File.WriteAllText(Path.Combine(models, Folder, "notes.txt"), "Not part of the model.");
         var settings = new Dictionary<string, string?>(VotingExperiment.Settings) { ["Inference:ModelsPath"] = models };
-        server = await HubServer.StartAsync(nameof(TrainedModelsTests), settings: settings);
+        server = await HubServer.StartAsync(nameof(TrainedModelsTests), settings: settings,
+            configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
     }
 
     public async Task DisposeAsync()
@@ -183,6 +187,22 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.PostAsync($"/api/trained-models/{id}/download-links/{linkId}/revoke", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Client().GetAsync(new Uri(link.GetProperty("url").GetString()!).PathAndQuery,
             HttpCompletionOption.ResponseHeadersRead)).StatusCode);
+
+        // An expired link answers as an unknown one.
+        var hour = await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/download-links", VotingExperiment.Json(new { expires = "1h" })),
+            HttpStatusCode.Created);
+        var path = new Uri(hour.GetProperty("url").GetString()!).PathAndQuery;
+        using (var fresh = await server.Client().GetAsync(path, HttpCompletionOption.ResponseHeadersRead)) Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        clock.Advance(TimeSpan.FromHours(2));
+        var expired = await server.Client().GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, expired.StatusCode);
+        Assert.Equal(await (await server.Client().GetAsync("/models/download/" + new string('B', 43))).Content.ReadAsStringAsync(),
+            await expired.Content.ReadAsStringAsync());
+        // Signed in again: two hours may be past a session's idle limit.
+        var again = await server.SignedInClientAsync("Ada");
+        var states = await ReadAsync(await again.GetAsync($"/api/trained-models/{id}/download-links"), HttpStatusCode.OK);
+        // Both made at the same (held) time: their order is not the point.
+        Assert.Equal(new[] { "active", "expired" }, states.EnumerateArray().Select(l => l.GetProperty("state").GetString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
