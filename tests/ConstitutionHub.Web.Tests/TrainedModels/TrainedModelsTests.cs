@@ -262,3 +262,25 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>Guessing download tokens: a server of its own with a small limit, as for share links.</summary>
+public sealed class ModelDownloadLimitTests : IAsyncLifetime
+{
+    private HubServer server = null!;
+
+    public async Task InitializeAsync() =>
+        server = await HubServer.StartAsync(nameof(ModelDownloadLimitTests), settings: new Dictionary<string, string?> { ["Sharing:RequestsPerMinute"] = "4" });
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    [Fact]
+    public async Task Guessing_download_tokens_is_limited_per_address_like_share_links()
+    {
+        var client = server.Client();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++) statuses.Add((await client.GetAsync($"/models/download/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..60])).StatusCode);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.NotFound, 4), statuses.Take(4));
+        Assert.All(statuses.Skip(4), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+}
