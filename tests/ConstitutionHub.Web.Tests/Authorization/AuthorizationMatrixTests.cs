@@ -296,7 +296,7 @@ public sealed class AuthorizationMatrixTests
     }
 
     /// <summary>Site admins come from an identity provider's claim; here the session and cookie are made as sign-in makes them.</summary>
-    private static async Task<HttpClient> AdminClientAsync(HubServer server)
+    internal static async Task<HttpClient> AdminClientAsync(HubServer server)
     {
         var person = await server.Services.GetRequiredService<PeopleDirectory>().SignedInAsync(new SignInClaims("https://idp.example", "root", "Root"));
         var (key, _) = await server.Services.GetRequiredService<SignInSessions>().StartAsync(person.Id, isAdmin: true, "matrix");

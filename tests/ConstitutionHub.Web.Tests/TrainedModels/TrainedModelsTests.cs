@@ -206,6 +206,22 @@ public sealed class TrainedModelsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_site_admin_registers_a_model_trained_on_another_persons_experiment_and_manages_its_links()
+    {
+        var (ada, _, exportId) = await ExportedAsync("trained-admin");
+        var admin = await Authorization.AuthorizationMatrixTests.AdminClientAsync(server);
+        var registered = await ReadAsync(await admin.PostAsync("/api/trained-models", VotingExperiment.Json(new { folder = Folder, baseModel = "base", exportId })),
+            HttpStatusCode.Created);
+        Assert.Equal("Root", registered.GetProperty("registeredBy").GetString());
+        var id = registered.GetProperty("id").GetGuid();
+        // The experiment's owner manages the links of a model trained on it, whoever registered it.
+        var link = await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/download-links", VotingExperiment.Json(new { expires = "1d" })),
+            HttpStatusCode.Created);
+        await ReadAsync(await admin.PostAsync($"/api/trained-models/{id}/download-links/{link.GetProperty("link").GetProperty("id").GetGuid()}/revoke", null),
+            HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task The_lineage_of_a_private_experiment_is_hidden_from_those_who_cannot_read_it()
     {
         var ada = await server.SignedInClientAsync("Ada");
