@@ -10,6 +10,7 @@ using ConstitutionHub.Web.Features.Inference;
 using ConstitutionHub.Web.Features.Members;
 using ConstitutionHub.Web.Features.Sharing;
 using ConstitutionHub.Web.Features.Tokens;
+using ConstitutionHub.Web.Features.TrainedModels;
 using ConstitutionHub.Web.Infrastructure;
 using ConstitutionHub.Web.Infrastructure.Nodes;
 using JasperFx;
@@ -58,6 +59,7 @@ public static class HubApp
         builder.AddSharing();
         builder.AddAnnotations();
         builder.AddExperiments();
+        builder.AddTrainedModels();
         builder.AddInbox();
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment())
@@ -100,6 +102,7 @@ public static class HubApp
         app.MapExperimentsApi();
         app.MapVotesApi();
         app.MapExperimentSharesApi();
+        app.MapTrainedModelsApi();
         app.MapInboxApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() =>

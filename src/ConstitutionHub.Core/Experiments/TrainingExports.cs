@@ -49,6 +49,15 @@ public sealed record TrainingSource(ExperimentCreated Experiment, IReadOnlyDicti
     IReadOnlyDictionary<string, CompiledPrompt> Prompts, IReadOnlyList<OutputRow> Outputs, IReadOnlyList<JudgmentRow> Judgments,
     IReadOnlyList<HumanVoteRow>? HumanVotes = null, IReadOnlyList<ScoreRow>? Scores = null, IReadOnlyList<CritiqueRow>? Critiques = null);
 
+/// <summary>An export's file and its identity.</summary>
+public sealed record TrainingExport(string Jsonl, TrainingExportFacts Facts);
+
+/// <summary>An arm whose outputs are in an export: its constitution revision and the recipe hashes of its records.</summary>
+public sealed record ExportedArm(string Letter, Guid ConstitutionId, int Revision, IReadOnlyList<string> RecipeHashes);
+
+/// <summary>What identifies an export: <paramref name="ExportId"/> is the lowercase hex SHA-256 of its JSONL.</summary>
+public sealed record TrainingExportFacts(string ExportId, Guid ExperimentId, string Format, IReadOnlyList<ExportedArm> Arms, int Records);
+
 /// <summary>One preferred output over another, from whoever decided it (named in the provenance), with its margin.</summary>
 internal sealed record Preference(PairKey Pair, string Winner, double Margin, string DecidedBy);
 
@@ -59,14 +68,51 @@ internal sealed record Preference(PairKey Pair, string Winner, double Margin, st
 /// </summary>
 public static class TrainingExports
 {
-    public static string Jsonl(TrainingSource source, TrainingRequest request)
+    /// <summary>The formats by the names the API and the recorded exports use.</summary>
+    public static readonly IReadOnlyDictionary<string, TrainingFormat> Formats = new Dictionary<string, TrainingFormat>(StringComparer.Ordinal)
+    {
+        ["sft-openai"] = TrainingFormat.SftOpenAi, ["sft-trl"] = TrainingFormat.SftTrl, ["dpo"] = TrainingFormat.Dpo,
+        ["distill"] = TrainingFormat.SelfDistillation,
+    };
+
+    public static string NameOf(TrainingFormat format) => Formats.Single(f => f.Value == format).Key;
+
+    public static string Jsonl(TrainingSource source, TrainingRequest request) => Export(source, request).Jsonl;
+
+    /// <summary>
+    /// The export and what identifies it: its id is the SHA-256 of the file (so <c>sha256sum</c> of a downloaded copy
+    /// names it), with the experiment, format, record count and, per arm in it, the revision and recipe hashes.
+    /// </summary>
+    public static TrainingExport Export(TrainingSource source, TrainingRequest request)
     {
         if (request.Arm is { } arm && source.Experiment.Arms.All(a => a.Letter != arm))
             throw new ValidationException("arm", $"The experiment has no arm '{arm}'.");
         if (request.MinMargin is < 0 or > 1) throw new ValidationException("minMargin", "The minimum margin is 0 to 1.");
         var text = new StringBuilder();
-        foreach (var record in Records(source, request)) text.Append(record.ToJsonString()).Append('\n');
-        return text.ToString();
+        var recipes = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var records = 0;
+        foreach (var record in Records(source, request))
+        {
+            text.Append(record.ToJsonString()).Append('\n');
+            records++;
+            var metadata = record["metadata"]!.AsObject();
+            Note(recipes, (string)metadata["arm"]!, (string)metadata["recipeHash"]!);
+            if (metadata["rejectedArm"] is { } rejected) Note(recipes, (string)rejected!, (string)metadata["rejectedRecipeHash"]!);
+        }
+        var jsonl = text.ToString();
+        var arms = recipes.Select(r =>
+        {
+            var a = source.Experiment.Arms.Single(x => x.Letter == r.Key);
+            return new ExportedArm(a.Letter, a.ConstitutionId, a.Revision, [.. r.Value]);
+        }).ToList();
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(jsonl)));
+        return new TrainingExport(jsonl, new TrainingExportFacts(id, source.Experiment.Id, NameOf(request.Format), arms, records));
+    }
+
+    private static void Note(SortedDictionary<string, SortedSet<string>> recipes, string arm, string recipeHash)
+    {
+        if (!recipes.TryGetValue(arm, out var hashes)) recipes[arm] = hashes = new SortedSet<string>(StringComparer.Ordinal);
+        hashes.Add(recipeHash);
     }
 
     private static IEnumerable<JsonObject> Records(TrainingSource source, TrainingRequest request)

@@ -6,6 +6,7 @@ using ConstitutionHub.Core.Experiments;
 using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Sharing;
+using ConstitutionHub.Core.TrainedModels;
 using ConstitutionHub.Core.Watching;
 using JasperFx;
 using JasperFx.Events;
@@ -35,12 +36,13 @@ public static class HubMarten
     /// <summary>Every projection, inline and async: what <c>projections --rebuild</c> rebuilds.</summary>
     public static readonly IReadOnlyList<string> AllProjections =
         [ConstitutionProjection.ProjectionName, ChatProjection.ProjectionName, ShareLinkProjection.ProjectionName, AnnotationProjection.ProjectionName,
-         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, WatchProjection.ProjectionName, .. AsyncProjections];
+         PromptSetProjection.ProjectionName, ExperimentProjection.ProjectionName, WatchProjection.ProjectionName, TrainedModelProjection.ProjectionName,
+         .. AsyncProjections];
 
     private static readonly Dictionary<string, Type> TypesByAlias =
         ConstitutionStream.Events.Concat(ChatStream.Events).Concat(ShareLinkStream.Events).Concat(AnnotationStream.Events)
             .Concat(PromptSetStream.Events).Concat(ExperimentStream.Events).Concat(JudgeStream.Events).Concat(HumanVoteStream.Events)
-            .Concat(WatchStream.Events)
+            .Concat(WatchStream.Events).Concat(TrainingExportStream.Events).Concat(TrainedModelStream.Events)
             .ToDictionary(e => e.Alias, e => e.Type);
 
     /// <summary>The event record stored under <paramref name="alias"/>.</summary>
@@ -90,6 +92,7 @@ public static class HubMarten
         options.Projections.Add(new PromptSetProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new ExperimentProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new WatchProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new TrainedModelProjection(), ProjectionLifecycle.Inline);
         // What may lag a moment: run by the async daemon (HotCold: one node at a time), rebuilt with `projections --rebuild`.
         options.Projections.Add(new SearchIndexProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new ActivityProjection(), ProjectionLifecycle.Async);

@@ -32,6 +32,15 @@ public sealed class ModelFolder
     public OnnxFileFacts Facts { get; private init; } = null!;
     public string WeightsSha256 { get; private init; } = "";
 
+    /// <summary>
+    /// The files the checks above read, relative to the folder with '/' separators: the JSON files present, the weights
+    /// and their external data. What a download of the folder holds; anything else in the folder was never checked.
+    /// </summary>
+    public IReadOnlyList<string> Files { get; private init; } = [];
+
+    /// <summary>The JSON files a model folder may hold, each read under the size cap.</summary>
+    private static readonly string[] JsonFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "constitutionhub.json"];
+
     /// <summary>Checks and reads the folder; throws <see cref="ModelFolderException"/> with a message naming the file at fault.</summary>
     /// <param name="weightsFile">A weights file to use instead of the folder's choice (e.g. "onnx/model_fp16.onnx").</param>
     public static ModelFolder Open(string folder, ModelFolderLimits limits, string? weightsFile = null)
@@ -57,9 +66,11 @@ public sealed class ModelFolder
             throw new ModelFolderException($"{Relative(root, weights)}: {e.Message}", e);
         }
         long total = weightsBytes;
+        var files = new List<string> { Relative(root, weights) };
         foreach (string location in facts.ExternalDataLocations.Distinct(StringComparer.Ordinal))
         {
             string data = ResolveExternalData(root, weights, location);
+            if (!files.Contains(Relative(root, data))) files.Add(Relative(root, data));
             total += new FileInfo(data).Length;
             if (total > limits.MaxWeightsBytes)
             {
@@ -104,6 +115,8 @@ public sealed class ModelFolder
             ChatTemplate = template,
             Facts = facts,
             WeightsSha256 = WeightsHash.Compute(weights),
+            // Every JSON file present was read under the cap above (ReadJson), the required ones included.
+            Files = [.. JsonFiles.Where(name => File.Exists(System.IO.Path.Combine(root, name))), .. files],
         };
     }
 
@@ -214,7 +227,8 @@ public sealed class ModelFolder
         return System.IO.Path.GetFullPath(System.IO.Path.Combine(root, relative));
     }
 
-    private static string Relative(string root, string path) => System.IO.Path.GetRelativePath(root, path);
+    private static string Relative(string root, string path) =>
+        System.IO.Path.GetRelativePath(root, path).Replace(System.IO.Path.DirectorySeparatorChar, '/');
 }
 
 /// <summary>A model folder that cannot be used, with a message that names the file and the problem.</summary>

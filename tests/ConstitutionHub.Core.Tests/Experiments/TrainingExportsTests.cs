@@ -192,6 +192,30 @@ public sealed class TrainingExportsTests
         return JsonDocument.Parse(root.ToJsonString()).RootElement;
     }
 
+    [Fact]
+    public void An_export_is_named_by_the_hash_of_its_file_with_the_arms_revisions_and_recipe_hashes_in_it()
+    {
+        var sft = TrainingExports.Export(Source, new TrainingRequest(TrainingFormat.SftOpenAi, Arm: "B"));
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sft.Jsonl))), sft.Facts.ExportId);
+        Assert.Equal((Experiment.Id, "sft-openai", 2), (sft.Facts.ExperimentId, sft.Facts.Format, sft.Facts.Records));
+        var arm = Assert.Single(sft.Facts.Arms);
+        Assert.Equal(("B", Constitution, 2, "hash-b"), (arm.Letter, arm.ConstitutionId, arm.Revision, Assert.Single(arm.RecipeHashes)));
+        // The same request gives the same file, so the same id; another request another.
+        Assert.Equal(sft.Facts.ExportId, TrainingExports.Export(Source, new TrainingRequest(TrainingFormat.SftOpenAi, Arm: "B")).Facts.ExportId);
+        Assert.NotEqual(sft.Facts.ExportId, TrainingExports.Export(Source, new TrainingRequest(TrainingFormat.SftTrl, Arm: "B")).Facts.ExportId);
+    }
+
+    [Fact]
+    public void A_preference_export_names_the_rejected_arm_too()
+    {
+        var dpo = TrainingExports.Export(Source, new TrainingRequest(TrainingFormat.Dpo, MinMargin: 1)).Facts;
+
+        Assert.Equal(("dpo", 1), (dpo.Format, dpo.Records));
+        Assert.Equal(["A", "B"], dpo.Arms.Select(a => a.Letter));
+        Assert.Equal([1, 2], dpo.Arms.Select(a => a.Revision));
+    }
+
     private static string SchemaPath(string file)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

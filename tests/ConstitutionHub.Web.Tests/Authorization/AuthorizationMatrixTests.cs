@@ -151,6 +151,15 @@ public sealed class AuthorizationMatrixTests
         ["GET /api/experiments/{id:guid}/critiques/export"] = (Need.Elsewhere, null),
         ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),
         ["PAGE /experiments/{Id:guid}/vote"] = (Need.Elsewhere, null), ["PAGE /study/{Token}/vote"] = (Need.Elsewhere, null),
+        // Trained models: registering follows the export's experiment (its owner or a site admin), download links the
+        // model's managers, a download token is its own authorization (TrainedModelsTests).
+        ["GET /api/trained-models/"] = (Need.Elsewhere, null), ["POST /api/trained-models/"] = (Need.Elsewhere, "{}"),
+        ["GET /api/trained-models/{id:guid}"] = (Need.Elsewhere, null),
+        ["GET /api/trained-models/{id:guid}/download-links"] = (Need.Elsewhere, null),
+        ["POST /api/trained-models/{id:guid}/download-links"] = (Need.Elsewhere, "{}"),
+        ["POST /api/trained-models/{id:guid}/download-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
+        ["GET /api/training-exports/{exportId}"] = (Need.Elsewhere, null), ["GET /models/download/{token}"] = (Need.Elsewhere, null),
+        ["PAGE /models/trained/{Id:guid}"] = (Need.Elsewhere, null),
         // A person's own tokens and sessions (AccessTokensPageTests, SessionsPageTests).
         ["PAGE /account/tokens"] = (Need.Elsewhere, null), ["PAGE /account/sessions"] = (Need.Elsewhere, null),
         // Hub methods: a share link's token is the authorization there (ShareLinks checks it is live and its chat readable).
@@ -242,7 +251,8 @@ public sealed class AuthorizationMatrixTests
         .Replace("{Label}", "draft", StringComparison.Ordinal).Replace("{handle}", "zed", StringComparison.Ordinal)
         .Replace("{Id:guid}", chatId.ToString(), StringComparison.Ordinal).Replace("{ChatId:guid}", chatId.ToString(), StringComparison.Ordinal)
         .Replace("{id:guid}", chatId.ToString(), StringComparison.Ordinal)
-        .Replace("{commentId:guid}", Guid.Empty.ToString(), StringComparison.Ordinal)
+        .Replace("{commentId:guid}", Guid.Empty.ToString(), StringComparison.Ordinal).Replace("{linkId:guid}", Guid.Empty.ToString(), StringComparison.Ordinal)
+        .Replace("{exportId}", "x", StringComparison.Ordinal)
         .Replace("{**path:file}", "missing.txt", StringComparison.Ordinal)
         .Replace("{id}", "x", StringComparison.Ordinal).Replace("{token}", "x", StringComparison.Ordinal).Replace("{file}", "x", StringComparison.Ordinal);
 
@@ -292,7 +302,7 @@ public sealed class AuthorizationMatrixTests
     }
 
     /// <summary>Site admins come from an identity provider's claim; here the session and cookie are made as sign-in makes them.</summary>
-    private static async Task<HttpClient> AdminClientAsync(HubServer server)
+    internal static async Task<HttpClient> AdminClientAsync(HubServer server)
     {
         var person = await server.Services.GetRequiredService<PeopleDirectory>().SignedInAsync(new SignInClaims("https://idp.example", "root", "Root"));
         var (key, _) = await server.Services.GetRequiredService<SignInSessions>().StartAsync(person.Id, isAdmin: true, "matrix");

@@ -296,18 +296,18 @@ public static class ExperimentsApi
         _ => throw new ValidationException("source", "source is judge or human."),
     };
 
+    /// <summary>
+    /// The training data as JSONL. Each download records the export (<see cref="TrainingExportLog"/>) and names it in
+    /// <c>X-Export-Id</c> (an empty export has no id), the file's SHA-256, by which a model trained on it is registered.
+    /// </summary>
     private static Task<IResult> Export(HttpContext http, ExperimentResults results, ExperimentQueries queries, PromptSets sets,
-        ConstitutionQueries constitutions, Guid id, string? format, string? arm, double? minMargin, string? systemPrompt, string? source) => Guarded(async () =>
+        ConstitutionQueries constitutions, TrainingExportLog exports, Guid id, string? format, string? arm, double? minMargin, string? systemPrompt,
+        string? source) => Guarded(async () =>
     {
         await ReadableAsync(http, queries, constitutions, id);
-        var training = format switch
-        {
-            "sft-openai" or null => TrainingFormat.SftOpenAi,
-            "sft-trl" => TrainingFormat.SftTrl,
-            "dpo" => TrainingFormat.Dpo,
-            "distill" => TrainingFormat.SelfDistillation,
-            _ => throw new ValidationException("format", "format is one of sft-openai, sft-trl, dpo, distill."),
-        };
+        var name = format ?? "sft-openai";
+        if (!TrainingExports.Formats.TryGetValue(name, out var training))
+            throw new ValidationException("format", $"format is one of {string.Join(", ", TrainingExports.Formats.Keys)}.");
         var data = await results.TrainingSourceAsync(id, sets, constitutions);
         var from = source switch
         {
@@ -316,8 +316,10 @@ public static class ExperimentsApi
             "rubric" => PreferenceSource.Rubric,
             _ => throw new ValidationException("source", "source is judge, human or rubric."),
         };
-        var jsonl = TrainingExports.Jsonl(data, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt, from));
-        return Results.File(Encoding.UTF8.GetBytes(jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-{format ?? "sft-openai"}.jsonl");
+        var export = TrainingExports.Export(data, new TrainingRequest(training, arm, minMargin ?? 1, systemPrompt, from));
+        await exports.RecordAsync(AccountsSetup.ToActor(http.User), export.Facts, http.RequestAborted);
+        if (export.Facts.Records > 0) http.Response.Headers["X-Export-Id"] = export.Facts.ExportId;
+        return Results.File(Encoding.UTF8.GetBytes(export.Jsonl), "application/jsonl; charset=utf-8", $"experiment-{id:N}-{name}.jsonl");
     });
 
     /// <summary>Arms from the body, or from its factorial design (sections by id, on one revision).</summary>

@@ -25,6 +25,7 @@ public static class ExperimentsSetup
         services.AddSingleton<ExperimentResults>();
         services.AddSingleton<HumanVotes>();
         services.AddSingleton<StudyLinks>();
+        services.AddSingleton<TrainingExportLog>();
         services.AddSingleton<StudyParticipants>();
         services.AddSingleton<EffectFindings>();
         services.AddSingleton<OutputChats>();
