@@ -24,7 +24,7 @@ public sealed class LegacyImportTests
     ];
 
     /// <summary>Read-model columns added since the old store; the assertions below check what imported rows hold in them.</summary>
-    private static readonly string[] NewColumns = ["edits_restricted"];
+    private static readonly string[] NewColumns = ["edits_restricted", "target", "experiment_id", "snapshot_at", "show_prompts"];
 
     [Fact]
     public async Task An_old_database_imports_into_marten_with_every_stream_event_and_read_model_unchanged()
@@ -91,6 +91,11 @@ public sealed class LegacyImportTests
 
         // The old store had no edit restriction: every imported constitution is open to edits, as it was.
         Assert.Equal(0, await db.CountAsync("select count(*) from hub.constitutions where edits_restricted"));
+        // Nor experiment links: every imported share link opens its chat.
+        Assert.Equal(0, await db.CountAsync("""
+            select count(*) from hub.share_links
+            where target <> 'chat' or chat_id is null or experiment_id is not null or snapshot_at is not null or show_prompts
+            """));
 
         // Every old user is a person under the same actor id, name and sign-in times, with a handle of their own.
         Assert.NotEqual(0, await db.CountAsync("select count(*) from public.users"));
