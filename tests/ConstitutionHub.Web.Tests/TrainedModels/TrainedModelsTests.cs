@@ -92,6 +92,7 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         Assert.Equal($"/api/training-exports/{exportId}", row.QuerySelector("[data-testid=lineage-export]")?.GetAttribute("href"));
 
         var card = parser.ParseDocument(await ada.GetStringAsync($"/models/trained/{id}"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await ada.GetAsync($"/models/trained/{Guid.NewGuid()}")).StatusCode);
         Assert.Equal("Blind-test SFT", card.QuerySelector("[data-testid=model-name]")?.TextContent);
         Assert.Equal(weights, card.QuerySelector("[data-testid=card-sha256]")?.TextContent);
         Assert.Equal("qwen2", card.QuerySelector("[data-testid=card-architecture]")?.TextContent);
