@@ -269,6 +269,34 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client().GetAsync(url.PathAndQuery)).StatusCode);
     }
 
+    [Fact]
+    public async Task The_experiments_owner_registers_a_model_with_the_form_on_the_models_page()
+    {
+        var (_, experiment, exportId) = await ExportedAsync("trained-form");
+        var page = await Chromium.NewPageAsync(server.Address);
+        await Chromium.SignInAsync(page, "Ada", "/models");
+        await Chromium.WaitForLiveAsync(page);
+        var form = page.GetByTestId("register-model");
+        await Assertions.Expect(form.GetByTestId("register-folder")).ToHaveValueAsync(Folder);
+        await form.GetByLabel("Name", new() { Exact = true }).FillAsync("Form model");
+        await form.GetByLabel("Base model", new() { Exact = true }).FillAsync("demo-qwen2");
+        await form.GetByLabel("How it was trained (Markdown)").FillAsync("One epoch on the **SFT** export.");
+
+        // A wrong export id is refused with the reason, and nothing is registered.
+        await form.GetByLabel("Export id (X-Export-Id of the download)").FillAsync(new string('0', 64));
+        await form.GetByTestId("register-submit").ClickAsync();
+        await Assertions.Expect(form.GetByTestId("register-error")).ToContainTextAsync("No export with that id");
+        var none = await ReadAsync(await server.Client().GetAsync("/api/trained-models"), HttpStatusCode.OK);
+        Assert.Empty(none.EnumerateArray());
+
+        await form.GetByLabel("Export id (X-Export-Id of the download)").FillAsync(exportId);
+        await form.GetByTestId("register-submit").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith("/models/trained/", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByTestId("model-name")).ToHaveTextAsync("Form model");
+        await Assertions.Expect(page.GetByTestId("lineage-experiment")).ToHaveAttributeAsync("href", $"/experiments/{experiment}");
+        await Assertions.Expect(page.GetByTestId("card-description").Locator("strong")).ToHaveTextAsync("SFT");
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
