@@ -263,7 +263,7 @@ public sealed class ExperimentShareTests : IAsyncLifetime
 
         // Revoked on the run page: the stranger's next load is the not-found page.
         await owner.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
-        await Assertions.Expect(owner.GetByTestId("experiment-share-link")).ToContainTextAsync("revoked");
+        await Assertions.Expect(owner.GetByTestId("experiment-share-link")).ToHaveAttributeAsync("data-state", "revoked");
         var again = await stranger.GotoAsync(url!);
         Assert.Equal(404, again!.Status);
         await Assertions.Expect(stranger.GetByRole(AriaRole.Heading, new() { Name = "This link does not exist or no longer works" })).ToBeVisibleAsync();
