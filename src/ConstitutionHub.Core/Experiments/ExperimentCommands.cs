@@ -28,7 +28,7 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
     {
         var (set, cost, rubric) = await CheckAsync(actor, command, ct);
         var created = new ExperimentCreated(commandId, command.Name.Trim(), set.Id, set.Version, set.Items.Select(i => i.Id).ToList(),
-            command.Arms, command.Samples, command.Factors ?? [], command.Judge, cost, rubric);
+            command.Arms, command.Samples, command.Factors ?? [], await JudgeAsync(actor, command.Judge, ct), cost, rubric);
         // The command id names the experiment: a retried create finds its first attempt.
         await streams.AppendAsync(ExperimentStream.Id(commandId), ExpectedVersion.NoStream, [new NewEvent(commandId, created)],
             new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
@@ -118,7 +118,32 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
                 throw new ValidationException("arms", $"Arm {arm.Letter}: {e.Message}");
             }
         }
+        await JudgeAsync(actor, command.Judge, ct);
         return (set, cost, await RubricAsync(command, ct));
+    }
+
+    /// <summary>
+    /// A judge prompt kept as a document must be a revision the person starting the experiment may read (the judge's
+    /// rationales are shown to the experiment's readers, so a private text must not reach them through it), and it must
+    /// show the judge both replies. Null (the built-in prompt) needs no check.
+    /// </summary>
+    private async Task<JudgeSettings?> JudgeAsync(Actor actor, JudgeSettings? judge, CancellationToken ct)
+    {
+        if (judge is null) return null;
+        if (judge.Model is { Length: > 200 }) throw new ValidationException("judge", "The judge's model name is too long.");
+        if (judge.PromptDocumentId is null && judge.PromptRevision is null) return judge;
+        if (judge.PromptDocumentId is not { } id || judge.PromptRevision is not { } number)
+            throw new ValidationException("judge", "A judge prompt document needs both promptDocumentId and promptRevision.");
+        var slug = await queries.ConstitutionSlugAsync(id, ct);
+        var document = slug is null ? null : await constitutions.BySlugAsync(slug, ct);
+        if (document is null || !DocumentAccess.CanRead(document, actor))
+            throw new ValidationException("judge", "The judge prompt document does not exist, or you cannot read it.");
+        var revision = await constitutions.RevisionAsync(id, number, ct)
+            ?? throw new ValidationException("judge", $"The judge prompt document has no revision {number}.");
+        var missing = ExperimentJudge.RequiredPlaceholders.Where(p => !revision.Markdown.Contains(p, StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
+            throw new ValidationException("judge", $"The judge prompt must show both replies: revision {number} lacks {string.Join(" and ", missing)}.");
+        return judge;
     }
 
     /// <summary>

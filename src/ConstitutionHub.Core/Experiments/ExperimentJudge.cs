@@ -22,6 +22,9 @@ public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, Constit
     public static readonly string[] Choices = ["A", "B", "tie"];
     public const string BuiltInTemplate = "builtin";
 
+    /// <summary>What a judge prompt of one's own must hold: without both replies there is nothing to judge.</summary>
+    public static readonly string[] RequiredPlaceholders = ["{{a}}", "{{b}}"];
+
     public const string DefaultTemplate = """
         You are judging two replies against a constitution: the principles the assistant must follow.
 

@@ -164,6 +164,45 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_judge_prompt_of_ones_own_must_be_a_readable_revision_that_shows_both_replies()
+    {
+        var (client, promptSet, _) = await SetUpAsync("helper-judge");
+        const string prompt = "# Judge\n\n## Task\n\nWhich reply follows {{constitution}} better?\n\nA: {{a}}\n\nB: {{b}}\n";
+        await ReadAsync(await client.PostAsync("/api/constitutions", Json(new { slug = "my-judge", title = "My judge", markdown = prompt })));
+        await ReadAsync(await client.PostAsync("/api/constitutions", Json(new { slug = "half-judge", title = "Half", markdown = "# Half\n\nOnly {{a}}.\n" })));
+        var bea = await server.SignedInClientAsync("Bea");
+        await ReadAsync(await bea.PostAsync("/api/constitutions", Json(new { slug = "beas-judge", title = "Bea's", visibility = "private", markdown = prompt })));
+        object Body(object judge) => new
+        {
+            name = "Own judge", promptSetId = promptSet,
+            arms = new[] { new { slug = "helper-judge", revision = 1 }, new { slug = "helper-judge", revision = 1 } }, judge,
+        };
+
+        foreach (var (judge, reason) in new (object, string)[]
+        {
+            (new { promptSlug = "beas-judge", promptRevision = 1 }, "does not exist, or you cannot read it"),
+            (new { promptSlug = "nobodys-judge", promptRevision = 1 }, "does not exist, or you cannot read it"),
+            (new { promptSlug = "my-judge", promptRevision = 7 }, "has no revision 7"),
+            (new { promptSlug = "my-judge" }, "needs both"),
+            (new { promptSlug = "half-judge", promptRevision = 1 }, "lacks {{b}}"),
+        })
+        {
+            var refused = await client.PostAsync("/api/experiments", Json(Body(judge)));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(reason, await refused.Content.ReadAsStringAsync());
+        }
+        var experiments = server.Services.GetRequiredService<Core.Experiments.ExperimentQueries>();
+        Assert.DoesNotContain(await experiments.ListAsync(), e => e.Name == "Own judge");
+
+        var created = await client.PostAsync("/api/experiments", Json(Body(new { promptSlug = "my-judge", promptRevision = 1 })));
+        var id = (await ReadAsync(created)).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var recorded = (await experiments.ExperimentAsync(id))!.Definition.Judge!;
+        Assert.Equal(1, recorded.PromptRevision);
+        Assert.NotNull(recorded.PromptDocumentId);
+    }
+
+    [Fact]
     public async Task A_bad_rubric_or_critique_request_is_a_400_someone_elses_is_refused_and_neither_changes_anything()
     {
         var (client, promptSet, agreeableness) = await SetUpAsync("helper-rubric");

@@ -25,9 +25,13 @@ public sealed record FactorPost(string? Section, IReadOnlyList<string>? Variants
 /// <summary>Rubric scoring: the section ids (of the first arm's revision) to score each output on, 1-5, and the judge model.</summary>
 public sealed record RubricPost(IReadOnlyList<string>? Sections, string? Model);
 
+/// <summary>The AI judge: its model (null: the default), whether it reads only the varied sections, and optionally its
+/// prompt as a revision of a document of one's own (<c>promptSlug</c> + <c>promptRevision</c>) instead of the built-in one.</summary>
+public sealed record JudgePost(string? Model, bool OnlyVariedSections, string? PromptSlug, int? PromptRevision);
+
 /// <summary>Arms given one by one, or a factorial design that makes them; pairwise judging, rubric scoring, both or neither.</summary>
 public sealed record ExperimentPost(string? Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<ArmPost>? Arms, DesignPost? Design,
-    int? Samples, JudgeSettings? Judge, Guid? CommandId, RubricPost? Rubric = null);
+    int? Samples, JudgePost? Judge, Guid? CommandId, RubricPost? Rubric = null);
 
 /// <summary>Which outputs to critique and revise: arms by letter and items by id (each null or empty: all).</summary>
 public sealed record CritiquesPost(IReadOnlyList<string>? Arms, IReadOnlyList<string>? ItemIds, Guid? CommandId);
@@ -359,7 +363,17 @@ public static class ExperimentsApi
         }
         // Headings are filled from the revision when the experiment is checked.
         var rubric = body.Rubric is { } r ? new RubricSettings((r.Sections ?? []).Select(id => new RubricSection(id ?? "", "")).ToList(), r.Model) : null;
-        return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors, body.Judge, rubric);
+        return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors,
+            await JudgeAsync(body.Judge, constitutions), rubric);
+    }
+
+    /// <summary>The judge as the command takes it: a prompt document named by its slug becomes its id (an unknown slug an
+    /// id that names nothing, so the command's answer is the same as for a document the person cannot read).</summary>
+    private static async Task<JudgeSettings?> JudgeAsync(JudgePost? judge, ConstitutionQueries constitutions)
+    {
+        if (judge is null) return null;
+        Guid? document = judge.PromptSlug is { } slug ? (await constitutions.BySlugAsync(slug))?.Id ?? Guid.Empty : null;
+        return new JudgeSettings(judge.Model, judge.OnlyVariedSections, document, judge.PromptRevision);
     }
 
     /// <summary>
