@@ -24,9 +24,7 @@ public sealed class StudyLinks(EventStreams streams, NpgsqlDataSource dataSource
         var experiment = await experiments.ExperimentAsync(experimentId, ct) ?? throw new NotFoundException("No such experiment.");
         if (experiment.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment can invite voters.");
         var now = time.GetUtcNow();
-        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
-        if (expires is { } far && far - now > ShareLinks.MaxLifetime)
-            throw new ValidationException("expires", $"A link lives at most {ShareLinks.MaxLifetime.TotalDays:0} days.");
+        ShareLinks.CheckExpiry(expires, now);
         var token = ShareLinks.NewToken();
         var linkId = Guid.CreateVersion7(now);
         await streams.AppendAsync(HumanVoteStream.StudyLinkId(linkId), ExpectedVersion.NoStream,

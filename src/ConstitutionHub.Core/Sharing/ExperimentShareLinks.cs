@@ -67,9 +67,7 @@ public sealed class ExperimentShareLinks(EventStreams streams, NpgsqlDataSource 
             throw new ForbiddenException("Only the person who started this experiment, or a maintainer of its constitutions, can share it.");
         }
         var now = time.GetUtcNow();
-        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
-        if (expires is { } far && far - now > ShareLinks.MaxLifetime)
-            throw new ValidationException("expires", $"A link lives at most {ShareLinks.MaxLifetime.TotalDays:0} days; leave the expiry empty for a link that lasts until revoked.");
+        ShareLinks.CheckExpiry(expires, now);
 
         var token = ShareLinks.NewToken();
         var shareId = Guid.CreateVersion7(now);

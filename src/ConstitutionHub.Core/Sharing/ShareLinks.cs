@@ -67,6 +67,15 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
     /// <summary>43 base64url characters encode 32 bytes.</summary>
     public const int TokenLength = 43;
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+
+    /// <summary>The one rule for every kind of link (share, study, model download): an expiry is in the future and
+    /// within <see cref="MaxLifetime"/>; none means until revoked.</summary>
+    public static void CheckExpiry(DateTimeOffset? expires, DateTimeOffset now)
+    {
+        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
+        if (expires is { } far && far - now > MaxLifetime)
+            throw new ValidationException("expires", $"A link lives at most {MaxLifetime.TotalDays:0} days; leave the expiry empty for a link that lasts until revoked.");
+    }
     public const int MaxPageSize = 100;
 
     private readonly TimeProvider time = clock ?? TimeProvider.System;
@@ -93,9 +102,7 @@ public sealed class ShareLinks(EventStreams streams, NpgsqlDataSource dataSource
         var thread = await chats.ThreadAsync(chatId, ct: ct) ?? throw new NotFoundException("No such chat.");
         if (thread.Chat.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this chat can share it.");
         var now = time.GetUtcNow();
-        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
-        if (expires is { } far && far - now > MaxLifetime)
-            throw new ValidationException("expires", $"A link lives at most {MaxLifetime.TotalDays:0} days; leave the expiry empty for a link that lasts until revoked.");
+        CheckExpiry(expires, now);
 
         Guid? snapshot = null;
         if (mode == ShareMode.Snapshot)

@@ -103,9 +103,7 @@ public sealed class ModelRegistry(EventStreams streams, NpgsqlDataSource dataSou
         if (!await CanManageAsync(actor, model, ct))
             throw new ForbiddenException("Only a site admin, the person who registered the model or the experiment's owner can make download links.");
         var now = time.GetUtcNow();
-        if (expires is { } e && e <= now) throw new ValidationException("expires", "The expiry must be in the future.");
-        if (expires is { } far && far - now > ShareLinks.MaxLifetime)
-            throw new ValidationException("expires", $"A link lives at most {ShareLinks.MaxLifetime.TotalDays:0} days.");
+        ShareLinks.CheckExpiry(expires, now);
         var token = ShareLinks.NewToken();
         var linkId = Guid.CreateVersion7(now);
         await streams.AppendAsync(TrainedModelStream.LinkId(linkId), ExpectedVersion.NoStream,
