@@ -31,12 +31,22 @@ public sealed class TrainedModelProjection : EventProjection
                 operations.QueueSqlCommand("""
                     insert into trained_models (id, folder_id, name, weights_sha256, architecture, parameter_count, context_length, base_model,
                                                 export_id, export_format, experiment_id, revisions, description, registered, registered_by_id,
-                                                registered_by_name)
-                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
+                                                registered_by_name, version)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
                     """,
                     x.ModelId, x.FolderId, x.Name, x.WeightsSha256, x.Architecture, x.ParameterCount, x.ContextLength, x.BaseModel, x.ExportId,
                     x.ExportFormat, x.ExperimentId, JsonSerializer.Serialize(x.Revisions, HubJson.Options), x.Description, e.Timestamp,
-                    e.ActorId(), e.ActorName());
+                    e.ActorId(), e.ActorName(), e.Version);
+                break;
+            case TrainedModelDetailsChanged x:
+                operations.QueueSqlCommand("update trained_models set name = ?, base_model = ?, description = ?, version = ? where id = ?",
+                    x.Name, x.BaseModel, x.Description, e.Version, x.ModelId);
+                break;
+            case TrainedModelWithdrawn x:
+                operations.QueueSqlCommand("""
+                    update trained_models set withdrawn = ?, withdrawn_by_name = ?, withdrawn_reason = ?, version = ? where id = ?
+                    """,
+                    e.Timestamp, e.ActorName(), x.Reason, e.Version, x.ModelId);
                 break;
             case ModelDownloadLinkCreated x:
                 operations.QueueSqlCommand("""
@@ -72,8 +82,18 @@ public sealed class TrainedModelProjection : EventProjection
         models.AddColumn("registered", "timestamp with time zone").NotNull();
         models.AddColumn("registered_by_id", "text").NotNull();
         models.AddColumn("registered_by_name", "text").NotNull();
-        // One registration per folder and weights: retrained weights are a new registration, the same ones are not.
-        models.Indexes.Add(new IndexDefinition("trained_models_folder_weights_key") { Columns = ["folder_id", "weights_sha256"], IsUnique = true });
+        // The stream's version after its last event, for edits that must not overwrite one they have not seen. Nullable
+        // because the column came after the first registrations: those are at version 1.
+        models.AddColumn("version", "bigint");
+        models.AddColumn("withdrawn", "timestamp with time zone");
+        models.AddColumn("withdrawn_by_name", "text");
+        models.AddColumn("withdrawn_reason", "text");
+        // One standing registration per folder and weights: retrained weights are a new registration, the same ones are
+        // not, unless the earlier one was withdrawn.
+        models.Indexes.Add(new IndexDefinition("trained_models_folder_weights_key")
+        {
+            Columns = ["folder_id", "weights_sha256"], IsUnique = true, Predicate = "withdrawn is null",
+        });
         return models;
     }
 

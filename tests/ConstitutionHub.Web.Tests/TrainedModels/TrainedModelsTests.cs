@@ -207,6 +207,138 @@ public sealed class TrainedModelsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Its_managers_correct_a_registration_against_the_version_they_read_and_withdrawing_it_ends_its_downloads()
+    {
+        var (ada, _, exportId) = await ExportedAsync("trained-withdraw");
+        var id = (await ReadAsync(await ada.PostAsync("/api/trained-models", VotingExperiment.Json(new
+        {
+            folder = Folder, name = "First name", baseModel = "base", exportId, description = "One epoch.",
+        })), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        Task<HttpResponseMessage> Patch(HttpClient client, object body) => client.PatchAsync($"/api/trained-models/{id}", VotingExperiment.Json(body));
+
+        // Bad words are refused with the field, by the same checks as registering, and change nothing.
+        async Task Refused(object body, string field)
+        {
+            var problem = await ReadAsync(await Patch(ada, body), HttpStatusCode.BadRequest);
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
+        await Refused(new { name = new string('n', 201), baseModel = "base" }, "name");
+        await Refused(new { baseModel = " " }, "baseModel");
+        await Refused(new { baseModel = "base", description = new string('x', 20_001) }, "description");
+        Assert.Equal(HttpStatusCode.BadRequest, (await ada.PatchAsync($"/api/trained-models/{id}",
+            new StringContent("name=x", Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
+        var bob = await server.SignedInClientAsync("Bob");
+        Assert.Equal(HttpStatusCode.Forbidden, (await Patch(bob, new { baseModel = "mine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Patch(server.Client(), new { baseModel = "mine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.PatchAsync($"/api/trained-models/{Guid.NewGuid()}",
+            VotingExperiment.Json(new { baseModel = "base" }))).StatusCode);
+        var unchanged = await ReadAsync(await server.Client().GetAsync($"/api/trained-models/{id}"), HttpStatusCode.OK);
+        Assert.Equal(("First name", "base", 1L), (unchanged.GetProperty("name").GetString(), unchanged.GetProperty("baseModel").GetString(),
+            unchanged.GetProperty("version").GetInt64()));
+
+        var changed = await ReadAsync(await Patch(ada, new { name = "Second name", baseModel = "demo-qwen2", description = "Two **epochs**.", version = 1 }),
+            HttpStatusCode.OK);
+        Assert.Equal(("Second name", 2L), (changed.GetProperty("name").GetString(), changed.GetProperty("version").GetInt64()));
+        // Written against the version before that change: refused, and the change made meanwhile stands.
+        var stale = await ReadAsync(await Patch(ada, new { name = "Stale name", baseModel = "base", version = 1 }), HttpStatusCode.Conflict);
+        Assert.Contains("changed meanwhile", stale.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var card = new HtmlParser().ParseDocument(await server.Client().GetStringAsync($"/models/trained/{id}"));
+        Assert.Equal("Second name", card.QuerySelector("[data-testid=model-name]")?.TextContent);
+        Assert.Equal("epochs", card.QuerySelector("[data-testid=card-description] strong")?.TextContent);
+
+        var link = await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/download-links", VotingExperiment.Json(new { expires = "never" })),
+            HttpStatusCode.Created);
+        var path = new Uri(link.GetProperty("url").GetString()!).PathAndQuery;
+        using (var before = await server.Client().GetAsync(path, HttpCompletionOption.ResponseHeadersRead)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.PostAsync($"/api/trained-models/{id}/withdraw", VotingExperiment.Json(new { reason = "no" }))).StatusCode);
+        var tooLong = await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/withdraw", VotingExperiment.Json(new { reason = new string('r', 2_001) })),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("reason", tooLong.GetProperty("field").GetString());
+        using (var still = await server.Client().GetAsync(path, HttpCompletionOption.ResponseHeadersRead)) Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+
+        var withdrawn = await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/withdraw",
+            VotingExperiment.Json(new { reason = "Trained on the wrong export." })), HttpStatusCode.OK);
+        Assert.Equal(("Trained on the wrong export.", "Ada"), (withdrawn.GetProperty("withdrawn").GetProperty("reason").GetString(),
+            withdrawn.GetProperty("withdrawn").GetProperty("by").GetString()));
+        // Its link now answers as an unknown one, and the registration leaves the list (unless asked for).
+        var gone = await server.Client().GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(await (await server.Client().GetAsync("/models/download/" + new string('C', 43))).Content.ReadAsStringAsync(),
+            await gone.Content.ReadAsStringAsync());
+        Assert.Empty(await server.Client().GetFromJsonAsync<JsonElement[]>("/api/trained-models") ?? []);
+        Assert.Equal(id, Assert.Single(await server.Client().GetFromJsonAsync<JsonElement[]>("/api/trained-models?withdrawn=true") ?? []).GetProperty("id").GetGuid());
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.Client().GetAsync("/api/trained-models?withdrawn=maybe")).StatusCode);
+        var page = new HtmlParser().ParseDocument(await server.Client().GetStringAsync("/models"));
+        Assert.Null(page.QuerySelector($"tr[data-trained-model='{id}']"));
+        card = new HtmlParser().ParseDocument(await ada.GetStringAsync($"/models/trained/{id}"));
+        Assert.Contains("Trained on the wrong export.", card.QuerySelector("[data-testid=model-withdrawn]")?.TextContent, StringComparison.Ordinal);
+        Assert.NotNull(card.QuerySelector("[data-testid=download-withdrawn]"));
+        Assert.Null(card.QuerySelector("[data-testid=download-links]"));
+        Assert.Null(card.QuerySelector("[data-testid=manage-registration]"));
+
+        // A withdrawn registration is not edited; withdrawing again is harmless; the same weights register anew.
+        Assert.Equal(HttpStatusCode.Conflict, (await Patch(ada, new { baseModel = "base" })).StatusCode);
+        await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/withdraw", VotingExperiment.Json(new { })), HttpStatusCode.OK);
+        var again = await ReadAsync(await ada.PostAsync("/api/trained-models", VotingExperiment.Json(new { folder = Folder, baseModel = "base", exportId })),
+            HttpStatusCode.Created);
+        Assert.NotEqual(id, again.GetProperty("id").GetGuid());
+
+        var events = await server.Services.GetRequiredService<Core.Streams.EventStreams>().ReadStreamAsync(Core.TrainedModels.TrainedModelStream.Id(id));
+        Assert.Equal(["trained_model_registered", "trained_model_details_changed", "trained_model_withdrawn"], events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task On_the_card_page_the_owner_corrects_the_registration_and_withdraws_it()
+    {
+        var (ada, _, exportId) = await ExportedAsync("trained-card-edit");
+        var id = (await ReadAsync(await ada.PostAsync("/api/trained-models", VotingExperiment.Json(new
+        {
+            folder = Folder, name = "Draft name", baseModel = "base", exportId,
+        })), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        var page = await Chromium.NewPageAsync(server.Address);
+        try
+        {
+            await Chromium.SignInAsync(page, "Ada", $"/models/trained/{id}");
+            await Chromium.WaitForLiveAsync(page);
+            var manage = page.GetByTestId("manage-registration");
+            await manage.GetByTestId("edit-registration-open").ClickAsync();
+            var form = manage.GetByTestId("edit-registration");
+            await Assertions.Expect(form.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("Draft name");
+            // A change made elsewhere after the form was filled: saving reports it and overwrites nothing.
+            await ReadAsync(await ada.PatchAsync($"/api/trained-models/{id}", VotingExperiment.Json(new { baseModel = "rebased" })), HttpStatusCode.OK);
+            await form.GetByLabel("Name", new() { Exact = true }).FillAsync("Final name");
+            await form.GetByTestId("edit-save").ClickAsync();
+            await Assertions.Expect(manage.GetByTestId("manage-error")).ToContainTextAsync("changed meanwhile");
+            await Assertions.Expect(page.GetByTestId("card-base-model")).ToHaveTextAsync("base");
+
+            await page.ReloadAsync();
+            await Chromium.WaitForLiveAsync(page);
+            await manage.GetByTestId("edit-registration-open").ClickAsync();
+            await Assertions.Expect(form.GetByLabel("Base model", new() { Exact = true })).ToHaveValueAsync("rebased");
+            await form.GetByLabel("Name", new() { Exact = true }).FillAsync("Final name");
+            await form.GetByLabel("How it was trained (Markdown)").FillAsync("Three *epochs*.");
+            await form.GetByTestId("edit-save").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("model-name")).ToHaveTextAsync("Final name");
+            await Assertions.Expect(page.GetByTestId("card-description").Locator("em")).ToHaveTextAsync("epochs");
+
+            await manage.GetByTestId("withdraw-registration-open").ClickAsync();
+            await manage.GetByLabel("Why (shown on the card)").FillAsync("Superseded by a retrained model.");
+            await manage.GetByTestId("withdraw-confirm").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("model-withdrawn")).ToContainTextAsync("Superseded by a retrained model.");
+            await Assertions.Expect(page.GetByTestId("download-withdrawn")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("manage-registration")).ToHaveCountAsync(0);
+            var stored = await ReadAsync(await server.Client().GetAsync($"/api/trained-models/{id}"), HttpStatusCode.OK);
+            Assert.Equal("Superseded by a retrained model.", stored.GetProperty("withdrawn").GetProperty("reason").GetString());
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_site_admin_registers_a_model_trained_on_another_persons_experiment_and_manages_its_links()
     {
         var (ada, _, exportId) = await ExportedAsync("trained-admin");

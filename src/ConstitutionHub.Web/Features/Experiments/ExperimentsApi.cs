@@ -444,6 +444,10 @@ public static class ExperimentsApi
         {
             return Results.Problem(statusCode: 403, title: "Forbidden", detail: e.Message);
         }
+        catch (ConflictException e)
+        {
+            return Results.Problem(statusCode: 409, title: "Conflict", detail: e.Message);
+        }
         catch (UnauthorizedAccessException e)
         {
             return Results.Problem(statusCode: 401, title: "Sign in required", detail: e.Message);

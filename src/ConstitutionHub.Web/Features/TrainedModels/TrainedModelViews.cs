@@ -32,10 +32,10 @@ public sealed record TrainedModelView(TrainedModelRow Model, Lineage? Lineage)
 /// </summary>
 public sealed class TrainedModelViews(ModelRegistry models, ExperimentQueries experiments, ConstitutionQueries constitutions)
 {
-    public async Task<IReadOnlyList<TrainedModelView>> ListAsync(Actor? viewer, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TrainedModelView>> ListAsync(Actor? viewer, bool withdrawn = false, CancellationToken ct = default)
     {
         var views = new List<TrainedModelView>();
-        foreach (var model in await models.ListAsync(ct)) views.Add(await ViewAsync(model, viewer, ct));
+        foreach (var model in await models.ListAsync(withdrawn, ct)) views.Add(await ViewAsync(model, viewer, ct));
         return views;
     }
 

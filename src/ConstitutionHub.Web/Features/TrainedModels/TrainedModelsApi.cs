@@ -12,22 +12,30 @@ namespace ConstitutionHub.Web.Features.TrainedModels;
 /// <summary>A registration as scripts send it: a catalog folder and its lineage (the export's id, optionally its experiment).</summary>
 public sealed record TrainedModelPost(string? Folder, string? Name, string? BaseModel, string? ExportId, Guid? ExperimentId, string? Description);
 
+/// <summary>New words for a registration; <c>version</c> (from a read of it) makes a change made meanwhile a 409, not an overwrite.</summary>
+public sealed record TrainedModelPatch(string? Name, string? BaseModel, string? Description, long? Version);
+
+public sealed record WithdrawPost(string? Reason);
+
 public sealed record DownloadLinkPost(string? Expires);
 
 /// <summary>
 /// Registered models over HTTP: register (a site admin or the export's experiment owner), read (public, lineage as the
-/// viewer may read it), download links (the model's managers), and the download itself under /models/download/, where
-/// the token is the authorization and every way it can fail gives the same 404.
+/// viewer may read it), correct and withdraw, and download links (the model's managers), and the download itself under
+/// /models/download/, where the token is the authorization and every way it can fail gives the same 404.
 /// </summary>
 public static class TrainedModelsApi
 {
     public static IEndpointRouteBuilder MapTrainedModelsApi(this IEndpointRouteBuilder app)
     {
         var models = app.MapGroup("/api/trained-models").DisableAntiforgery();
-        models.MapGet("", async (HttpContext h, TrainedModelViews views) => Results.Ok((await views.ListAsync(Viewer(h))).Select(Body)));
+        models.MapGet("", async (HttpContext h, TrainedModelViews views, bool? withdrawn) =>
+            Results.Ok((await views.ListAsync(Viewer(h), withdrawn ?? false)).Select(Body)));
         models.MapPost("", Register);
         models.MapGet("{id:guid}", (HttpContext h, TrainedModelViews views, Guid id) => ExperimentsApi.Guarded(async () =>
             Results.Ok(Body(await views.FindAsync(id, Viewer(h)) ?? throw new NotFoundException("No such model.")))));
+        models.MapPatch("{id:guid}", Change);
+        models.MapPost("{id:guid}/withdraw", Withdraw);
         models.MapGet("{id:guid}/download-links", ListLinks);
         models.MapPost("{id:guid}/download-links", CreateLink);
         models.MapPost("{id:guid}/download-links/{linkId:guid}/revoke", (HttpContext h, ModelRegistry m, Guid id, Guid linkId) =>
@@ -50,6 +58,23 @@ public static class TrainedModelsApi
             var row = await models.RegisterAsync(actor, folder,
                 new RegisterTrainedModel(body.Name, body.BaseModel, body.ExportId, body.ExperimentId, body.Description));
             return Results.Created($"/models/trained/{row.Id}", Body(await views.ViewAsync(row, actor)));
+        });
+
+    private static Task<IResult> Change(HttpContext http, ModelRegistry models, TrainedModelViews views, Guid id) =>
+        ExperimentsApi.Guarded(async () =>
+        {
+            var actor = RequireActor(http);
+            var body = await ExperimentsApi.ReadJson<TrainedModelPatch>(http);
+            var row = await models.ChangeAsync(actor, id, new ChangeTrainedModel(body.Name, body.BaseModel, body.Description, body.Version));
+            return Results.Ok(Body(await views.ViewAsync(row, actor)));
+        });
+
+    private static Task<IResult> Withdraw(HttpContext http, ModelRegistry models, TrainedModelViews views, Guid id) =>
+        ExperimentsApi.Guarded(async () =>
+        {
+            var actor = RequireActor(http);
+            var body = await ExperimentsApi.ReadJson<WithdrawPost>(http);
+            return Results.Ok(Body(await views.ViewAsync(await models.WithdrawAsync(actor, id, body.Reason), actor)));
         });
 
     private static Task<IResult> ListLinks(HttpContext http, ModelRegistry models, Guid id) => ExperimentsApi.Guarded(async () =>
@@ -117,7 +142,8 @@ public static class TrainedModelsApi
         return new
         {
             m.Id, m.Name, folder = m.FolderId, apiModel = m.FolderId, m.WeightsSha256, m.Architecture, m.ParameterCount, m.ContextLength, m.BaseModel,
-            m.Description, m.Registered, registeredBy = m.RegisteredByName, card = view.CardUrl,
+            m.Description, m.Registered, registeredBy = m.RegisteredByName, m.Version, card = view.CardUrl,
+            withdrawn = m.Withdrawn is not { } w ? null : new { at = w.At, by = w.ByName, reason = w.Reason },
             lineage = view.Lineage is not { } l ? null : new
             {
                 export = new { id = l.ExportId, format = l.ExportFormat, url = l.ExportUrl },
@@ -130,7 +156,7 @@ public static class TrainedModelsApi
     private static Actor? Viewer(HttpContext http) => AccountsSetup.ToActor(http.User);
 
     private static Actor RequireActor(HttpContext http) =>
-        AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to register models or manage their download links.");
+        AccountsSetup.ToActor(http.User) ?? throw new UnauthorizedAccessException("Sign in to register models or manage their registrations and download links.");
 }
 
 public static class TrainedModelsSetup
