@@ -58,8 +58,9 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
     /// <paramref name="itemIds"/> (null: every item), every sample. Asking again for outputs already asked for adds no
     /// work. Only the owner asks: it spends judge time. The number of outputs asked for is returned.
     /// </summary>
+    /// <param name="template">A critique prompt document and its revision (null: the built-in prompt), checked as a judge prompt document is.</param>
     public async Task<int> RequestCritiquesAsync(Actor actor, Guid id, IReadOnlyList<string>? arms, IReadOnlyList<string>? itemIds, Guid commandId,
-        CancellationToken ct = default)
+        (Guid? Document, int? Revision) template = default, CancellationToken ct = default)
     {
         var experiment = await queries.ExperimentAsync(id, ct) ?? throw new NotFoundException("No such experiment.");
         if (experiment.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment can ask for critiques.");
@@ -67,9 +68,11 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
         var definition = experiment.Definition;
         var chosenArms = Chosen(arms, definition.Arms.Select(a => a.Letter).ToList(), "arms", "arm");
         var chosenItems = Chosen(itemIds, definition.ItemIds, "itemIds", "item");
+        await PromptDocumentAsync(actor, "critique", "critique", template.Document, template.Revision, ExperimentJudge.RequiredCritiquePlaceholders,
+            "show the reply", ct);
         var version = await streams.VersionAsync(ExperimentStream.Id(id), ct);
         await streams.AppendAsync(ExperimentStream.Id(id), version,
-            [new NewEvent(commandId, new CritiquesRequested(id, chosenArms, chosenItems, definition.Samples))],
+            [new NewEvent(commandId, new CritiquesRequested(id, chosenArms, chosenItems, definition.Samples, template.Document, template.Revision))],
             new EventMetadata(actor.Id, actor.Name, time.GetUtcNow(), commandId), ct);
         return chosenArms.Count * chosenItems.Count * definition.Samples;
     }
@@ -119,38 +122,46 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
             }
         }
         await JudgeAsync(actor, command.Judge, ct);
-        return (set, cost, await RubricAsync(command, ct));
+        return (set, cost, await RubricAsync(actor, command, ct));
     }
 
-    /// <summary>
-    /// A judge prompt kept as a document must be a revision the person starting the experiment may read (the judge's
-    /// rationales are shown to the experiment's readers, so a private text must not reach them through it), and it must
-    /// show the judge both replies. Null (the built-in prompt) needs no check.
-    /// </summary>
     private async Task<JudgeSettings?> JudgeAsync(Actor actor, JudgeSettings? judge, CancellationToken ct)
     {
         if (judge is null) return null;
         if (judge.Model is { Length: > 200 }) throw new ValidationException("judge", "The judge's model name is too long.");
-        if (judge.PromptDocumentId is null && judge.PromptRevision is null) return judge;
-        if (judge.PromptDocumentId is not { } id || judge.PromptRevision is not { } number)
-            throw new ValidationException("judge", "A judge prompt document needs both promptDocumentId and promptRevision.");
-        var slug = await queries.ConstitutionSlugAsync(id, ct);
-        var document = slug is null ? null : await constitutions.BySlugAsync(slug, ct);
-        if (document is null || !DocumentAccess.CanRead(document, actor))
-            throw new ValidationException("judge", "The judge prompt document does not exist, or you cannot read it.");
-        var revision = await constitutions.RevisionAsync(id, number, ct)
-            ?? throw new ValidationException("judge", $"The judge prompt document has no revision {number}.");
-        var missing = ExperimentJudge.RequiredPlaceholders.Where(p => !revision.Markdown.Contains(p, StringComparison.Ordinal)).ToList();
-        if (missing.Count > 0)
-            throw new ValidationException("judge", $"The judge prompt must show both replies: revision {number} lacks {string.Join(" and ", missing)}.");
+        await PromptDocumentAsync(actor, "judge", "judge", judge.PromptDocumentId, judge.PromptRevision, ExperimentJudge.RequiredPlaceholders,
+            "show both replies", ct);
         return judge;
+    }
+
+    /// <summary>
+    /// A judge, rubric or critique prompt kept as a document must be a revision the person asking may read (what the
+    /// judge writes is shown to the experiment's readers, so a private text must not reach them through it), and it must
+    /// hold the placeholders its kind needs (<paramref name="required"/>; <paramref name="why"/> says what they are for).
+    /// Neither id nor revision (the built-in prompt) needs no check.
+    /// </summary>
+    private async Task PromptDocumentAsync(Actor actor, string field, string kind, Guid? document, int? number, IReadOnlyList<string> required,
+        string why, CancellationToken ct)
+    {
+        if (document is null && number is null) return;
+        if (document is not { } id || number is not { } n)
+            throw new ValidationException(field, $"A {kind} prompt document needs both the document and its revision.");
+        var slug = await queries.ConstitutionSlugAsync(id, ct);
+        var row = slug is null ? null : await constitutions.BySlugAsync(slug, ct);
+        if (row is null || !DocumentAccess.CanRead(row, actor))
+            throw new ValidationException(field, $"The {kind} prompt document does not exist, or you cannot read it.");
+        var revision = await constitutions.RevisionAsync(id, n, ct)
+            ?? throw new ValidationException(field, $"The {kind} prompt document has no revision {n}.");
+        var missing = required.Where(p => !revision.Markdown.Contains(p, StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
+            throw new ValidationException(field, $"The {kind} prompt must {why}: revision {n} lacks {string.Join(" and ", missing)}.");
     }
 
     /// <summary>
     /// The rubric's sections must be sections of the reference revision (the first arm's, which the judge scores every
     /// arm against, as the pairwise judge does); their headings are taken from it.
     /// </summary>
-    private async Task<RubricSettings?> RubricAsync(CreateExperiment command, CancellationToken ct)
+    private async Task<RubricSettings?> RubricAsync(Actor actor, CreateExperiment command, CancellationToken ct)
     {
         if (command.Rubric is not { } rubric) return null;
         if (rubric.Sections is null || rubric.Sections.Count == 0) throw new ValidationException("rubric", "Pick at least one section to score.");
@@ -168,6 +179,8 @@ public sealed class ExperimentCommands(EventStreams streams, ConstitutionQueries
             sections.Add(new RubricSection(section.Id, section.Heading));
         }
         if (rubric.Model is { Length: > 200 }) throw new ValidationException("rubric", "The rubric's model name is too long.");
-        return new RubricSettings(sections, rubric.Model);
+        await PromptDocumentAsync(actor, "rubric", "rubric", rubric.PromptDocumentId, rubric.PromptRevision, ExperimentJudge.RequiredRubricPlaceholders,
+            "show the reply and the section's heading", ct);
+        return new RubricSettings(sections, rubric.Model, rubric.PromptDocumentId, rubric.PromptRevision);
     }
 }

@@ -7,8 +7,9 @@ public sealed record JudgeSettings(string? Model, bool OnlyVariedSections, Guid?
 /// <summary>A section a rubric scores, with its heading in the reference revision (the first arm's) when the experiment was defined.</summary>
 public sealed record RubricSection(string Id, string Heading);
 
-/// <summary>Rubric scoring: every output scored 1-5 on each of these sections by the judge model (null: the app's default).</summary>
-public sealed record RubricSettings(IReadOnlyList<RubricSection> Sections, string? Model = null);
+/// <summary>Rubric scoring: every output scored 1-5 on each of these sections by the judge model (null: the app's default),
+/// with the built-in rubric prompt or a prompt document at its revision, as the pairwise judge's.</summary>
+public sealed record RubricSettings(IReadOnlyList<RubricSection> Sections, string? Model = null, Guid? PromptDocumentId = null, int? PromptRevision = null);
 
 /// <summary>
 /// An experiment was defined: a prompt set pinned at a version (its item ids, so the work is known without reading
@@ -28,9 +29,11 @@ public sealed record ExperimentCancelled(Guid Id);
 
 /// <summary>
 /// Critiques and revisions were asked for, for the outputs of these arms on these items (every sample): one piece of
-/// work each, made once however often they are asked for.
+/// work each, made once however often they are asked for, with the critique prompt of the first request that asked
+/// for it (the built-in one, or a prompt document at its revision).
 /// </summary>
-public sealed record CritiquesRequested(Guid Id, IReadOnlyList<string> Arms, IReadOnlyList<string> ItemIds, int Samples);
+public sealed record CritiquesRequested(Guid Id, IReadOnlyList<string> Arms, IReadOnlyList<string> ItemIds, int Samples,
+    Guid? PromptDocumentId = null, int? PromptRevision = null);
 
 /// <summary>
 /// One generation, recorded once: its stream id is its key (experiment, arm, item, sample), so a second node that

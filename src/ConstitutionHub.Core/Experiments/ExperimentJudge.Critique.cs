@@ -6,7 +6,8 @@ namespace ConstitutionHub.Core.Experiments;
 /// Critique and revision (the supervised stage of constitutional AI): the judge model critiques one output against
 /// the constitution it was generated under, one line per section it falls short of, citing the section by id; then,
 /// shown its own critique, rewrites the output. Cited sections are the lines that name a section of the arm's
-/// revision, as the pairwise rationale keeps only sections the judge was shown.
+/// revision, as the pairwise rationale keeps only sections the judge was shown. The prompt is the built-in one or the
+/// prompt document the critique was asked for with (<see cref="WorkItem.Template"/>).
 /// </summary>
 public sealed partial class ExperimentJudge
 {
@@ -41,7 +42,9 @@ public sealed partial class ExperimentJudge
         var arm = context.Arms[item.Arm];
         var revision = await constitutions.RevisionAsync(arm.ConstitutionId, arm.Revision, ct)
             ?? throw new InvalidOperationException("The output's revision is gone.");
-        var prompt = CritiqueTemplate
+        var (template, templateName, templateRevision) = await TemplateAsync(item.Template?.Document, item.Template?.Revision, CritiqueTemplate,
+            BuiltInCritiqueTemplate, ct);
+        var prompt = template
             .Replace("{{sections}}", string.Join("\n", revision.Sections.Select(s => $"- {s.Id}: {s.Heading}")))
             .Replace("{{constitution}}", context.Prompts[item.Arm].Text)
             .Replace("{{conversation}}", Conversation(context, item)).Replace("{{reply}}", await OutputAsync(item, item.Arm, ct));
@@ -54,7 +57,7 @@ public sealed partial class ExperimentJudge
             [new ChatMessage(ChatRole.User, prompt), new ChatMessage(ChatRole.Assistant, critique), new ChatMessage(ChatRole.User, RevisionRequest)],
             new ChatOptions { Temperature = 0, MaxOutputTokens = arm.Sampling?.MaxTokens ?? ExperimentDesign.DefaultMaxTokens }, ct)).Text.Trim();
         return new CritiqueRecorded(item.ExperimentId, item.Arm, item.ItemId, item.Sample, critique,
-            CitedSections(critique, revision.Sections.Select(s => s.Id).ToHashSet()), revised, modelName, BuiltInCritiqueTemplate, 1, node);
+            CitedSections(critique, revision.Sections.Select(s => s.Id).ToHashSet()), revised, modelName, templateName, templateRevision, node);
     }
 
     /// <summary>The sections a critique cites: lines "section-id: …" naming a known section, each once, in order.</summary>

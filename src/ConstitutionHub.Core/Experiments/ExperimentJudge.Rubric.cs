@@ -7,7 +7,8 @@ namespace ConstitutionHub.Core.Experiments;
 /// Rubric scoring: each output alone, on one section at a time, 1 to 5, decoded under a fixed choice of "1".."5" as the
 /// pairwise verdicts are decoded under "A", "B", "tie", so a small local judge cannot answer off-format. A second call
 /// asks for a one-line reason. Every arm is scored against the reference revision (the first arm's, with its default
-/// variants), so scores of different arms measure the same thing.
+/// variants), so scores of different arms measure the same thing. The prompt is the built-in one or a prompt document
+/// named in <see cref="RubricSettings"/>, as the pairwise judge's.
 /// </summary>
 public sealed partial class ExperimentJudge
 {
@@ -44,7 +45,9 @@ public sealed partial class ExperimentJudge
         var reference = experiment.Arms[0];
         var revision = await constitutions.RevisionAsync(reference.ConstitutionId, reference.Revision, ct)
             ?? throw new InvalidOperationException("The reference revision is gone.");
-        var prompt = RubricTemplate
+        var (template, templateName, templateRevision) = await TemplateAsync(rubric.PromptDocumentId, rubric.PromptRevision, RubricTemplate,
+            BuiltInRubricTemplate, ct);
+        var prompt = template
             .Replace("{{constitution}}", PromptCompiler.Compile(revision.Markdown, revision.Sections, Recipe.Default).Text)
             .Replace("{{section}}", section.Id).Replace("{{heading}}", section.Heading)
             .Replace("{{conversation}}", Conversation(context, item)).Replace("{{reply}}", await OutputAsync(item, item.Arm, ct));
@@ -58,7 +61,7 @@ public sealed partial class ExperimentJudge
             // One line: the score is the result, the reason only lets a reader check it.
             new ChatOptions { Temperature = 0, MaxOutputTokens = 60 }, ct);
         return new ScoreRecorded(item.ExperimentId, item.Arm, item.ItemId, item.Sample, section.Id, score, FirstLine(reason.Text),
-            modelName, BuiltInRubricTemplate, 1, node);
+            modelName, templateName, templateRevision, node);
     }
 
     /// <summary>The judge's score must be exactly one of the digits 1 to 5 (surrounding space and a full stop aside).</summary>

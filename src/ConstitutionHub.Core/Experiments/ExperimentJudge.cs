@@ -25,6 +25,12 @@ public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, Constit
     /// <summary>What a judge prompt of one's own must hold: without both replies there is nothing to judge.</summary>
     public static readonly string[] RequiredPlaceholders = ["{{a}}", "{{b}}"];
 
+    /// <summary>What a rubric prompt of one's own must hold: the reply, and which section it is scored on.</summary>
+    public static readonly string[] RequiredRubricPlaceholders = ["{{reply}}", "{{heading}}"];
+
+    /// <summary>What a critique prompt of one's own must hold: the reply to critique.</summary>
+    public static readonly string[] RequiredCritiquePlaceholders = ["{{reply}}"];
+
     public const string DefaultTemplate = """
         You are judging two replies against a constitution: the principles the assistant must follow.
 
@@ -57,7 +63,8 @@ public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, Constit
         var experiment = context.Experiment.Definition;
         var settings = experiment.Judge ?? throw new InvalidOperationException("This experiment has no judge.");
         var (a, b) = (await OutputAsync(item, item.Arm, ct), await OutputAsync(item, item.ArmB, ct));
-        var (template, templateName, templateRevision) = await TemplateAsync(settings, ct);
+        var (template, templateName, templateRevision) = await TemplateAsync(settings.PromptDocumentId, settings.PromptRevision, DefaultTemplate,
+            BuiltInTemplate, ct);
         var armA = context.Arms[item.Arm];
         var revision = await constitutions.RevisionAsync(armA.ConstitutionId, armA.Revision, ct)
             ?? throw new InvalidOperationException("The judged revision is gone.");
@@ -137,11 +144,13 @@ public sealed partial class ExperimentJudge(NpgsqlDataSource dataSource, Constit
         return response.Text.Trim();
     }
 
-    private async Task<(string Template, string Name, int Revision)> TemplateAsync(JudgeSettings settings, CancellationToken ct)
+    /// <summary>The prompt document's text at its revision (recorded by the document's id), or the built-in prompt.</summary>
+    private async Task<(string Template, string Name, int Revision)> TemplateAsync(Guid? document, int? number, string builtIn, string builtInName,
+        CancellationToken ct)
     {
-        if (settings.PromptDocumentId is not { } id || settings.PromptRevision is not { } number) return (DefaultTemplate, BuiltInTemplate, 1);
-        var revision = await constitutions.RevisionAsync(id, number, ct) ?? throw new InvalidOperationException("The judge prompt revision is gone.");
-        return (revision.Markdown, id.ToString("N"), number);
+        if (document is not { } id || number is not { } n) return (builtIn, builtInName, 1);
+        var revision = await constitutions.RevisionAsync(id, n, ct) ?? throw new InvalidOperationException("The prompt document's revision is gone.");
+        return (revision.Markdown, id.ToString("N"), n);
     }
 
     private async Task<string> OutputAsync(WorkItem item, string arm, CancellationToken ct)

@@ -76,10 +76,12 @@ public sealed class ExperimentProjection : EventProjection
                 break;
             case CritiquesRequested x:
                 operations.QueueSqlCommand("""
-                    insert into experiment_work (experiment_id, kind, arm, arm_b, item_id, sample)
-                    select ?, 'critique', a, '', i, s from unnest(?::text[]) a cross join unnest(?::text[]) i cross join generate_series(0, ? - 1) s
+                    insert into experiment_work (experiment_id, kind, arm, arm_b, item_id, sample, template_document, template_revision)
+                    select ?, 'critique', a, '', i, s, ?, ?
+                    from unnest(?::text[]) a cross join unnest(?::text[]) i cross join generate_series(0, ? - 1) s
                     on conflict do nothing
-                    """, x.Id, x.Arms.ToArray(), x.ItemIds.ToArray(), x.Samples);
+                    """, x.Id, (object?)x.PromptDocumentId ?? DBNull.Value, (object?)x.PromptRevision ?? DBNull.Value, x.Arms.ToArray(), x.ItemIds.ToArray(),
+                    x.Samples);
                 break;
             case ScoreRecorded x:
                 operations.QueueSqlCommand("""
@@ -298,6 +300,9 @@ public sealed class ExperimentProjection : EventProjection
         table.AddColumn("lease_until", "timestamp with time zone");
         table.AddColumn("last_error", "text");
         table.AddColumn("finished", "timestamp with time zone");
+        // A critique's prompt document and revision (null: the built-in prompt), from the request that asked for it.
+        table.AddColumn("template_document", "uuid");
+        table.AddColumn("template_revision", "integer");
         table.Indexes.Add(new IndexDefinition("experiment_work_claim") { Columns = ["state", "experiment_id"] });
         return table;
     }

@@ -7,7 +7,9 @@ namespace ConstitutionHub.Core.Experiments;
 /// one output on one section (ArmB holds the section id: the queue's key has one free column, and a score has no
 /// second arm), or the critique and revision of one output (ArmB empty).
 /// </summary>
-public sealed record WorkItem(Guid ExperimentId, string Kind, string Arm, string ArmB, string ItemId, int Sample, int Attempt)
+/// <param name="Template">For a critique: the prompt document and revision it was asked for with (null: the built-in prompt).</param>
+public sealed record WorkItem(Guid ExperimentId, string Kind, string Arm, string ArmB, string ItemId, int Sample, int Attempt,
+    (Guid Document, int Revision)? Template = null)
 {
     public const string Generate = "generate";
     public const string Judge = "judge";
@@ -54,14 +56,14 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
                 for update of q skip locked
             ) c
             where (w.experiment_id, w.kind, w.arm, w.arm_b, w.item_id, w.sample) = (c.experiment_id, c.kind, c.arm, c.arm_b, c.item_id, c.sample)
-            returning w.experiment_id, w.kind, w.arm, w.arm_b, w.item_id, w.sample, w.attempts
+            returning w.experiment_id, w.kind, w.arm, w.arm_b, w.item_id, w.sample, w.attempts, w.template_document, w.template_revision
             """);
         command.Parameters.AddWithValue("node", node);
         command.Parameters.AddWithValue("lease", lease);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new WorkItem(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-            reader.GetInt32(5), reader.GetInt32(6));
+            reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : (reader.GetGuid(7), reader.GetInt32(8)));
     }
 
     /// <summary>Extends the leases of everything <paramref name="node"/> is working on (its heartbeat).</summary>

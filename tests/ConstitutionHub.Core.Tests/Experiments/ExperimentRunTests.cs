@@ -1,6 +1,7 @@
 using ConstitutionHub.Core.Documents;
 using ConstitutionHub.Core.Documents.Text;
 using ConstitutionHub.Core.Experiments;
+using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.PromptSets;
 using ConstitutionHub.Core.Tests.Chats;
 
@@ -410,5 +411,76 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.StartsWith("DIRECT answer to", first.RootElement.GetProperty("output").GetString());
         Assert.Equal("scripted / builtin-critique r1", first.RootElement.GetProperty("metadata").GetProperty("judge").GetString());
         Assert.Equal(source.Prompts["B"].Hash, first.RootElement.GetProperty("metadata").GetProperty("recipeHash").GetString());
+    }
+
+    /// <summary>A prompt document of Ada's (or, with <paramref name="visibility"/> private, of Bea's) holding <paramref name="markdown"/>.</summary>
+    private async Task<Guid> PromptDocumentAsync(string slug, string markdown, Actor? owner = null, Visibility visibility = Visibility.Public) =>
+        (await host.Constitutions.CreateAsync(owner ?? ChatTestHost.Ada, new CreateConstitution(slug, slug, "", visibility, markdown, "first"), Guid.NewGuid())).Id;
+
+    [Fact]
+    public async Task A_rubric_prompt_of_ones_own_scores_with_its_text_and_is_recorded_on_every_score()
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var own = await PromptDocumentAsync("house-rubric", "# House rubric\n\nHOUSE RUBRIC. Score {{reply}} on {{heading}}, 1 to 5.\n");
+        var lacking = await PromptDocumentAsync("no-heading", "# No heading\n\nScore {{reply}}.\n");
+        var hidden = await PromptDocumentAsync("beas-rubric", "# Bea\n\n{{reply}} {{heading}}\n", ChatTestHost.Bea, Visibility.Private);
+        foreach (var (document, revision, reason) in new (Guid?, int?, string)[]
+        {
+            (lacking, 1, "lacks {{heading}}"), (hidden, 1, "does not exist, or you cannot read it"), (Guid.NewGuid(), 1, "does not exist"),
+            (own, 2, "has no revision 2"), (own, null, "needs both"),
+        })
+        {
+            var error = await Assert.ThrowsAsync<ValidationException>(() => ExperimentAsync(items: 1, samples: 1,
+                rubric: new RubricSettings([new RubricSection(agreeableness, "")], null, document, revision)));
+            Assert.Equal("rubric", error.Field);
+            Assert.Contains(reason, error.Message);
+        }
+
+        var experiment = await ExperimentAsync(items: 1, samples: 1, rubric: new RubricSettings([new RubricSection(agreeableness, "")], null, own, 1));
+        // The scripted judge gives 5 only to a prompt that is the document's text, with the placeholders filled in.
+        var node = Node("node-a", RubricModels(agreeableness, prompt =>
+            prompt.Contains("HOUSE RUBRIC", StringComparison.Ordinal) && prompt.Contains("on Agreeableness", StringComparison.Ordinal)
+            && !prompt.Contains("{{", StringComparison.Ordinal) ? "5" : "1"), concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var scores = await new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource)).ScoresAsync(experiment.Id);
+        Assert.Equal(2, scores.Count);
+        Assert.All(scores, s => Assert.Equal((5, own.ToString("N"), 1), (s.Score, s.Template, s.TemplateRevision)));
+    }
+
+    [Fact]
+    public async Task A_critique_prompt_of_ones_own_is_used_for_the_outputs_it_was_asked_for_and_the_first_request_stands()
+    {
+        var agreeableness = await host.SectionIdAsync("Agreeableness");
+        var experiment = await ExperimentAsync(items: 2, samples: 1);
+        var own = await PromptDocumentAsync("house-critic", "# House critic\n\nCritique the reply in the house style:\n\n{{reply}}\n");
+        var lacking = await PromptDocumentAsync("no-reply", "# No reply\n\nCritique the reply.\n");
+        var models = RubricModels(agreeableness);
+        var prompts = new List<string>();
+        var script = models.Client.Script;
+        models.Client.Script = (m, o, ct) =>
+        {
+            lock (prompts) prompts.Add(m[0].Text);
+            return script!(m, o, ct);
+        };
+        var node = Node("node-a", models, concurrency: 1, judge: true);
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var error = await Assert.ThrowsAsync<ValidationException>(() =>
+            commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["B"], null, Guid.NewGuid(), (lacking, 1)));
+        Assert.Equal(("critique", true), (error.Field, error.Message.Contains("lacks {{reply}}", StringComparison.Ordinal)));
+        Assert.Equal(0, (await queries.ProgressAsync(experiment.Id, WorkItem.Critique)).Total);
+
+        Assert.Equal(1, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["B"], ["q1"], Guid.NewGuid(), (own, 1)));
+        // Asked for again with the built-in prompt: q1's critique keeps the first request's prompt, q2's is new.
+        Assert.Equal(2, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, ["B"], null, Guid.NewGuid()));
+        prompts.Clear();
+        while (await node.StepAsync(CancellationToken.None)) { }
+
+        var critiques = await new ExperimentResults(host.DataSource, queries, new HumanVotes(host.Store, host.DataSource)).CritiquesAsync(experiment.Id);
+        Assert.Equal([("q1", own.ToString("N"), 1), ("q2", ExperimentJudge.BuiltInCritiqueTemplate, 1)],
+            critiques.OrderBy(c => c.ItemId, StringComparer.Ordinal).Select(c => (c.ItemId, c.Template, c.TemplateRevision)));
+        Assert.All(critiques, c => Assert.Equal([agreeableness], c.CitedSections));
+        Assert.Contains(prompts, p => p.StartsWith("# House critic", StringComparison.Ordinal) && p.Contains("DIRECT answer to", StringComparison.Ordinal));
     }
 }

@@ -203,6 +203,46 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rubric_and_critique_prompts_of_ones_own_are_named_by_slug_and_checked_like_the_judges()
+    {
+        var (client, promptSet, agreeableness) = await SetUpAsync("helper-own-prompts");
+        await ReadAsync(await client.PostAsync("/api/constitutions", Json(new
+        {
+            slug = "my-rubric", title = "My rubric", markdown = "# Rubric\n\nScore {{reply}} on {{heading}}.\n",
+        })));
+        await ReadAsync(await client.PostAsync("/api/constitutions", Json(new { slug = "bare-prompt", title = "Bare", markdown = "# Bare\n\nNothing.\n" })));
+        object Body(object rubric) => new
+        {
+            name = "Own rubric", promptSetId = promptSet,
+            arms = new[] { new { slug = "helper-own-prompts", revision = 1 }, new { slug = "helper-own-prompts", revision = 1 } }, rubric,
+        };
+        var refused = await client.PostAsync("/api/experiments", Json(Body(new { sections = new[] { agreeableness }, promptSlug = "bare-prompt", promptRevision = 1 })));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("rubric", problem.GetProperty("field").GetString());
+        Assert.Contains("lacks {{reply}} and {{heading}}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var unknown = await client.PostAsync("/api/experiments", Json(Body(new { sections = new[] { agreeableness }, promptSlug = "no-such-doc", promptRevision = 1 })));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+
+        var created = await client.PostAsync("/api/experiments", Json(Body(new { sections = new[] { agreeableness }, promptSlug = "my-rubric", promptRevision = 1 })));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await ReadAsync(created)).GetProperty("id").GetGuid();
+        var experiments = server.Services.GetRequiredService<Core.Experiments.ExperimentQueries>();
+        var rubric = (await experiments.ExperimentAsync(id))!.Definition.Rubric!;
+        Assert.Equal(((await server.Services.GetRequiredService<Core.Documents.ConstitutionQueries>().BySlugAsync("my-rubric"))!.Id, 1),
+            (rubric.PromptDocumentId!.Value, rubric.PromptRevision!.Value));
+
+        var critique = await client.PostAsync($"/api/experiments/{id}/critiques", Json(new { promptSlug = "bare-prompt", promptRevision = 1 }));
+        Assert.Equal(HttpStatusCode.BadRequest, critique.StatusCode);
+        var critiqueProblem = JsonDocument.Parse(await critique.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("critique", critiqueProblem.GetProperty("field").GetString());
+        Assert.Contains("lacks {{reply}}", critiqueProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await experiments.ProgressAsync(id, Core.Experiments.WorkItem.Critique)).Total);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/experiments/{id}/critiques",
+            Json(new { promptSlug = "my-rubric", promptRevision = 1 }))).StatusCode);
+    }
+
+    [Fact]
     public async Task A_bad_rubric_or_critique_request_is_a_400_someone_elses_is_refused_and_neither_changes_anything()
     {
         var (client, promptSet, agreeableness) = await SetUpAsync("helper-rubric");

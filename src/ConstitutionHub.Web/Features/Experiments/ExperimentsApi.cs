@@ -22,8 +22,9 @@ public sealed record DesignPost(string? Slug, int Revision, Dictionary<string, s
 
 public sealed record FactorPost(string? Section, IReadOnlyList<string>? Variants);
 
-/// <summary>Rubric scoring: the section ids (of the first arm's revision) to score each output on, 1-5, and the judge model.</summary>
-public sealed record RubricPost(IReadOnlyList<string>? Sections, string? Model);
+/// <summary>Rubric scoring: the section ids (of the first arm's revision) to score each output on, 1-5, the judge model,
+/// and optionally the rubric prompt as a revision of a document (<c>promptSlug</c> + <c>promptRevision</c>).</summary>
+public sealed record RubricPost(IReadOnlyList<string>? Sections, string? Model, string? PromptSlug = null, int? PromptRevision = null);
 
 /// <summary>The AI judge: its model (null: the default), whether it reads only the varied sections, and optionally its
 /// prompt as a revision of a document of one's own (<c>promptSlug</c> + <c>promptRevision</c>) instead of the built-in one.</summary>
@@ -33,8 +34,10 @@ public sealed record JudgePost(string? Model, bool OnlyVariedSections, string? P
 public sealed record ExperimentPost(string? Name, Guid PromptSetId, int? PromptSetVersion, IReadOnlyList<ArmPost>? Arms, DesignPost? Design,
     int? Samples, JudgePost? Judge, Guid? CommandId, RubricPost? Rubric = null);
 
-/// <summary>Which outputs to critique and revise: arms by letter and items by id (each null or empty: all).</summary>
-public sealed record CritiquesPost(IReadOnlyList<string>? Arms, IReadOnlyList<string>? ItemIds, Guid? CommandId);
+/// <summary>Which outputs to critique and revise: arms by letter and items by id (each null or empty: all), and optionally
+/// the critique prompt as a revision of a document (<c>promptSlug</c> + <c>promptRevision</c>).</summary>
+public sealed record CritiquesPost(IReadOnlyList<string>? Arms, IReadOnlyList<string>? ItemIds, Guid? CommandId, string? PromptSlug = null,
+    int? PromptRevision = null);
 
 /// <summary>
 /// The JSON API of prompt sets and experiments, for scripts (tools/experiment-loop) and the pages alike. Bad input is
@@ -249,11 +252,13 @@ public static class ExperimentsApi
     });
 
     /// <summary>Asks the judge for critiques and revisions of the chosen outputs (the owner only); 202 with how many were asked for.</summary>
-    private static Task<IResult> RequestCritiques(HttpContext http, ExperimentCommands commands, Guid id) => Guarded(async () =>
+    private static Task<IResult> RequestCritiques(HttpContext http, ExperimentCommands commands, ConstitutionQueries constitutions, Guid id) =>
+        Guarded(async () =>
     {
         var actor = RequireActor(http);
         var body = await ReadJson<CritiquesPost>(http);
-        var requested = await commands.RequestCritiquesAsync(actor, id, body.Arms, body.ItemIds, body.CommandId ?? Guid.NewGuid());
+        var requested = await commands.RequestCritiquesAsync(actor, id, body.Arms, body.ItemIds, body.CommandId ?? Guid.NewGuid(),
+            (await DocumentIdAsync(body.PromptSlug, constitutions), body.PromptRevision));
         return Results.Accepted($"/api/experiments/{id}/critiques/export", new { requested });
     });
 
@@ -362,19 +367,21 @@ public static class ExperimentsApi
             }
         }
         // Headings are filled from the revision when the experiment is checked.
-        var rubric = body.Rubric is { } r ? new RubricSettings((r.Sections ?? []).Select(id => new RubricSection(id ?? "", "")).ToList(), r.Model) : null;
+        var rubric = body.Rubric is { } r
+            ? new RubricSettings((r.Sections ?? []).Select(id => new RubricSection(id ?? "", "")).ToList(), r.Model,
+                await DocumentIdAsync(r.PromptSlug, constitutions), r.PromptRevision)
+            : null;
         return new CreateExperiment(body.Name ?? "", body.PromptSetId, body.PromptSetVersion, arms, body.Samples ?? 1, factors,
             await JudgeAsync(body.Judge, constitutions), rubric);
     }
 
-    /// <summary>The judge as the command takes it: a prompt document named by its slug becomes its id (an unknown slug an
-    /// id that names nothing, so the command's answer is the same as for a document the person cannot read).</summary>
-    private static async Task<JudgeSettings?> JudgeAsync(JudgePost? judge, ConstitutionQueries constitutions)
-    {
-        if (judge is null) return null;
-        Guid? document = judge.PromptSlug is { } slug ? (await constitutions.BySlugAsync(slug))?.Id ?? Guid.Empty : null;
-        return new JudgeSettings(judge.Model, judge.OnlyVariedSections, document, judge.PromptRevision);
-    }
+    private static async Task<JudgeSettings?> JudgeAsync(JudgePost? judge, ConstitutionQueries constitutions) => judge is null ? null
+        : new JudgeSettings(judge.Model, judge.OnlyVariedSections, await DocumentIdAsync(judge.PromptSlug, constitutions), judge.PromptRevision);
+
+    /// <summary>A prompt document named by its slug, as the commands take it: its id (an unknown slug an id that names
+    /// nothing, so the command's answer is the same as for a document the person cannot read); no slug, null.</summary>
+    private static async Task<Guid?> DocumentIdAsync(string? slug, ConstitutionQueries constitutions) =>
+        slug is null ? null : (await constitutions.BySlugAsync(slug))?.Id ?? Guid.Empty;
 
     /// <summary>
     /// An experiment is readable by whoever may read every constitution it runs: outputs of a private constitution's
