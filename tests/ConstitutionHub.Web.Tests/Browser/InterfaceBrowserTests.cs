@@ -199,6 +199,7 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
     {
         var page = await OpenAsync("light", signedIn: false, width: 1280, height: 800);
         await GotoAsync(page, "/c/baseline");
+        await UntilTheRouterNavigatesAsync(page);
         // A navigation on the circuit: no request reaches the server's query check, the router does the same check.
         await page.EvaluateAsync("Blazor.navigateTo('/c/baseline/diff?from=abc&to=1')");
         var notice = page.GetByTestId("bad-query");
@@ -217,6 +218,25 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Assertions.Expect(notice).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/c/baseline/history$"));
         await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+    }
+
+    /// <summary>
+    /// The page is live once its layout has rendered on the circuit, but the circuit's router takes over navigation a
+    /// moment later (its first after-render step tells the browser); until then a navigation loads the page from the
+    /// server. Probes with harmless navigations until one stays in this document (a marker on window survives it).
+    /// </summary>
+    private static async Task UntilTheRouterNavigatesAsync(IPage page)
+    {
+        for (var probe = 1; ; probe++)
+        {
+            // A navigation from the server may end this document before the evaluation answers; the probe tells.
+            try { await page.EvaluateAsync($"window.hubProbe = {probe}; Blazor.navigateTo('/c/baseline?probe={probe}')"); }
+            catch (PlaywrightException e) when (e.Message.Contains("context was destroyed", StringComparison.Ordinal)) { }
+            await page.WaitForURLAsync(url => url.EndsWith($"probe={probe}", StringComparison.Ordinal));
+            await Chromium.WaitForLiveAsync(page);
+            if (await page.EvaluateAsync<int?>("window.hubProbe ?? null") == probe) return;
+            if (probe == 20) throw new Xunit.Sdk.XunitException("The circuit's router never took over navigation.");
+        }
     }
 
     private async Task<IPage> OpenAsync(string? theme, bool signedIn, int width, int height)
