@@ -88,11 +88,14 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_new_experiment_form_starts_a_run_scored_by_rubric_on_the_chosen_section()
+    public async Task The_new_experiment_form_starts_a_run_scored_by_rubric_on_the_chosen_section_with_a_rubric_prompt_of_ones_own()
     {
         var api = await server.SignedInClientAsync("Ada");
         await ApiSeed.ConstitutionAsync(api, "form-revs", "Form", "# F\n\n## Honesty\n\nTell the truth.\n\n## Brevity\n\nBe brief.\n",
             "# F\n\n## Honesty\n\nTell the truth, kindly.\n\n## Brevity\n\nBe brief.\n");
+        await ApiSeed.ConstitutionAsync(api, "bare-scorer", "Bare scorer", "# Bare\n\nScore it.\n");
+        await ApiSeed.ConstitutionAsync(api, "house-scorer", "House scorer",
+            "# House\n\nScore this reply on {{heading}} from 1 to 5:\n\n{{reply}}\n\nAnswer with one digit.\n");
         (await api.PostAsync("/api/prompt-sets/import?name=Form%20set&format=jsonl",
             new StringContent("{\"prompt\":\"Hello\"}\n", Encoding.UTF8, "application/jsonl"))).EnsureSuccessStatusCode();
 
@@ -110,6 +113,13 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Honesty" }).ClickAsync();
         await page.Keyboard.PressAsync("Escape");
 
+        // A rubric prompt document without the reply to score is refused with the reason, before anything runs.
+        await form.GetByLabel("Rubric prompt", new() { Exact = true }).SelectOptionAsync("bare-scorer");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Estimate cost" }).ClickAsync();
+        await Expect(page.GetByTestId("experiment-error")).ToContainTextAsync("lacks {{reply}} and {{heading}}");
+        await form.GetByLabel("Rubric prompt", new() { Exact = true }).SelectOptionAsync("house-scorer");
+        await Expect(form.GetByLabel("Rubric prompt: revision")).ToHaveValueAsync("1");
+
         await form.GetByRole(AriaRole.Button, new() { Name = "Estimate cost" }).ClickAsync();
         await Expect(page.GetByTestId("experiment-cost")).ToContainTextAsync("rubric: 2 scores (2 outputs x 1 sections)");
         await form.GetByRole(AriaRole.Button, new() { Name = "Start experiment" }).ClickAsync();
@@ -117,5 +127,12 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
         await Expect(page.GetByTestId("run-scoring")).ToContainTextAsync("Rubric: 2 of 2 scores", new() { Timeout = 240_000 });
         await Expect(page.GetByTestId("rubric-results")).ToContainTextAsync("Honesty");
         await Expect(page.GetByTestId("output-score")).ToHaveCountAsync(2);
+
+        // Every score names the document and revision it was scored with.
+        var id = new Uri(page.Url).AbsolutePath.Split('/')[^1];
+        var house = (await server.Services.GetRequiredService<Core.Documents.ConstitutionQueries>().BySlugAsync("house-scorer"))!.Id.ToString("N");
+        var rubric = await (await api.GetAsync($"/api/experiments/{id}/rubric")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.All(rubric.GetProperty("scores").EnumerateArray(), score =>
+            Assert.Equal((house, 1), (score.GetProperty("template").GetString(), score.GetProperty("templateRevision").GetInt32())));
     }
 }
