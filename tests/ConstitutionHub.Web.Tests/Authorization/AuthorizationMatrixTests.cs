@@ -151,10 +151,11 @@ public sealed class AuthorizationMatrixTests
         ["GET /api/experiments/{id:guid}/critiques/export"] = (Need.Elsewhere, null),
         ["GET /study/{token}"] = (Need.Elsewhere, null), ["POST /study/{token}/votes"] = (Need.Elsewhere, "{}"),
         ["PAGE /experiments/{Id:guid}/vote"] = (Need.Elsewhere, null), ["PAGE /study/{Token}/vote"] = (Need.Elsewhere, null),
-        // Trained models: registering follows the export's experiment (its owner or a site admin), download links the
-        // model's managers, a download token is its own authorization (TrainedModelsTests).
+        // Trained models: registering follows the export's experiment (its owner or a site admin), correcting,
+        // withdrawing and download links the model's managers, a download token is its own authorization (TrainedModelsTests).
         ["GET /api/trained-models/"] = (Need.Elsewhere, null), ["POST /api/trained-models/"] = (Need.Elsewhere, "{}"),
         ["GET /api/trained-models/{id:guid}"] = (Need.Elsewhere, null),
+        ["PATCH /api/trained-models/{id:guid}"] = (Need.Elsewhere, "{}"), ["POST /api/trained-models/{id:guid}/withdraw"] = (Need.Elsewhere, "{}"),
         ["GET /api/trained-models/{id:guid}/download-links"] = (Need.Elsewhere, null),
         ["POST /api/trained-models/{id:guid}/download-links"] = (Need.Elsewhere, "{}"),
         ["POST /api/trained-models/{id:guid}/download-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
