@@ -145,5 +145,5 @@ public static class VotesApi
         if (row.OwnerId != actor.Id) throw new ForbiddenException("Only the person who started this experiment sees its study links.");
     }
 
-    private static IResult NotFound() => Results.Content(ShareHtml.NotFoundPage, "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+    private static IResult NotFound() => Results.Content(SharePages.NotFound, SharePages.ContentType, statusCode: StatusCodes.Status404NotFound);
 }

@@ -247,7 +247,7 @@ public sealed class ShareBroadcaster : IDisposable
 
     internal static MessageDelta Full(ChatThread thread, ChatMessageRow m) =>
         new(m.Id, ShareChatFeed.Role(m.Role), ShareChatFeed.Status(m.Status), 0, m.Text,
-            m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text), ShareHtml.Speaker(thread, m));
+            m.Status == MessageStatus.Streaming ? null : ShareMessages.Html(m.Text), ShareMessages.Speaker(thread, m));
 
     /// <summary>Checks every open link against the database: a revocation whose notice this node missed (its bus
     /// was down, or the revoking node died between commit and notice) ends the link's live view.</summary>

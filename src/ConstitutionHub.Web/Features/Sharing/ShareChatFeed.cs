@@ -110,7 +110,7 @@ internal sealed class ShareChatFeed(Guid chatId, IDisposable subscription)
             case ReplyStarted x:
                 if (!Extends(x.ParentMessageId)) return false;
                 Add(new Line(x.MessageId, ChatRole.Assistant, MessageStatus.Streaming, "",
-                    ShareHtml.AssistantSpeaker(x.Provenance?.Model.Id ?? chatModelId)), deltas);
+                    ShareMessages.AssistantSpeaker(x.Provenance?.Model.Id ?? chatModelId)), deltas);
                 return true;
             case ReplyTokensAppended x:
                 // A reply on another branch (written while the viewer follows a newer one) changes nothing shown.
@@ -163,7 +163,7 @@ internal sealed class ShareChatFeed(Guid chatId, IDisposable subscription)
     /// <summary>Adds a delta, joined to the previous one when it continues the same message.</summary>
     private static void Emit(Line line, int offset, string text, List<MessageDelta> deltas)
     {
-        var html = line.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(line.Text.ToString());
+        var html = line.Status == MessageStatus.Streaming ? null : ShareMessages.Html(line.Text.ToString());
         if (deltas.Count > 0 && deltas[^1] is var last && last.Id == line.Id && last.Offset + last.Text.Length == offset)
         {
             deltas[^1] = last with { Status = Status(line.Status), Text = last.Text + text, Html = html };
@@ -190,7 +190,7 @@ internal sealed class ShareChatFeed(Guid chatId, IDisposable subscription)
             var offset = isNew || first ? 0 : Math.Min(known.Length, m.Text.Length);
             if (!isNew && !first && offset == m.Text.Length && known.Status == m.Status) continue;
             deltas.Add(new MessageDelta(m.Id, Role(m.Role), Status(m.Status), offset, m.Text[offset..],
-                m.Status == MessageStatus.Streaming ? null : ShareHtml.MessageHtml(m.Text), ShareHtml.Speaker(thread, m)));
+                m.Status == MessageStatus.Streaming ? null : ShareMessages.Html(m.Text), ShareMessages.Speaker(thread, m)));
         }
         Seed(thread);
         return reset || deltas.Count > 0 ? new ShareUpdate(Version, reset, deltas, 0) : null;
@@ -200,7 +200,7 @@ internal sealed class ShareChatFeed(Guid chatId, IDisposable subscription)
     {
         chatModelId = thread.Provenance.Model.Id;
         branch.Clear();
-        branch.AddRange(thread.Branch.Select(m => new Line(m.Id, m.Role, m.Status, m.Text, ShareHtml.Speaker(thread, m))));
+        branch.AddRange(thread.Branch.Select(m => new Line(m.Id, m.Role, m.Status, m.Text, ShareMessages.Speaker(thread, m))));
         Version = thread.Chat.StreamVersion;
     }
 

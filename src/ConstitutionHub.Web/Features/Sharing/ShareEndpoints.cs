@@ -43,7 +43,7 @@ public static class ShareEndpoints
             ? token
             : Convert.ToBase64String(RandomNumberGenerator.GetBytes(ShareLinks.TokenBytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static IResult NotFound() => Results.Content(ShareHtml.NotFoundPage, "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+    private static IResult NotFound() => Results.Content(SharePages.NotFound, SharePages.ContentType, statusCode: StatusCodes.Status404NotFound);
 
     private static async Task<IResult> Open(string file, HttpContext context, ShareLinks links, ExperimentShareLinks experimentLinks,
         IAntiforgery antiforgery)
@@ -68,14 +68,11 @@ public static class ShareEndpoints
                 context.Response.Headers.ContentDisposition = $"attachment; filename=\"chat-{shared.Thread.Chat.Id:N}.md\"";
                 return Results.Content(ChatExport.Markdown(shared.Thread), "text/markdown; charset=utf-8");
         }
-        string? copyForm = null;
-        if (AccountsSetup.ToActor(context.User) is not null)
-        {
-            var tokens = antiforgery.GetAndStoreTokens(context);
-            copyForm = $"<input type=\"hidden\" name=\"{tokens.FormFieldName}\" value=\"{tokens.RequestToken}\">";
-        }
+        // A signed-in reader may continue the chat as a copy: the form needs its antiforgery token.
+        var copyForm = AccountsSetup.ToActor(context.User) is not null ? antiforgery.GetAndStoreTokens(context) : null;
         var request = context.Request;
-        return Results.Content(ShareHtml.Page(shared, token, $"{request.Scheme}://{request.Host}", copyForm), "text/html; charset=utf-8");
+        var html = await SharePages.ChatAsync(context.RequestServices, shared, token, $"{request.Scheme}://{request.Host}", copyForm);
+        return Results.Content(html, SharePages.ContentType);
     }
 
     /// <summary>
@@ -102,7 +99,8 @@ public static class ShareEndpoints
         if (shared is null) return NotFound();
         context.Response.Headers.CacheControl = "private, no-store";
         var request = context.Request;
-        return Results.Content(ExperimentShareHtml.Page(shared, token, $"{request.Scheme}://{request.Host}"), "text/html; charset=utf-8");
+        return Results.Content(await SharePages.ExperimentAsync(context.RequestServices, shared, token, $"{request.Scheme}://{request.Host}"),
+            SharePages.ContentType);
     }
 
     private static async Task<IResult> Preview(string token, HttpContext context, ShareLinks links, ExperimentShareLinks experimentLinks,

@@ -122,7 +122,7 @@ public static class TrainedModelsApi
     private static async Task<IResult> Download(string token, HttpContext http, ModelRegistry models, TrainedModelFolders folders)
     {
         var model = await models.ResolveAsync(ShareEndpoints.UniformToken(token), http.RequestAborted);
-        if (model is null) return Results.Content(ShareHtml.NotFoundPage, "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        if (model is null) return Results.Content(SharePages.NotFound, SharePages.ContentType, statusCode: StatusCodes.Status404NotFound);
         var folder = await folders.OpenAsync(model.FolderId);
         if (folder is null || folder.WeightsSha256 != model.WeightsSha256)
             return Results.Problem(statusCode: 409, title: "The model folder changed",
