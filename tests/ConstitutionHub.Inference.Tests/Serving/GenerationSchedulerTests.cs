@@ -1,4 +1,5 @@
 using ConstitutionHub.Inference.Serving;
+using ConstitutionHub.Testing;
 
 namespace ConstitutionHub.Inference.Tests.Serving;
 
@@ -15,16 +16,6 @@ public sealed class GenerationSchedulerTests
         return (scheduler, gate, Scheduled(gate, scheduler));
     }
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 1000; i++)
-        {
-            if (condition()) return;
-            await Task.Delay(10);
-        }
-        Assert.Fail($"Timed out waiting for: {what}");
-    }
-
     [Fact]
     public async Task No_more_generations_run_than_the_model_has_slots()
     {
@@ -34,7 +25,7 @@ public sealed class GenerationSchedulerTests
         var first = await gate.NextStartAsync();
         var second = await gate.NextStartAsync();
         // Three queued, not started: the scheduler has decided about all five.
-        await Eventually(() => scheduler.Load("gate") == new ModelLoad(2, 3), "two running, three queued");
+        await Eventually.TrueAsync(() => scheduler.Load("gate") == new ModelLoad(2, 3), "two running, three queued");
         Assert.False(gate.AnotherStarted());
 
         first.Finish();
@@ -57,7 +48,7 @@ public sealed class GenerationSchedulerTests
         var current = await gate.NextStartAsync();
         var ahead = new[] { new Consumer(model, "bob"), new Consumer(model, "cy") };
         // Both must be in the queue before the watched request joins it behind them.
-        await Eventually(() => scheduler.Load("gate").Queued == 2, "bob and cy queued");
+        await Eventually.TrueAsync(() => scheduler.Load("gate").Queued == 2, "bob and cy queued");
         var watched = new Consumer(model, "dee");
 
         Assert.Equal(2, (await watched.NextAsync()).QueuePosition);
