@@ -52,6 +52,30 @@ public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
         return rows;
     }
 
+    /// <summary>
+    /// One short text that changes whenever anything a run page shows of the experiment changes: its status, the count
+    /// of outputs, verdicts, scores, critiques and votes (results are recorded once, so counts only grow; a changed vote
+    /// moves its time), and its work's states and attempts. One indexed query, so a page can ask every second and
+    /// read everything again only when the answer differs. Empty when there is no such experiment.
+    /// </summary>
+    public async Task<string> ChangeStampAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select concat_ws('/', e.status, e.updated,
+                   (select count(*) from experiment_outputs o where o.experiment_id = e.id),
+                   (select count(*) from experiment_judgments j where j.experiment_id = e.id),
+                   (select count(*) from experiment_scores s where s.experiment_id = e.id),
+                   (select count(*) from experiment_critiques c where c.experiment_id = e.id),
+                   (select concat_ws(':', count(*), sum(w.attempts), count(*) filter (where w.state = 'running'),
+                                     count(*) filter (where w.state = 'done'), count(*) filter (where w.state = 'failed'))
+                    from experiment_work w where w.experiment_id = e.id),
+                   (select concat_ws(':', count(*), max(v.updated)) from experiment_votes v where v.experiment_id = e.id))
+            from experiments e where e.id = @id
+            """);
+        command.Parameters.AddWithValue("id", id);
+        return await command.ExecuteScalarAsync(ct) as string ?? "";
+    }
+
     public async Task<ExperimentProgress> ProgressAsync(Guid id, string kind = "generate", CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""

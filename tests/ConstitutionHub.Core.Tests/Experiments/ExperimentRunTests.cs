@@ -483,4 +483,26 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.All(critiques, c => Assert.Equal([agreeableness], c.CitedSections));
         Assert.Contains(prompts, p => p.StartsWith("# House critic", StringComparison.Ordinal) && p.Contains("DIRECT answer to", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_change_stamp_moves_with_every_recorded_result_and_steering_and_stays_put_otherwise()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        var before = await queries.ChangeStampAsync(experiment.Id);
+        Assert.NotEqual("", before);
+        Assert.Equal(before, await queries.ChangeStampAsync(experiment.Id));
+        Assert.Equal("", await queries.ChangeStampAsync(Guid.NewGuid()));
+
+        var node = Node("node-a", RubricModels(await host.SectionIdAsync("Agreeableness")), concurrency: 1, judge: true);
+        Assert.True(await node.StepAsync(CancellationToken.None));
+        var afterOne = await queries.ChangeStampAsync(experiment.Id);
+        Assert.NotEqual(before, afterOne);
+        while (await node.StepAsync(CancellationToken.None)) { }
+        var done = await queries.ChangeStampAsync(experiment.Id);
+        Assert.NotEqual(afterOne, done);
+        Assert.Equal(done, await queries.ChangeStampAsync(experiment.Id));
+
+        Assert.Equal(2, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, null, null, Guid.NewGuid()));
+        Assert.NotEqual(done, await queries.ChangeStampAsync(experiment.Id));
+    }
 }
