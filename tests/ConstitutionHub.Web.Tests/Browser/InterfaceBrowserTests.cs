@@ -159,20 +159,7 @@ public sealed class InterfaceBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Assertions.Expect(dialog).ToBeVisibleAsync();
         await Assertions.Expect(dialog).ToContainTextAsync("Keyboard shortcuts");
         await Assertions.Expect(dialog.GetByTestId("shortcuts")).ToContainTextAsync("Search constitutions");
-        // MudBlazor's dialog listens for Escape once its script has attached, a moment after it shows; on a loaded
-        // machine a key pressed at once can come before that, so the key is pressed again until the dialog closes.
-        for (var attempt = 1; ; attempt++)
-        {
-            await page.Keyboard.PressAsync("Escape");
-            try
-            {
-                await Assertions.Expect(dialog).ToBeHiddenAsync(new() { Timeout = 2_000 });
-                break;
-            }
-            catch (PlaywrightException) when (attempt < 10)
-            {
-            }
-        }
+        await Chromium.PressEscapeUntilHiddenAsync(page, dialog);
 
         await page.Keyboard.PressAsync("Slash");
         await Assertions.Expect(page.Locator("#hub-search")).ToBeFocusedAsync();

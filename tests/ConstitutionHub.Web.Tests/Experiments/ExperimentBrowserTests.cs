@@ -110,8 +110,10 @@ public sealed class ExperimentBrowserTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Form (r2)" }).ClickAsync();
         await form.GetByText("Rubric scores").ClickAsync();
         await form.GetByLabel("Sections to score (1-5)", new() { Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Honesty" }).ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
+        var honesty = page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Honesty" });
+        await honesty.ClickAsync();
+        // The list of sections stays open for more choices and would cover the buttons below it.
+        await Chromium.PressEscapeUntilHiddenAsync(page, honesty);
 
         // A rubric prompt document without the reply to score is refused with the reason, before anything runs.
         await form.GetByLabel("Rubric prompt", new() { Exact = true }).SelectOptionAsync("bare-scorer");

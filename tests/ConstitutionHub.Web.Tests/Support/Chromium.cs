@@ -71,6 +71,27 @@ public static class Chromium
     public static async Task WaitForLiveAsync(IPage page) =>
         await Assertions.Expect(page.Locator("main[data-interactive]")).ToHaveAttributeAsync("data-interactive", "true");
 
+    /// <summary>
+    /// Presses Escape until <paramref name="closing"/> is hidden. MudBlazor's popovers and dialogs listen for the key
+    /// once their script has attached, a moment after they show; on a loaded machine a key pressed at once comes
+    /// before that and is lost, so it is pressed again (each press waits up to 2 s for the element to go).
+    /// </summary>
+    public static async Task PressEscapeUntilHiddenAsync(IPage page, ILocator closing)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Keyboard.PressAsync("Escape");
+            try
+            {
+                await Assertions.Expect(closing).ToBeHiddenAsync(new() { Timeout = 2_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 10)
+            {
+            }
+        }
+    }
+
     /// <summary>Replaces the whole text of the edit page's editor, as a person selecting all and typing would.</summary>
     public static async Task ReplaceEditorTextAsync(IPage page, string text)
     {
