@@ -12,7 +12,10 @@ COPY . .
 RUN cd src/ConstitutionHub.Web/Client && npm ci --no-audit --no-fund && npm run build
 # The publish output is the only production path: it holds the static web assets manifest, Blazor's own script and
 # MudBlazor's files (a bin/ build serves _framework/* only in Development), all fingerprinted and precompressed.
-RUN dotnet publish src/ConstitutionHub.Web -c Release -r linux-x64 --self-contained false -p:OnnxRuntimePackage=$ONNXRUNTIME -o /app
+# ReadyToRun: the app's and its libraries' code (MudBlazor, Marten) compiled ahead of time, so a node starts without
+# JIT-compiling them first (bench/startup: restarts 3.1-3.3 s -> 2.0-2.7 s on 2 cores).
+RUN dotnet publish src/ConstitutionHub.Web -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -p:OnnxRuntimePackage=$ONNXRUNTIME -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # rsvg-convert and a font draw the PNG previews of share links.
