@@ -92,8 +92,8 @@ public sealed class AuthorizationMatrixTests
         ["POST /api/constitutions/{slug}/invitations/decline"] = (Need.SignedIn, null),
         ["POST /api/constitutions/{slug}/requests"] = (Need.SignedIn, """{"role":"editor"}"""),
         // Not about one constitution, or about a resource that answers for itself: an annotation's status, evidence and
-        // comments follow its author or a maintainer (AnnotationsApiTests), experiments and prompt sets check the
-        // constitution they belong to, share links are their own authorization.
+        // comments follow its author or a maintainer (AnnotationsApiTests), experiments check the constitutions they run,
+        // role by role in ExperimentAuthorizationTests, prompt sets their owner, share links are their own authorization.
         ["PAGE /"] = (Need.Elsewhere, null), ["PAGE /chats"] = (Need.Elsewhere, null), ["PAGE /error"] = (Need.Elsewhere, null),
         ["PAGE /experiments"] = (Need.Elsewhere, null), ["PAGE /experiments/{Id:guid}"] = (Need.Elsewhere, null),
         ["PAGE /invitations"] = (Need.Elsewhere, null), ["PAGE /models"] = (Need.Elsewhere, null), ["PAGE /new"] = (Need.Elsewhere, null),
@@ -223,7 +223,7 @@ public sealed class AuthorizationMatrixTests
 
     private static string Cut(string text) => text.Length > 160 ? text[..160] : text;
 
-    private static Dictionary<string, string> RoutesOf(HubServer server) => server.Services.GetRequiredService<EndpointDataSource>().Endpoints
+    internal static Dictionary<string, string> RoutesOf(HubServer server) => server.Services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()
         // Fingerprinted static files carry no data of anyone's.
         .Where(e => !e.Metadata.Any(m => m.GetType().Name == "StaticAssetDescriptor"))
@@ -257,7 +257,7 @@ public sealed class AuthorizationMatrixTests
         .Replace("{**path:file}", "missing.txt", StringComparison.Ordinal)
         .Replace("{id}", "x", StringComparison.Ordinal).Replace("{token}", "x", StringComparison.Ordinal).Replace("{file}", "x", StringComparison.Ordinal);
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? body)
+    internal static Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? body)
     {
         var request = new HttpRequestMessage(method is "PAGE" ? HttpMethod.Get : new HttpMethod(method.Split(',')[0]), path);
         if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent(body ?? "{}", Encoding.UTF8, "application/json");

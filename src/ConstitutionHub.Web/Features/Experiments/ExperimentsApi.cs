@@ -74,23 +74,29 @@ public static class ExperimentsApi
         experiments.MapGet("{id:guid}/rubric", Rubric);
         experiments.MapPost("{id:guid}/critiques", RequestCritiques);
         experiments.MapGet("{id:guid}/critiques/export", ExportCritiques);
-        experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        experiments.MapPost("{id:guid}/pause", (HttpContext h, ExperimentCommands c, ExperimentQueries q, ConstitutionQueries cq, Guid id) => Guarded(async () =>
         {
+            await StartersOnlyAsync(h, q, cq, id);
             await c.PauseAsync(RequireActor(h), id, Guid.NewGuid());
             return Results.NoContent();
         }));
-        experiments.MapPost("{id:guid}/resume", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        experiments.MapPost("{id:guid}/resume", (HttpContext h, ExperimentCommands c, ExperimentQueries q, ConstitutionQueries cq, Guid id) => Guarded(async () =>
         {
+            await StartersOnlyAsync(h, q, cq, id);
             await c.ResumeAsync(RequireActor(h), id, Guid.NewGuid());
             return Results.NoContent();
         }));
-        experiments.MapPost("{id:guid}/cancel", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
+        experiments.MapPost("{id:guid}/cancel", (HttpContext h, ExperimentCommands c, ExperimentQueries q, ConstitutionQueries cq, Guid id) => Guarded(async () =>
         {
+            await StartersOnlyAsync(h, q, cq, id);
             await c.CancelAsync(RequireActor(h), id, Guid.NewGuid());
             return Results.NoContent();
         }));
-        experiments.MapPost("{id:guid}/retry", (HttpContext h, ExperimentCommands c, Guid id) => Guarded(async () =>
-            Results.Ok(new { retried = await c.RetryFailedAsync(RequireActor(h), id) })));
+        experiments.MapPost("{id:guid}/retry", (HttpContext h, ExperimentCommands c, ExperimentQueries q, ConstitutionQueries cq, Guid id) => Guarded(async () =>
+        {
+            await StartersOnlyAsync(h, q, cq, id);
+            return Results.Ok(new { retried = await c.RetryFailedAsync(RequireActor(h), id) });
+        }));
         return app;
     }
 
@@ -216,10 +222,10 @@ public static class ExperimentsApi
     private static Task<IResult> Chart(HttpContext http, ExperimentResults results, ExperimentQueries queries, ConstitutionQueries constitutions,
         SvgRaster raster, Guid id, string chart, string format, string? source, bool? hideArms) => Guarded(async () =>
     {
+        await ReadableAsync(http, queries, constitutions, id);
         if (chart is not ("ratings" or "effects")) throw new ValidationException("chart", "The chart is ratings or effects.");
         if (format is not ("svg" or "png")) throw new ValidationException("format", "A chart downloads as svg or png.");
         var people = FromPeople(source);
-        await ReadableAsync(http, queries, constitutions, id);
         var ratings = people ? (await results.HumanResultsAsync(id)).Ratings : await results.JudgeRatingsAsync(id);
         if (ratings.Votes == 0) throw new NotFoundException(people ? "No votes yet: nothing to chart." : "No verdicts yet: nothing to chart.");
         if (chart == "effects" && ratings.Effects.Count == 0)
@@ -252,10 +258,11 @@ public static class ExperimentsApi
     });
 
     /// <summary>Asks the judge for critiques and revisions of the chosen outputs (the owner only); 202 with how many were asked for.</summary>
-    private static Task<IResult> RequestCritiques(HttpContext http, ExperimentCommands commands, ConstitutionQueries constitutions, Guid id) =>
-        Guarded(async () =>
+    private static Task<IResult> RequestCritiques(HttpContext http, ExperimentCommands commands, ExperimentQueries queries,
+        ConstitutionQueries constitutions, Guid id) => Guarded(async () =>
     {
         var actor = RequireActor(http);
+        await StartersOnlyAsync(http, queries, constitutions, id);
         var body = await ReadJson<CritiquesPost>(http);
         var requested = await commands.RequestCritiquesAsync(actor, id, body.Arms, body.ItemIds, body.CommandId ?? Guid.NewGuid(),
             (await DocumentIdAsync(body.PromptSlug, constitutions), body.PromptRevision));
@@ -389,6 +396,10 @@ public static class ExperimentsApi
     /// </summary>
     public static async Task<ExperimentRow> ReadableAsync(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, Guid id) =>
         await ExperimentAccess.ReadableAsync(queries, constitutions, id, AccountsSetup.ToActor(http.User));
+
+    /// <summary>Before an action only the person who started the experiment may take: see <see cref="ExperimentAccess.HideFromNonReadersAsync"/>.</summary>
+    public static Task StartersOnlyAsync(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, Guid id) =>
+        ExperimentAccess.HideFromNonReadersAsync(queries, constitutions, id, RequireActor(http));
 
     private static object SetBody(PromptSetView set) => new
     {

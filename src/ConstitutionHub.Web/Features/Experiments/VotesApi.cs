@@ -62,15 +62,19 @@ public static class VotesApi
             return Results.Ok(new { choice = body.Choice, progress = await votes.ProgressAsync(row, actor.Id) });
         });
 
-    private static Task<IResult> ListLinks(HttpContext http, ExperimentQueries queries, StudyLinks links, Guid id) => ExperimentsApi.Guarded(async () =>
+    private static Task<IResult> ListLinks(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, StudyLinks links, Guid id) =>
+        ExperimentsApi.Guarded(async () =>
     {
+        await ExperimentsApi.StartersOnlyAsync(http, queries, constitutions, id);
         await OwnedAsync(http, queries, id);
         return Results.Ok(await links.ListAsync(id));
     });
 
-    private static Task<IResult> CreateLink(HttpContext http, StudyLinks links, TimeProvider time, Guid id) => ExperimentsApi.Guarded(async () =>
+    private static Task<IResult> CreateLink(HttpContext http, ExperimentQueries queries, ConstitutionQueries constitutions, StudyLinks links,
+        TimeProvider time, Guid id) => ExperimentsApi.Guarded(async () =>
     {
         var actor = ExperimentsApi.RequireActor(http);
+        await ExperimentsApi.StartersOnlyAsync(http, queries, constitutions, id);
         var body = http.Request.ContentLength is > 0 ? await ExperimentsApi.ReadJson<StudyLinkPost>(http) : new StudyLinkPost(null);
         if (!ShareEndpoints.Expiries.TryGetValue(body.Expires ?? "never", out var lifetime))
             throw new ValidationException("expires", "Choose an expiry of 1h, 1d, 7d, 30d or never.");
