@@ -41,10 +41,10 @@ public sealed class StudyLinks(EventStreams streams, NpgsqlDataSource dataSource
         return link is { Revoked: null } && (link.Expires is null || link.Expires > time.GetUtcNow()) ? link : null;
     }
 
-    /// <summary>Ends a link at once; only its creator may, and revoking twice is harmless.</summary>
-    public async Task RevokeAsync(Actor actor, Guid linkId, CancellationToken ct = default)
+    /// <summary>Ends a link of <paramref name="experimentId"/> at once; only its creator may, and revoking twice is harmless.</summary>
+    public async Task RevokeAsync(Actor actor, Guid experimentId, Guid linkId, CancellationToken ct = default)
     {
-        var link = (await ReadAsync("id = @id and created_by_id = @creator", linkId, ct, actor.Id)).SingleOrDefault()
+        var link = (await ReadAsync("id = @id and created_by_id = @creator", linkId, ct, actor.Id)).SingleOrDefault(l => l.ExperimentId == experimentId)
             ?? throw new NotFoundException("No such study link of yours.");
         if (link.Revoked is not null) return;
         try

@@ -121,9 +121,12 @@ public sealed class HumanVoteTests : IAsyncLifetime
         Assert.Equal(experiment.Id, (await links.ResolveAsync(created.Token))?.ExperimentId);
         Assert.Null(await links.ResolveAsync(created.Token[..^1] + (created.Token[^1] == 'A' ? 'B' : 'A')));
 
-        await Assert.ThrowsAsync<NotFoundException>(() => links.RevokeAsync(ChatTestHost.Bea, created.Link.Id));
-        await links.RevokeAsync(ChatTestHost.Ada, created.Link.Id);
-        await links.RevokeAsync(ChatTestHost.Ada, created.Link.Id);
+        await Assert.ThrowsAsync<NotFoundException>(() => links.RevokeAsync(ChatTestHost.Bea, experiment.Id, created.Link.Id));
+        // Named under another experiment, the link is not found: an address names one experiment's link.
+        await Assert.ThrowsAsync<NotFoundException>(() => links.RevokeAsync(ChatTestHost.Ada, Guid.NewGuid(), created.Link.Id));
+        Assert.NotNull(await links.ResolveAsync(created.Token));
+        await links.RevokeAsync(ChatTestHost.Ada, experiment.Id, created.Link.Id);
+        await links.RevokeAsync(ChatTestHost.Ada, experiment.Id, created.Link.Id);
         Assert.Null(await links.ResolveAsync(created.Token));
     }
 

@@ -85,7 +85,7 @@ public static class VotesApi
 
     private static Task<IResult> RevokeLink(HttpContext http, StudyLinks links, Guid id, Guid linkId) => ExperimentsApi.Guarded(async () =>
     {
-        await links.RevokeAsync(ExperimentsApi.RequireActor(http), linkId);
+        await links.RevokeAsync(ExperimentsApi.RequireActor(http), id, linkId);
         return Results.NoContent();
     });
 
