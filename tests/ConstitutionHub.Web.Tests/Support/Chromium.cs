@@ -52,7 +52,9 @@ public static class Chromium
     /// <summary>Signs in through the local sign-in form and comes back to <paramref name="returnTo"/>.</summary>
     public static async Task SignInAsync(IPage page, string name, string returnTo = "/")
     {
-        await page.GotoAsync($"/signin?returnUrl={Uri.EscapeDataString(returnTo)}");
+        // The form is plain HTML that posts without script: waiting for every stylesheet and script to load (the load
+        // event) only adds time, which on a loaded machine ran past the navigation timeout.
+        await page.GotoAsync($"/signin?returnUrl={Uri.EscapeDataString(returnTo)}", new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.GetByLabel("Display name").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).PathAndQuery == returnTo);
