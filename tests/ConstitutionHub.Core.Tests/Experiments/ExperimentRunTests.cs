@@ -565,6 +565,26 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.Equal(6, view.Outputs.Count);
     }
 
+    [Fact]
+    public async Task A_database_from_before_the_transaction_ids_gets_them_on_its_rows_and_then_has_nothing_left_to_change()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        await using (var drop = host.DataSource.CreateCommand("alter table experiment_outputs drop column xact; alter table experiment_work drop column xact"))
+            await drop.ExecuteNonQueryAsync();
+
+        await host.Test.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using (var count = host.DataSource.CreateCommand("select count(*) from experiment_work where experiment_id = @e and xact is not null"))
+        {
+            count.Parameters.AddWithValue("e", experiment.Id);
+            Assert.Equal(2L, await count.ExecuteScalarAsync());
+        }
+        var view = new RunView(queries, experiment.Id);
+        await view.RefreshAsync();
+        await view.RefreshAsync();
+        Assert.Empty(view.Failures);
+        Assert.Equal(Weasel.Core.SchemaPatchDifference.None, (await host.Test.Store.Storage.Database.CreateMigrationAsync()).Difference);
+    }
+
     private static async Task InsertOutputAsync(Npgsql.NpgsqlConnection connection, Guid experimentId, string arm, string itemId)
     {
         await using var command = new Npgsql.NpgsqlCommand("""
