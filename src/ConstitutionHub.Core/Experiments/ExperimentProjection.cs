@@ -56,7 +56,9 @@ public sealed class ExperimentProjection : EventProjection
             case ExperimentResumed x: Status(operations, x.Id, "running", e); break;
             case ExperimentCancelled x:
                 Status(operations, x.Id, "cancelled", e);
-                operations.QueueSqlCommand("update experiment_work set state = 'cancelled' where experiment_id = ? and state in ('pending', 'running')", x.Id);
+                operations.QueueSqlCommand(
+                    "update experiment_work set state = 'cancelled', xact = pg_current_xact_id() where experiment_id = ? and state in ('pending', 'running')",
+                    x.Id);
                 break;
             case GenerationRecorded x:
                 operations.QueueSqlCommand("""
@@ -188,7 +190,19 @@ public sealed class ExperimentProjection : EventProjection
         table.AddColumn("node", "text").NotNull();
         table.AddColumn("attempt", "integer").NotNull();
         table.AddColumn("created", "timestamp with time zone").NotNull();
+        WrittenBy(table, "experiment_outputs_changes");
         return table;
+    }
+
+    /// <summary>
+    /// The id of the transaction that last wrote a row (<c>xact</c>), so a reader can ask for what changed since its last
+    /// read without missing a row committed late (<see cref="ExperimentQueries.RunChangesAsync"/>). Inserts take it from
+    /// the default; every update of a row a run page shows sets it again.
+    /// </summary>
+    private static void WrittenBy(Table table, string index)
+    {
+        table.AddColumn("xact", "xid8").NotNull().DefaultValueByExpression("pg_current_xact_id()");
+        table.Indexes.Add(new IndexDefinition(index) { Columns = ["experiment_id", "xact"] });
     }
 
     private static Table Judgments()
@@ -304,6 +318,7 @@ public sealed class ExperimentProjection : EventProjection
         table.AddColumn("template_document", "uuid");
         table.AddColumn("template_revision", "integer");
         table.Indexes.Add(new IndexDefinition("experiment_work_claim") { Columns = ["state", "experiment_id"] });
+        WrittenBy(table, "experiment_work_changes");
         return table;
     }
 }

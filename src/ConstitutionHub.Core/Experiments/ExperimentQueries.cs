@@ -23,6 +23,18 @@ public sealed record ExperimentProgress(string Status, int Total, int Done, int 
 public sealed record OutputRow(string Arm, string ItemId, int Sample, long Seed, string Output, string Model, string PromptHash, string? FinishReason,
     int? CompletionTokens, double Milliseconds, string Node, int Attempt, DateTimeOffset Created);
 
+/// <summary>A piece of work as a run page follows it: a failure while it has an error and is not done.</summary>
+public sealed record WorkRow(string Kind, string Arm, string ArmB, string ItemId, int Sample, int Attempts, string State, string? Error)
+{
+    public WorkFailure? Failure => Error is not null && State != "done" ? new(Kind, Arm, ArmB, ItemId, Sample, Attempts, State, Error) : null;
+}
+
+/// <summary>
+/// What <see cref="ExperimentQueries.RunChangesAsync"/> read: everything (<paramref name="Full"/>) or the rows written
+/// since the horizon it was asked from, and the horizon to ask from next time.
+/// </summary>
+public sealed record RunChanges(bool Full, IReadOnlyList<OutputRow> Outputs, IReadOnlyList<WorkRow> Work, string Horizon);
+
 public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
 {
     public async Task<ExperimentRow?> ExperimentAsync(Guid id, CancellationToken ct = default)
@@ -106,18 +118,70 @@ public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
 
     public async Task<IReadOnlyList<OutputRow>> OutputsAsync(Guid id, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            select arm, item_id, sample, seed, output, model, prompt_hash, finish_reason, completion_tokens, milliseconds, node, attempt, created
-            from experiment_outputs where experiment_id = @id order by item_id, sample, arm
-            """);
+        await using var command = dataSource.CreateCommand(
+            $"select {OutputColumns} from experiment_outputs where experiment_id = @id order by item_id, sample, arm");
         command.Parameters.AddWithValue("id", id);
         var rows = new List<OutputRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            rows.Add(new OutputRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.GetDouble(9), reader.GetString(10), reader.GetInt32(11), reader.GetFieldValue<DateTimeOffset>(12)));
+        while (await reader.ReadAsync(ct)) rows.Add(Output(reader));
         return rows;
+    }
+
+    private const string OutputColumns =
+        "arm, item_id, sample, seed, output, model, prompt_hash, finish_reason, completion_tokens, milliseconds, node, attempt, created";
+
+    private static OutputRow Output(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetString(4),
+            reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            reader.GetDouble(9), reader.GetString(10), reader.GetInt32(11), reader.GetFieldValue<DateTimeOffset>(12));
+
+    /// <summary>
+    /// The outputs and work of a run written since <paramref name="since"/> (a <see cref="RunChanges.Horizon"/> of an
+    /// earlier read), or, when null, all outputs and the failed work: what <see cref="RunView"/> merges into what it holds.
+    /// A plain "later than the last row seen" would miss a row whose transaction began before the last read and
+    /// committed after it, so each row carries the id of the transaction that wrote it, and a read takes the oldest
+    /// transaction still running (the snapshot's xmin): every row written by an older one is already visible to it, and
+    /// the next read asks for rows of that transaction or newer. Rows of transactions that were in flight are read
+    /// twice, which is harmless: the merge replaces by key.
+    /// </summary>
+    public async Task<RunChanges> RunChangesAsync(Guid id, string? since, CancellationToken ct = default)
+    {
+        var changed = since is null ? "" : "and xact >= @since::xid8";
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                // First: each statement takes its own snapshot, so the horizon is taken no later than the rows are read,
+                // and whatever is older than it is in what follows.
+                new NpgsqlBatchCommand("select pg_snapshot_xmin(pg_current_snapshot())::text"),
+                new NpgsqlBatchCommand($"""
+                    select {OutputColumns} from experiment_outputs where experiment_id = @id {changed}
+                    """),
+                // A full read needs only failed work; a read of changes needs every changed row, to drop those no longer failing.
+                new NpgsqlBatchCommand($"""
+                    select kind, arm, arm_b, item_id, sample, attempts, state, last_error from experiment_work
+                    where experiment_id = @id {(since is null ? "and last_error is not null and state <> 'done'" : changed)}
+                    """),
+            },
+        };
+        for (var i = 1; i < batch.BatchCommands.Count; i++)
+        {
+            batch.BatchCommands[i].Parameters.AddWithValue("id", id);
+            if (since is not null) batch.BatchCommands[i].Parameters.AddWithValue("since", since);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var horizon = reader.GetString(0);
+        await reader.NextResultAsync(ct);
+        var outputs = new List<OutputRow>();
+        while (await reader.ReadAsync(ct)) outputs.Add(Output(reader));
+        await reader.NextResultAsync(ct);
+        var work = new List<WorkRow>();
+        while (await reader.ReadAsync(ct))
+            work.Add(new WorkRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                reader.GetInt32(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+        return new RunChanges(since is null, outputs, work, horizon);
     }
 
     public async Task<IReadOnlyList<WorkFailure>> FailuresAsync(Guid id, CancellationToken ct = default)
@@ -138,7 +202,7 @@ public sealed class ExperimentQueries(NpgsqlDataSource dataSource)
     internal async Task<int> RetryFailedAsync(Guid id, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            "update experiment_work set state = 'pending', attempts = 0 where experiment_id = @id and state = 'failed'");
+            "update experiment_work set state = 'pending', attempts = 0, xact = pg_current_xact_id() where experiment_id = @id and state = 'failed'");
         command.Parameters.AddWithValue("id", id);
         return await command.ExecuteNonQueryAsync(ct);
     }

@@ -37,7 +37,8 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
     public async Task<WorkItem?> ClaimAsync(string node, TimeSpan lease, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""
-            update experiment_work w set state = 'running', owner = @node, lease_until = now() + @lease, attempts = w.attempts + 1
+            update experiment_work w set state = 'running', owner = @node, lease_until = now() + @lease, attempts = w.attempts + 1,
+                xact = pg_current_xact_id()
             from (
                 select q.experiment_id, q.kind, q.arm, q.arm_b, q.item_id, q.sample
                 from experiment_work q join experiments e on e.id = q.experiment_id
@@ -66,7 +67,11 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
             reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : (reader.GetGuid(7), reader.GetInt32(8)));
     }
 
-    /// <summary>Extends the leases of everything <paramref name="node"/> is working on (its heartbeat).</summary>
+    /// <summary>
+    /// Extends the leases of everything <paramref name="node"/> is working on (its heartbeat). It leaves <c>xact</c> alone:
+    /// a lease is not something a run page shows, and marking every held row changed at each beat would make the page
+    /// read them again.
+    /// </summary>
     public async Task<int> RenewAsync(string node, TimeSpan lease, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -80,7 +85,7 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
     public async Task CompleteAsync(WorkItem item, CancellationToken ct = default)
     {
         await using var command = Keyed(item,
-            "update experiment_work set state = 'done', owner = null, lease_until = null, last_error = null, finished = now() where ");
+            "update experiment_work set state = 'done', owner = null, lease_until = null, last_error = null, finished = now(), xact = pg_current_xact_id() where ");
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -92,7 +97,7 @@ public sealed class WorkQueue(NpgsqlDataSource dataSource)
     {
         await using var command = Keyed(item, """
             update experiment_work set state = case when attempts >= @max then 'failed' else 'pending' end,
-                   owner = null, lease_until = null, last_error = @error
+                   owner = null, lease_until = null, last_error = @error, xact = pg_current_xact_id()
             where owner = @node and state = 'running' and
             """);
         command.Parameters.AddWithValue("max", maxAttempts);

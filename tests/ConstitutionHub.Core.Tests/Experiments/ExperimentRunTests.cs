@@ -505,4 +505,104 @@ public sealed class ExperimentRunTests : IAsyncLifetime
         Assert.Equal(2, await commands.RequestCritiquesAsync(ChatTestHost.Ada, experiment.Id, null, null, Guid.NewGuid()));
         Assert.NotEqual(done, await queries.ChangeStampAsync(experiment.Id));
     }
+
+    [Fact]
+    public async Task A_run_view_reading_only_changes_sees_an_output_committed_late_by_a_transaction_older_than_its_last_read()
+    {
+        var experiment = await ExperimentAsync(items: 2, samples: 1);
+        var view = new RunView(queries, experiment.Id);
+        await view.RefreshAsync();
+        Assert.Empty(view.Outputs);
+
+        // A writer begins (its transaction id is taken by its insert) and is slow to commit; a later one commits first.
+        await using var slow = await host.DataSource.OpenConnectionAsync();
+        await using var slowTransaction = await slow.BeginTransactionAsync();
+        await InsertOutputAsync(slow, experiment.Id, "A", "q1");
+        await using (var fast = await host.DataSource.OpenConnectionAsync()) await InsertOutputAsync(fast, experiment.Id, "B", "q1");
+        await view.RefreshAsync();
+        Assert.Equal(["B"], view.Outputs.Select(o => o.Arm));
+
+        await slowTransaction.CommitAsync();
+        // The late row was written before the row already seen: "newer than the newest seen" would never read it.
+        Assert.True(await XactAsync(experiment.Id, "A") < await XactAsync(experiment.Id, "B"));
+        await view.RefreshAsync();
+        Assert.Equal(["A", "B"], view.Outputs.Select(o => o.Arm));
+        Assert.Equal((await queries.OutputsAsync(experiment.Id)).Select(o => (o.Arm, o.ItemId, o.Output)),
+            view.Outputs.Select(o => (o.Arm, o.ItemId, o.Output)));
+    }
+
+    [Fact]
+    public async Task A_run_view_reading_only_changes_holds_what_a_full_read_holds_after_every_step_of_a_run_with_failures_and_a_retry()
+    {
+        var experiment = await ExperimentAsync(items: 3, samples: 1);
+        var models = new ScriptedModels();
+        models.Client.Script = (m, o, ct) => m[^1].Text == "Question 2?"
+            ? throw new HttpRequestException("remote model answered 503")
+            : Task.FromResult(ScriptedClient.DefaultReply(m, o));
+        var node = Node("node-a", models, concurrency: 1, maxAttempts: 2);
+        var view = new RunView(queries, experiment.Id);
+        await view.RefreshAsync();
+
+        async Task<bool> StepAndCompareAsync()
+        {
+            var worked = await node.StepAsync(CancellationToken.None);
+            await view.RefreshAsync();
+            Assert.Equal(await queries.FailuresAsync(experiment.Id), view.Failures);
+            Assert.Equal(await queries.OutputsAsync(experiment.Id), view.Outputs);
+            return worked;
+        }
+
+        while (await StepAndCompareAsync()) { }
+        Assert.Equal(2, view.Failures.Count);
+        Assert.Equal(4, view.Outputs.Count);
+
+        models.Client.Script = null;
+        Assert.Equal(2, await commands.RetryFailedAsync(ChatTestHost.Ada, experiment.Id));
+        await view.RefreshAsync();
+        Assert.All(view.Failures, f => Assert.Equal("pending", f.State));
+        while (await StepAndCompareAsync()) { }
+        Assert.Empty(view.Failures);
+        Assert.Equal(6, view.Outputs.Count);
+    }
+
+    [Fact]
+    public async Task A_database_from_before_the_transaction_ids_gets_them_on_its_rows_and_then_has_nothing_left_to_change()
+    {
+        var experiment = await ExperimentAsync(items: 1, samples: 1);
+        await using (var drop = host.DataSource.CreateCommand("alter table experiment_outputs drop column xact; alter table experiment_work drop column xact"))
+            await drop.ExecuteNonQueryAsync();
+
+        await host.Test.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using (var count = host.DataSource.CreateCommand("select count(*) from experiment_work where experiment_id = @e and xact is not null"))
+        {
+            count.Parameters.AddWithValue("e", experiment.Id);
+            Assert.Equal(2L, await count.ExecuteScalarAsync());
+        }
+        var view = new RunView(queries, experiment.Id);
+        await view.RefreshAsync();
+        await view.RefreshAsync();
+        Assert.Empty(view.Failures);
+        Assert.Equal(Weasel.Core.SchemaPatchDifference.None, (await host.Test.Store.Storage.Database.CreateMigrationAsync()).Difference);
+    }
+
+    private static async Task InsertOutputAsync(Npgsql.NpgsqlConnection connection, Guid experimentId, string arm, string itemId)
+    {
+        await using var command = new Npgsql.NpgsqlCommand("""
+            insert into experiment_outputs (experiment_id, arm, item_id, sample, seed, output, model, prompt_hash, milliseconds, node, attempt, created)
+            values (@e, @a, @i, 0, 1, @o, 'scripted', 'hash', 1, 'node-a', 1, now())
+            """, connection);
+        command.Parameters.AddWithValue("e", experimentId);
+        command.Parameters.AddWithValue("a", arm);
+        command.Parameters.AddWithValue("i", itemId);
+        command.Parameters.AddWithValue("o", $"{arm} on {itemId}");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<ulong> XactAsync(Guid experimentId, string arm)
+    {
+        await using var command = host.DataSource.CreateCommand("select xact::text from experiment_outputs where experiment_id = @e and arm = @a");
+        command.Parameters.AddWithValue("e", experimentId);
+        command.Parameters.AddWithValue("a", arm);
+        return ulong.Parse((string)(await command.ExecuteScalarAsync())!);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.IO.Compression;
 using ConstitutionHub.Inference.Models;
 using ConstitutionHub.Inference.Tests.Generation;
 
@@ -34,5 +35,54 @@ public sealed class ModelArchiveTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(root, entry.Name["tiny/".Length..])), data.ToArray());
         }
         Assert.Equal(folder.Files.Select(f => "tiny/" + f), entries);
+    }
+
+    [Fact]
+    public async Task The_zip_holds_the_same_entries_in_the_same_order_with_the_same_bytes_as_the_tar()
+    {
+        string root = TestModels.TinyModelFolder();
+        var folder = ModelFolder.Open(root, new ModelFolderLimits());
+
+        using var tarArchive = new MemoryStream();
+        await ModelArchive.WriteTarAsync(folder, tarArchive);
+        tarArchive.Position = 0;
+        var tar = new List<(string Name, string Sha256)>();
+        await using (var reader = new TarReader(tarArchive))
+            while (await reader.GetNextEntryAsync() is { } entry)
+                tar.Add((entry.Name, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(entry.DataStream!))));
+
+        // Written to a stream that cannot seek, as a response body is.
+        using var zipArchive = new MemoryStream();
+        await using (var body = new ForwardOnly(zipArchive)) await ModelArchive.WriteZipAsync(folder, body);
+        zipArchive.Position = 0;
+        var zip = new List<(string Name, string Sha256)>();
+        await using (var reader = await ZipArchive.CreateAsync(zipArchive, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null))
+            foreach (var entry in reader.Entries)
+            {
+                await using var data = await entry.OpenAsync();
+                zip.Add((entry.FullName, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(data))));
+            }
+
+        Assert.NotEmpty(tar);
+        Assert.Equal(tar, zip);
+    }
+
+    /// <summary>A write-only stream without seeking or a length, over a memory stream, that refuses synchronous writes as
+    /// Kestrel's response body does.</summary>
+    private sealed class ForwardOnly(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => throw new InvalidOperationException("Synchronous operations are disallowed.");
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous operations are disallowed.");
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
+        protected override void Dispose(bool disposing) { }
     }
 }

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -115,6 +116,7 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         var linkId = created.GetProperty("link").GetProperty("id").GetGuid();
 
         var anonymous = server.Client();
+        Dictionary<string, string> tarEntries;
         using (var download = await anonymous.GetAsync(url.PathAndQuery, HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
@@ -130,10 +132,34 @@ public sealed class TrainedModelsTests : IAsyncLifetime
             var expected = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("notes.txt", StringComparison.Ordinal)).ToDictionary(
                 f => $"{Folder}/{Path.GetRelativePath(folder, f).Replace('\\', '/')}", f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
             Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), archived.OrderBy(e => e.Key, StringComparer.Ordinal));
+            tarEntries = archived;
+        }
+        // Beside the tar, a zip of the same entries under the same names.
+        var zipUrl = new Uri(created.GetProperty("zipUrl").GetString()!);
+        Assert.Equal(url.AbsolutePath + ".zip", zipUrl.AbsolutePath);
+        using (var download = await anonymous.GetAsync(zipUrl.PathAndQuery, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+            Assert.Equal($"{Folder}.zip", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+            // A zip is read from its end: the streamed body is taken whole first.
+            using var received = new MemoryStream();
+            await (await download.Content.ReadAsStreamAsync()).CopyToAsync(received);
+            received.Position = 0;
+            var zipped = new Dictionary<string, string>(StringComparer.Ordinal);
+            await using var zip = await ZipArchive.CreateAsync(received, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null);
+            foreach (var entry in zip.Entries)
+            {
+                await using var data = await entry.OpenAsync();
+                zipped[entry.FullName] = Convert.ToHexStringLower(await SHA256.HashDataAsync(data));
+            }
+            Assert.Equal(tarEntries.OrderBy(e => e.Key, StringComparer.Ordinal), zipped.OrderBy(e => e.Key, StringComparer.Ordinal));
         }
 
         await ReadAsync(await ada.PostAsync($"/api/trained-models/{id}/download-links/{linkId}/revoke", null), HttpStatusCode.NoContent);
         var revoked = await anonymous.GetAsync(url.PathAndQuery);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(zipUrl.PathAndQuery)).StatusCode);
         var unknown = await anonymous.GetAsync("/models/download/" + new string('A', 43));
         var malformed = await anonymous.GetAsync("/models/download/not-a-token");
         Assert.All(new[] { revoked, unknown, malformed }, r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
@@ -395,6 +421,9 @@ public sealed class TrainedModelsTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("download-link")).ToHaveAttributeAsync("data-state", "active");
         using (var download = await server.Client().GetAsync(url.PathAndQuery, HttpCompletionOption.ResponseHeadersRead))
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        var zipUrl = new Uri(await page.GetByTestId("download-link-zip-url").InnerTextAsync());
+        using (var download = await server.Client().GetAsync(zipUrl.PathAndQuery, HttpCompletionOption.ResponseHeadersRead))
+            Assert.Equal((HttpStatusCode.OK, "application/zip"), (download.StatusCode, download.Content.Headers.ContentType?.MediaType));
 
         await page.GetByTestId("download-link").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("download-link")).ToHaveAttributeAsync("data-state", "revoked");

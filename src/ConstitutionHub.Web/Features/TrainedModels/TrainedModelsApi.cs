@@ -45,7 +45,12 @@ public static class TrainedModelsApi
                 return Results.NoContent();
             }));
         app.MapGet("/api/training-exports/{exportId}", Export);
-        app.MapGroup("/models/download").RequireRateLimiting(SharingSetup.RatePolicy).MapGet("{token}", Download);
+        var downloads = app.MapGroup("/models/download").RequireRateLimiting(SharingSetup.RatePolicy);
+        downloads.MapGet("{token}", (string token, HttpContext http, ModelRegistry models, TrainedModelFolders folders) =>
+            Download(token, zip: false, http, models, folders));
+        // A complex segment outranks a bare parameter, and a token (base64url) never holds a dot.
+        downloads.MapGet("{token}.zip", (string token, HttpContext http, ModelRegistry models, TrainedModelFolders folders) =>
+            Download(token, zip: true, http, models, folders));
         return app;
     }
 
@@ -92,7 +97,8 @@ public static class TrainedModelsApi
         var body = await ExperimentsApi.ReadJson<DownloadLinkPost>(http);
         var created = await models.CreateLinkAsync(actor, id, ExpiresAt(body.Expires, clock));
         var url = $"{http.Request.Scheme}://{http.Request.Host}{DownloadPath(created.Token)}";
-        return Results.Created(url, new { url, token = created.Token, link = LinkBody(created.Link) });
+        var zipUrl = $"{http.Request.Scheme}://{http.Request.Host}{ZipDownloadPath(created.Token)}";
+        return Results.Created(url, new { url, zipUrl, token = created.Token, link = LinkBody(created.Link) });
     });
 
     public static DateTimeOffset? ExpiresAt(string? expires, TimeProvider clock) =>
@@ -101,6 +107,9 @@ public static class TrainedModelsApi
             : throw new ValidationException("expires", "expires is one of 1h, 1d, 7d, 30d, never.");
 
     public static string DownloadPath(string token) => $"/models/download/{token}";
+
+    /// <summary>The same download as a zip archive.</summary>
+    public static string ZipDownloadPath(string token) => $"/models/download/{token}.zip";
 
     /// <summary>What a recorded export is, for those who may read its experiment (otherwise "not found", like the experiment).</summary>
     private static Task<IResult> Export(HttpContext http, TrainingExportLog exports, ExperimentQueries queries, ConstitutionQueries constitutions,
@@ -115,11 +124,11 @@ public static class TrainedModelsApi
     });
 
     /// <summary>
-    /// The folder as a tar archive, streamed: its checked files only, opened and checked again now. A token that is
+    /// The folder as a tar archive, or a zip holding the same entries, streamed: its checked files only, opened and checked again now. A token that is
     /// unknown, revoked, expired or malformed answers the share links' 404; a folder that no longer matches its
     /// registration (other weights, gone, failing a check) answers 409, and nothing of it is sent.
     /// </summary>
-    private static async Task<IResult> Download(string token, HttpContext http, ModelRegistry models, TrainedModelFolders folders)
+    private static async Task<IResult> Download(string token, bool zip, HttpContext http, ModelRegistry models, TrainedModelFolders folders)
     {
         var model = await models.ResolveAsync(ShareEndpoints.UniformToken(token), http.RequestAborted);
         if (model is null) return Results.Content(SharePages.NotFound, SharePages.ContentType, statusCode: StatusCodes.Status404NotFound);
@@ -128,7 +137,9 @@ public static class TrainedModelsApi
             return Results.Problem(statusCode: 409, title: "The model folder changed",
                 detail: "The folder on the server no longer holds the weights that were registered; ask its managers to register it again.");
         http.Response.Headers.CacheControl = "private, no-store";
-        return Results.Stream(body => ModelArchive.WriteTarAsync(folder, body, http.RequestAborted), ModelArchive.ContentType, $"{model.FolderId}.tar");
+        return zip
+            ? Results.Stream(body => ModelArchive.WriteZipAsync(folder, body, http.RequestAborted), ModelArchive.ZipContentType, $"{model.FolderId}.zip")
+            : Results.Stream(body => ModelArchive.WriteTarAsync(folder, body, http.RequestAborted), ModelArchive.ContentType, $"{model.FolderId}.tar");
     }
 
     private static object LinkBody(DownloadLinkRow link) => new
