@@ -370,6 +370,32 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reply_posted_between_the_prerender_and_the_circuit_is_shown_though_the_circuit_reuses_the_prerendered_threads()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "handed-on", markdown: Markdown);
+        var ada = await server.SignedInClientAsync("Ada");
+        var honesty = await ChatKit.SectionIdAsync(server, "handed-on", "Honesty");
+        var response = await ada.PostAsJsonAsync("/api/constitutions/handed-on/annotations", new { sectionId = honesty, exact = "you say so", start = 0, body = "note" });
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        // The circuit's script is held back until the reply is in: the page is prerendered, its circuit starts after.
+        var page = await Chromium.NewPageAsync(server.Address);
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/_framework/blazor.web*.js*", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync("/c/handed-on", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.GetByTestId("annotation-count")).ToHaveTextAsync("1");
+        Assert.Equal(HttpStatusCode.Created, (await ada.PostAsJsonAsync($"/api/annotations/{id}/replies", new { body = "Written while the page started." })).StatusCode);
+        release.SetResult();
+
+        await Chromium.WaitForLiveAsync(page);
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{id}']")).ToContainTextAsync("Written while the page started.");
+    }
+
+    [Fact]
     public async Task With_many_threads_only_the_cards_near_the_viewport_are_rendered_and_a_permalink_far_down_still_opens_its_thread()
     {
         await ChatKit.CreateConstitutionAsync(server, "Ada", "crowded", markdown: Markdown);
