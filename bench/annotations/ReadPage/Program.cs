@@ -85,6 +85,15 @@ try
     var (bare, annotated) = (results[pages[0].Name], results[pages[1].Name]);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"ratio annotated/bare | {Median(annotated.Http) / Median(bare.Http):F2}x | {Median(annotated.Live) / Median(bare.Live):F2}x | {Median(annotated.Lcp) / Median(bare.Lcp):F2}x"));
+
+    // After the timed loads (a listener costs a little on every command): how often one page open reads the threads,
+    // counted from Npgsql's own tracing, for the prerender alone (HTTP) and for a whole open in Chromium.
+    var prerender = await CountReadsAsync(() => http.GetStringAsync("/c/annotated"));
+    var open = await CountReadsAsync(() => LoadAsync(browser, address, "/c/annotated", count));
+    var bytes = (await http.GetByteArrayAsync("/c/annotated")).Length;
+    Console.WriteLine();
+    Console.WriteLine($"thread reads per open of the annotated page: prerender {prerender.Threads}, whole open {open.Threads} " +
+                      $"(database commands: {prerender.Commands}, {open.Commands}); prerendered page {bytes / 1024.0:F0} KiB");
 }
 finally
 {
@@ -123,6 +132,27 @@ static async Task SeedAsync(IServiceProvider services, int count)
     foreach (var batch in made.Chunk(16))
         await Task.WhenAll(batch.Select(a => commands.CreateAsync(new Actor($"local:reader{random.Next(20)}", "Reader"), "annotated", a, Guid.NewGuid())));
     Console.WriteLine($"made {count:N0} annotations in {timer.Elapsed.TotalSeconds:F1} s");
+}
+
+// Runs one page open with a listener on Npgsql's activity source: the commands it ran, and those that read the
+// threads of a revision (AnnotationQueries.ForRevisionAsync, by its join).
+static async Task<(int Threads, int Commands)> CountReadsAsync(Func<Task> open)
+{
+    var (threads, commands) = (0, 0);
+    using var listener = new ActivityListener
+    {
+        ShouldListenTo = source => source.Name == "Npgsql",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        ActivityStopped = activity =>
+        {
+            Interlocked.Increment(ref commands);
+            if (activity.GetTagItem("db.query.text") is string sql && sql.Contains("x.revision = @revision", StringComparison.Ordinal))
+                Interlocked.Increment(ref threads);
+        },
+    };
+    ActivitySource.AddActivityListener(listener);
+    await open();
+    return (threads, commands);
 }
 
 // One cold load: navigation, then until the circuit shows the layer with every thread (and the highlights when there

@@ -31,6 +31,16 @@ public sealed record AnnotationView(
     public IEnumerable<CommentRow> Replies => Comments.Skip(1);
 }
 
+/// <summary>
+/// How far the threads on one revision have got: how many there are and the sum of their stream versions. Every write
+/// to a thread is an event on its stream and the inline projection stores its version with the row, so a thread
+/// added, changed or carried changes this; two reads with the same version read the same threads.
+/// </summary>
+public sealed record ThreadsVersion(int Threads, long Events)
+{
+    public static ThreadsVersion Of(IReadOnlyList<AnnotationView> views) => new(views.Count, views.Sum(v => v.Row.StreamVersion));
+}
+
 /// <summary>What re-anchoring needs of one annotation: its stream version and its last anchor with its revision.</summary>
 public sealed record PendingCarry(Guid Id, long StreamVersion, int CarriedRevision, int AnchorRevision, TextAnchor LastAnchor);
 
@@ -63,6 +73,22 @@ public sealed class AnnotationQueries(NpgsqlDataSource dataSource)
             }
         }
         return await WithThreads(found, revision, ct);
+    }
+
+    /// <summary>The version of the threads <see cref="ForRevisionAsync"/> reads on <paramref name="revision"/>: one
+    /// aggregate over the same rows, to tell whether threads read earlier are still what it would read.</summary>
+    public async Task<ThreadsVersion> VersionAsync(Guid constitutionId, int revision, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select count(*)::int, coalesce(sum(a.stream_version), 0)::bigint from annotations a
+            join annotation_anchors x on x.annotation_id = a.id and x.revision = @at
+            where a.constitution_id = @id
+            """);
+        command.Parameters.AddWithValue("id", constitutionId);
+        command.Parameters.AddWithValue("at", revision);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new ThreadsVersion(reader.GetInt32(0), reader.GetInt64(1));
     }
 
     /// <summary>One thread where it is now (on the newest revision it was carried to).</summary>

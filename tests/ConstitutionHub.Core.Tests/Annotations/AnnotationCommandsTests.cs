@@ -265,6 +265,32 @@ public sealed class AnnotationCommandsTests : IAsyncLifetime
         Assert.DoesNotContain(await queries.ReanchoredAsync(c.Id, 1, 3), r => r.Id == lost);
     }
 
+    [Fact]
+    public async Task The_version_of_a_revisions_threads_is_that_of_the_threads_read_and_changes_with_any_write_to_them()
+    {
+        var c = await Create("threads-version");
+        var honesty = await SectionId(c, "Honesty");
+        var id = await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, honesty, "you say so", 0, AnnotationKind.Comment, "a"), Guid.NewGuid());
+        var read = await queries.ForRevisionAsync(c.Id, 1);
+        var version = await queries.VersionAsync(c.Id, 1);
+        Assert.Equal(ThreadsVersion.Of(read), version);
+
+        await commands.ReplyAsync(Ada, id, "A reply.", Guid.NewGuid());
+        var afterReply = await queries.VersionAsync(c.Id, 1);
+        Assert.NotEqual(version, afterReply);
+        Assert.Equal(ThreadsVersion.Of(await queries.ForRevisionAsync(c.Id, 1)), afterReply);
+
+        await commands.CreateAsync(Bob, c.Slug, new NewAnnotation(null, honesty, "You only assert", 0, AnnotationKind.Comment, "b"), Guid.NewGuid());
+        var afterNew = await queries.VersionAsync(c.Id, 1);
+        Assert.Equal(2, afterNew.Threads);
+
+        // Carrying the threads to a new revision writes to each: what revision 1 shows of them (where they are now) moved on.
+        await Save(c, t => t.Replace("## Style", "## Tone"));
+        await commands.CarryForwardAsync(c.Id);
+        Assert.NotEqual(afterNew, await queries.VersionAsync(c.Id, 1));
+        Assert.Equal(ThreadsVersion.Of(await queries.ForRevisionAsync(c.Id, 2)), await queries.VersionAsync(c.Id, 2));
+    }
+
     [Theory]
     [InlineData("s", "quote", 0, "s", "quote", 0, false, null)]
     [InlineData("s", "quote", 0, "s", "quote", 7, false, AnchorChange.Shifted)]

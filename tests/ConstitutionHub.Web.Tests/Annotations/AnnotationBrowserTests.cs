@@ -314,6 +314,88 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_read_page_of_a_revision_lists_the_threads_that_changed_anchor_in_it_and_each_link_opens_that_thread()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "moved-here", markdown: Markdown);
+        var ada = await server.SignedInClientAsync("Ada");
+        var honesty = await ChatKit.SectionIdAsync(server, "moved-here", "Honesty");
+        var style = await ChatKit.SectionIdAsync(server, "moved-here", "Style");
+        async Task<Guid> Annotate(string section, string exact)
+        {
+            var response = await ada.PostAsJsonAsync("/api/constitutions/moved-here/annotations", new { sectionId = section, exact, start = 0, body = "note" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+        var lost = await Annotate(honesty, "you say so");
+        var shifted = await Annotate(style, "Answer the question first");
+        var kept = await Annotate(honesty, "You only assert");
+
+        // Revision 1 has no revision before it: no list.
+        var page = await Chromium.NewPageAsync(server.Address); // signed out: a public document's threads are readable
+        await Chromium.GotoLiveAsync(page, "/c/moved-here/r/1");
+        await Assertions.Expect(page.GetByTestId("annotation-count")).ToHaveTextAsync("3");
+        await Assertions.Expect(page.GetByTestId("revision-reanchored")).ToHaveCountAsync(0);
+
+        // Revision 2: the unsure sentence goes, a sentence is put before the Style section's quote.
+        await SaveRevisionAsync(ada, "moved-here", 1, """
+            # Doc
+
+            ## Honesty
+
+            You only assert what you believe to be true.
+
+            ## Style
+
+            Be brief. Answer the question first, then add context.
+            """);
+
+        await Chromium.GotoLiveAsync(page, "/c/moved-here");
+        var panel = page.GetByTestId("revision-reanchored");
+        await Assertions.Expect(panel.GetByTestId("revision-reanchored-title")).ToHaveTextAsync("2 threads changed anchor in this revision");
+        await panel.GetByTestId("revision-reanchored-title").ClickAsync();
+        await Assertions.Expect(panel.GetByTestId("reanchored-annotation")).ToHaveCountAsync(2);
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{lost}']")).ToHaveAttributeAsync("data-change", "orphaned");
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{shifted}']")).ToHaveAttributeAsync("data-change", "shifted");
+        await Assertions.Expect(panel.Locator($"[data-annotation-id='{kept}']")).ToHaveCountAsync(0);
+
+        await panel.Locator($"[data-annotation-id='{shifted}']").GetByTestId("reanchored-link").ClickAsync();
+        await page.WaitForURLAsync($"**/c/moved-here/r/2?annotation={shifted}");
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{shifted}'].is-selected")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"mark.annotation.is-selected[data-annotation-id='{shifted}']")).ToHaveTextAsync("Answer the question first");
+
+        // The orphan's link, followed on the same page, selects it among the orphans.
+        await panel.Locator($"[data-annotation-id='{lost}']").GetByTestId("reanchored-link").ClickAsync();
+        await page.WaitForURLAsync($"**/c/moved-here/r/2?annotation={lost}");
+        await Assertions.Expect(page.GetByTestId("orphans").Locator($"article[data-annotation-id='{lost}'].is-selected")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_reply_posted_between_the_prerender_and_the_circuit_is_shown_though_the_circuit_reuses_the_prerendered_threads()
+    {
+        await ChatKit.CreateConstitutionAsync(server, "Ada", "handed-on", markdown: Markdown);
+        var ada = await server.SignedInClientAsync("Ada");
+        var honesty = await ChatKit.SectionIdAsync(server, "handed-on", "Honesty");
+        var response = await ada.PostAsJsonAsync("/api/constitutions/handed-on/annotations", new { sectionId = honesty, exact = "you say so", start = 0, body = "note" });
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        // The circuit's script is held back until the reply is in: the page is prerendered, its circuit starts after.
+        var page = await Chromium.NewPageAsync(server.Address);
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/_framework/blazor.web*.js*", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync("/c/handed-on", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.GetByTestId("annotation-count")).ToHaveTextAsync("1");
+        Assert.Equal(HttpStatusCode.Created, (await ada.PostAsJsonAsync($"/api/annotations/{id}/replies", new { body = "Written while the page started." })).StatusCode);
+        release.SetResult();
+
+        await Chromium.WaitForLiveAsync(page);
+        await Assertions.Expect(page.Locator($"article[data-annotation-id='{id}']")).ToContainTextAsync("Written while the page started.");
+    }
+
+    [Fact]
     public async Task With_many_threads_only_the_cards_near_the_viewport_are_rendered_and_a_permalink_far_down_still_opens_its_thread()
     {
         await ChatKit.CreateConstitutionAsync(server, "Ada", "crowded", markdown: Markdown);

@@ -210,6 +210,6 @@ public static class AnnotationsApi
         method = r.Method,
         before = r.Before,
         after = r.After,
-        permalink = ReanchoredPanel.Permalink(slug, revision, r.Id),
+        permalink = AnchorChangeLabels.Permalink(slug, revision, r.Id),
     };
 }

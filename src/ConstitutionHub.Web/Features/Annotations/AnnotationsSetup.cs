@@ -17,6 +17,7 @@ public static class AnnotationsSetup
         services.AddNodeChannel(AnnotationFeed.Channel);
         services.AddSingleton<AnnotationFeed>();
         services.AddSingleton<AnnotationService>();
+        services.AddSingleton<ThreadsHandoff>();
         services.AddHostedService<AnnotationCarrier>();
         services.AddSingleton<Research.ResearchReports>();
         return builder;
