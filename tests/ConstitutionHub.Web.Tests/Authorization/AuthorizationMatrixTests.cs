@@ -160,6 +160,7 @@ public sealed class AuthorizationMatrixTests
         ["POST /api/trained-models/{id:guid}/download-links"] = (Need.Elsewhere, "{}"),
         ["POST /api/trained-models/{id:guid}/download-links/{linkId:guid}/revoke"] = (Need.Elsewhere, null),
         ["GET /api/training-exports/{exportId}"] = (Need.Elsewhere, null), ["GET /models/download/{token}"] = (Need.Elsewhere, null),
+        ["GET /models/download/{token}.zip"] = (Need.Elsewhere, null),
         ["PAGE /models/trained/{Id:guid}"] = (Need.Elsewhere, null),
         // A person's own tokens and sessions (AccessTokensPageTests, SessionsPageTests).
         ["PAGE /account/tokens"] = (Need.Elsewhere, null), ["PAGE /account/sessions"] = (Need.Elsewhere, null),
