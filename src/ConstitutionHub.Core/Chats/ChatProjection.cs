@@ -1,6 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using ConstitutionHub.Core.Streams;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Projections;
 using Weasel.Postgresql;
@@ -10,9 +13,19 @@ namespace ConstitutionHub.Core.Chats;
 
 /// <summary>Keeps the <c>chats</c> / <c>chat_messages</c> tables (the chat tree) in step with the chat streams,
 /// inline: in the append's transaction, so a reply's page reads what it just wrote.</summary>
-public sealed class ChatProjection : EventProjection
+/// <remarks>
+/// A streaming reply is mostly <see cref="ReplyTokensAppended"/>, and each batch appends to the reply's text, so a
+/// reply of n batches replayed one by one rewrites its text n times. The projection is therefore handed whole lists
+/// of events (a commit inline, a page in the daemon and in a rebuild) and coalesces each chat's consecutive token
+/// batches into one update per message and one of the chat row. Events of different chats touch different rows, so
+/// a chat's run may stay open across other chats' events; any other event of the chat closes it first, so every
+/// statement of a chat runs in the order of its stream.
+/// </remarks>
+public sealed class ChatProjection : EventProjection, IInlineProjection<IDocumentOperations>, IJasperFxProjection<IDocumentOperations>
 {
     public const string ProjectionName = "chats";
+
+    private static readonly HashSet<Type> ChatEvents = ChatStream.Events.Select(e => e.Type).ToHashSet();
 
     public ChatProjection()
     {
@@ -23,15 +36,63 @@ public sealed class ChatProjection : EventProjection
         foreach (var (type, _) in ChatStream.Events) IncludeType(type);
     }
 
-    // Inline, a projection is handed every event of the commit: the switch picks the chat events.
+    // Re-implemented from Marten's EventProjection, whose own versions call ApplyAsync once per event.
+    async Task IInlineProjection<IDocumentOperations>.ApplyAsync(IDocumentOperations operations, IEnumerable<StreamAction> streams,
+        CancellationToken cancellation)
+    {
+        var events = streams.SelectMany(s => s.Events).ToList();
+        await EnrichEventsAsync(operations, events, cancellation);
+        Apply(operations, events);
+    }
+
+    Task IJasperFxProjection<IDocumentOperations>.ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events,
+        CancellationToken cancellation)
+    {
+        Apply(operations, events);
+        return Task.CompletedTask;
+    }
+
     public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        Apply(operations, [e]);
+        return ValueTask.CompletedTask;
+    }
+
+    // Inline, a projection is handed every event of the commit: only the chat events count.
+    private static void Apply(IDocumentOperations operations, IReadOnlyList<IEvent> events)
+    {
+        var runs = new Dictionary<Guid, TokenRun>();
+        foreach (var e in events)
+        {
+            if (!ChatEvents.Contains(e.EventType)) continue;
+            try
+            {
+                var id = IdOf(e);
+                if (e.Data is ReplyTokensAppended batch)
+                {
+                    if (!runs.TryGetValue(id, out var run)) runs[id] = run = new TokenRun(id);
+                    run.Add(e, batch);
+                    continue;
+                }
+                if (runs.Remove(id, out var open)) open.Queue(operations);
+                ApplyOne(operations, e);
+            }
+            catch (Exception ex) when (!ProjectionExceptions.IsExceptionTransient(ex))
+            {
+                // As Marten's own loop does, so the daemon knows which event failed.
+                throw new ApplyEventException(e, ex);
+            }
+        }
+        foreach (var run in runs.Values) run.Queue(operations);
+    }
+
+    private static void ApplyOne(IDocumentOperations operations, IEvent e)
     {
         switch (e.Data)
         {
             case ChatStarted x: Started(operations, e, x); break;
             case UserMessagePosted x: Posted(operations, e, x); break;
             case ReplyStarted x: ReplyStarted(operations, e, x); break;
-            case ReplyTokensAppended x: Appended(operations, e, x); break;
             case ReplyCompleted x:
                 Finished(operations, e, x.MessageId, "complete",
                     "finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, time_to_first_token_ms = ?, tokens_per_second = ?",
@@ -40,7 +101,6 @@ public sealed class ChatProjection : EventProjection
             case ReplyFailed x: Finished(operations, e, x.MessageId, "failed", "error = ?", x.Error); break;
             case ReplyInterrupted x: Finished(operations, e, x.MessageId, "interrupted", "error = ?", x.Reason); break;
         }
-        return ValueTask.CompletedTask;
     }
 
     internal static Guid IdOf(IEvent e) => Guid.ParseExact(e.StreamKey!.AsSpan("chat-".Length), "N");
@@ -79,14 +139,33 @@ public sealed class ChatProjection : EventProjection
         ChatAfter(ops, e, id, countMessage: true);
     }
 
-    private static void Appended(IDocumentOperations ops, IEvent e, ReplyTokensAppended x)
+    /// <summary>
+    /// Consecutive token batches of one chat: per message the text they append, the last token count and time; and
+    /// the last event, which the chat row takes its version and time from. A token batch never changes a status
+    /// (its reply is streaming already, and the chat with it), so the chat row needs neither the status query nor
+    /// a statement per batch.
+    /// </summary>
+    private sealed class TokenRun(Guid chatId)
     {
-        var id = IdOf(e);
-        ops.QueueSqlCommand("""
-            update chat_messages set text = text || ?, text_length = text_length + ?, completion_tokens = ?, updated = ?
-            where chat_id = ? and message_id = ?
-            """, x.TextDelta, x.TextDelta.Length, x.CompletionTokens, e.Timestamp, id, x.MessageId);
-        ChatAfter(ops, e, id, countMessage: false);
+        private readonly Dictionary<Guid, (StringBuilder Text, int CompletionTokens, DateTimeOffset Updated)> messages = [];
+        private IEvent last = null!;
+
+        public void Add(IEvent e, ReplyTokensAppended x)
+        {
+            var text = messages.TryGetValue(x.MessageId, out var m) ? m.Text : new StringBuilder();
+            messages[x.MessageId] = (text.Append(x.TextDelta), x.CompletionTokens, e.Timestamp);
+            last = e;
+        }
+
+        public void Queue(IDocumentOperations ops)
+        {
+            foreach (var (messageId, m) in messages)
+                ops.QueueSqlCommand("""
+                    update chat_messages set text = text || ?, text_length = text_length + ?, completion_tokens = ?, updated = ?
+                    where chat_id = ? and message_id = ?
+                    """, m.Text.ToString(), m.Text.Length, m.CompletionTokens, m.Updated, chatId, messageId);
+            ops.QueueSqlCommand("update chats set stream_version = ?, updated = ? where id = ?", last.Version, last.Timestamp, chatId);
+        }
     }
 
     private static void Finished(IDocumentOperations ops, IEvent e, Guid messageId, string status, string sets, params object[] values)

@@ -1,4 +1,6 @@
+using System.Text;
 using ConstitutionHub.Core.Chats;
+using ConstitutionHub.Core.People;
 using ConstitutionHub.Core.Sharing;
 using ConstitutionHub.Core.Streams;
 using ConstitutionHub.Core.Tests.Chats;
@@ -59,10 +61,109 @@ public sealed class ProjectionRebuildTests : IAsyncLifetime
         }
     }
 
-    private async Task<Dictionary<string, List<string>>> SnapshotAsync()
+    [Fact]
+    public async Task Rebuilding_the_chat_tree_over_long_interleaved_replies_gives_what_the_inline_path_built_event_by_event()
+    {
+        // Two chats streaming at once, their batches in turn, one batch per commit as the runner appends them; the
+        // second chat's reply fails half-way and is regenerated. A rebuild reads them as pages of both chats' batches.
+        var first = await host.StartAsync();
+        var second = await host.StartAsync(title: "Second");
+        var askA = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, first.Id, null, "Tell a long story.", Guid.NewGuid());
+        var askB = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, second.Id, null, "And another.", Guid.NewGuid());
+        var replyA = await host.Commands.StartReplyAsync(ChatTestHost.Ada, first.Id, askA, null, "node-a", Guid.NewGuid());
+        var failed = await host.Commands.StartReplyAsync(ChatTestHost.Ada, second.Id, askB, null, "node-a", Guid.NewGuid());
+        var replyB = failed;
+        var (textA, textB) = (new StringBuilder(), new StringBuilder());
+        for (var i = 1; i <= 150; i++)
+        {
+            await host.Commands.AppendTokensAsync(Actor.System, first.Id, replyA, Delta(textA, $"a{i} "), 2 * i, Guid.NewGuid());
+            if (i % 3 == 0) continue;
+            // Non-ASCII and a surrogate pair: text_length counts UTF-16 code units.
+            await host.Commands.AppendTokensAsync(Actor.System, second.Id, replyB, Delta(textB, $"b{i} é🙂 "), 3 * i, Guid.NewGuid());
+            if (i == 70)
+            {
+                await host.Commands.FailReplyAsync(Actor.System, second.Id, replyB, "model crashed", Guid.NewGuid());
+                replyB = await host.Commands.StartReplyAsync(ChatTestHost.Ada, second.Id, askB, null, "node-a", Guid.NewGuid());
+                textB.Clear();
+            }
+        }
+        await host.Commands.CompleteReplyAsync(Actor.System, first.Id, replyA, "stop", 20, 300, 80, 30, Guid.NewGuid());
+
+        // A commit of many batches (a group commit, or batches flushed late): the next turn of the first chat, its
+        // batches in commits of 100, the last one with the reply's completion; and in the second chat a whole
+        // failed turn and its regenerate in one commit while the regenerated first reply is still streaming.
+        var askC = await host.Commands.PostUserMessageAsync(ChatTestHost.Ada, first.Id, replyA, "Go on.", Guid.NewGuid());
+        var replyC = await host.Commands.StartReplyAsync(ChatTestHost.Ada, first.Id, askC, null, "node-a", Guid.NewGuid());
+        var textC = new StringBuilder();
+        for (var commit = 0; commit < 3; commit++)
+        {
+            var events = Enumerable.Range(commit * 100 + 1, 100)
+                .Select(i => new NewEvent(Guid.NewGuid(), new ReplyTokensAppended(replyC, Delta(textC, $"c{i} "), i))).ToList();
+            if (commit == 2) events.Add(new(Guid.NewGuid(), new ReplyCompleted(replyC, "length", 30, 300, 90, 40)));
+            await AppendAsync(first.Id, events);
+        }
+        var (askD, replyD, regenerated) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await AppendAsync(second.Id,
+        [
+            new(Guid.NewGuid(), new UserMessagePosted(askD, null, "A branch.")),
+            new(Guid.NewGuid(), new ReplyStarted(replyD, askD, null, "node-a")),
+            new(Guid.NewGuid(), new ReplyTokensAppended(replyB, "b-late ", 500)),
+            new(Guid.NewGuid(), new ReplyTokensAppended(replyD, "d1 ", 1)),
+            new(Guid.NewGuid(), new ReplyTokensAppended(replyB, "b-later ", 501)),
+            new(Guid.NewGuid(), new ReplyTokensAppended(replyD, "d2 ", 2)),
+            new(Guid.NewGuid(), new ReplyFailed(replyD, "out of memory")),
+            new(Guid.NewGuid(), new ReplyStarted(regenerated, askD, null, "node-a")),
+            new(Guid.NewGuid(), new ReplyTokensAppended(regenerated, "e1 ", 1)),
+            new(Guid.NewGuid(), new ReplyTokensAppended(regenerated, "e2 ", 2)),
+        ]);
+        textB.Append("b-late b-later ");
+
+        var built = await SnapshotAsync(ChatTables);
+        var messages = (await host.Queries.ThreadAsync(first.Id))!.Messages.Concat((await host.Queries.ThreadAsync(second.Id))!.Messages)
+            .ToDictionary(m => m.Id);
+        Assert.Equal((textA.ToString(), MessageStatus.Complete, 300), (messages[replyA].Text, messages[replyA].Status, messages[replyA].CompletionTokens));
+        Assert.Equal((textC.ToString(), MessageStatus.Complete), (messages[replyC].Text, messages[replyC].Status));
+        Assert.Equal(MessageStatus.Failed, messages[failed].Status);
+        Assert.Equal((textB.ToString(), MessageStatus.Streaming, 501), (messages[replyB].Text, messages[replyB].Status, messages[replyB].CompletionTokens));
+        Assert.Equal(("d1 d2 ", MessageStatus.Failed), (messages[replyD].Text, messages[replyD].Status));
+        Assert.Equal(("e1 e2 ", MessageStatus.Streaming), (messages[regenerated].Text, messages[regenerated].Status));
+        await using (var lengths = host.DataSource.CreateCommand("select text_length from chat_messages where message_id = @id"))
+        {
+            lengths.Parameters.AddWithValue("id", replyB);
+            Assert.Equal(textB.Length, await lengths.ExecuteScalarAsync());
+        }
+        var chats = (await host.Queries.ChatAsync(first.Id), await host.Queries.ChatAsync(second.Id));
+        Assert.Equal((ChatStatus.Idle, 457L), (chats.Item1!.Status, chats.Item1.StreamVersion));
+        Assert.Equal(ChatStatus.Streaming, chats.Item2!.Status);
+
+        using var daemon = await host.Test.Store.BuildProjectionDaemonAsync();
+        await daemon.RebuildProjectionAsync(ChatProjection.ProjectionName, TimeSpan.FromMinutes(2), CancellationToken.None);
+
+        var rebuilt = await SnapshotAsync(ChatTables);
+        foreach (var (table, _) in ChatTables)
+            Assert.True(built[table].SequenceEqual(rebuilt[table]),
+                $"{table} differs after the rebuild:\n{string.Join('\n', built[table].Except(rebuilt[table]))}\nnow:\n{string.Join('\n', rebuilt[table].Except(built[table]))}");
+
+        static string Delta(StringBuilder text, string delta)
+        {
+            text.Append(delta);
+            return delta;
+        }
+    }
+
+    private static readonly (string Table, string Order)[] ChatTables = [("chats", "id"), ("chat_messages", "chat_id, message_id")];
+
+    private async Task AppendAsync(Guid chatId, IReadOnlyList<NewEvent> events)
+    {
+        var stream = ChatStream.Id(chatId);
+        var version = (await host.Store.ReadStreamAsync(stream))[^1].Version;
+        await host.Store.AppendAsync(stream, version, events, new EventMetadata("system", "System", DateTimeOffset.UtcNow, Guid.NewGuid()));
+    }
+
+    private async Task<Dictionary<string, List<string>>> SnapshotAsync(IEnumerable<(string Table, string Order)>? tables = null)
     {
         var result = new Dictionary<string, List<string>>();
-        foreach (var (table, order) in ReadModels)
+        foreach (var (table, order) in tables ?? ReadModels)
         {
             await using var command = host.DataSource.CreateCommand($"select to_jsonb(t)::text from {table} t order by {order}");
             var rows = new List<string>();
