@@ -270,6 +270,14 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
         await Assertions.Expect(readerComment.GetByTestId("comment-history")).ToHaveCountAsync(0);
     }
 
+    /// <summary>A note on <paramref name="exact"/> in a section, through the API; its id.</summary>
+    private static async Task<Guid> AnnotateAsync(HttpClient client, string slug, string section, string exact)
+    {
+        var response = await client.PostAsJsonAsync($"/api/constitutions/{slug}/annotations", new { sectionId = section, exact, start = 0, body = "note" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
     [Fact]
     public async Task The_diff_page_lists_the_threads_that_moved_or_lost_their_text_and_each_link_opens_it_on_the_newer_revision()
     {
@@ -277,12 +285,7 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
         var ada = await server.SignedInClientAsync("Ada");
         var honesty = await ChatKit.SectionIdAsync(server, "diff-notes", "Honesty");
         var style = await ChatKit.SectionIdAsync(server, "diff-notes", "Style");
-        async Task<Guid> Annotate(string section, string exact)
-        {
-            var response = await ada.PostAsJsonAsync("/api/constitutions/diff-notes/annotations", new { sectionId = section, exact, start = 0, body = "note" });
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        }
+        Task<Guid> Annotate(string section, string exact) => AnnotateAsync(ada, "diff-notes", section, exact);
         var lost = await Annotate(honesty, "you say so");
         var moved = await Annotate(style, "Answer the question first");
         var kept = await Annotate(honesty, "You only assert");
@@ -320,12 +323,7 @@ public sealed class AnnotationBrowserTests : IAsyncLifetime
         var ada = await server.SignedInClientAsync("Ada");
         var honesty = await ChatKit.SectionIdAsync(server, "moved-here", "Honesty");
         var style = await ChatKit.SectionIdAsync(server, "moved-here", "Style");
-        async Task<Guid> Annotate(string section, string exact)
-        {
-            var response = await ada.PostAsJsonAsync("/api/constitutions/moved-here/annotations", new { sectionId = section, exact, start = 0, body = "note" });
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        }
+        Task<Guid> Annotate(string section, string exact) => AnnotateAsync(ada, "moved-here", section, exact);
         var lost = await Annotate(honesty, "you say so");
         var shifted = await Annotate(style, "Answer the question first");
         var kept = await Annotate(honesty, "You only assert");

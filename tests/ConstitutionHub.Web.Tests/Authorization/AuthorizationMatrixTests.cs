@@ -222,7 +222,7 @@ public sealed class AuthorizationMatrixTests
         _ => false,
     };
 
-    private static string Cut(string text) => text.Length > 160 ? text[..160] : text;
+    internal static string Cut(string text) => text.Length > 160 ? text[..160] : text;
 
     internal static Dictionary<string, string> RoutesOf(HubServer server) => server.Services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()
@@ -277,16 +277,8 @@ public sealed class AuthorizationMatrixTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await server.SignedInClientAsync("Zed");
         var owner = new Actor("local:ada", "Ada");
-        var members = server.Services.GetRequiredService<MembershipCommands>();
         var callers = new List<(string, HttpClient, DocumentRole?)> { ("anonymous", server.Client(), null) };
-        foreach (var (name, role) in new[] { ("Vic", DocumentRole.Viewer), ("Cora", DocumentRole.Commenter), ("Eddie", DocumentRole.Editor),
-                     ("Mae", DocumentRole.Maintainer) })
-        {
-            var client = await server.SignedInClientAsync(name);
-            await members.InviteAsync(owner, Slug, name.ToLowerInvariant(), role);
-            await members.AcceptAsync(new Actor($"local:{name.ToLowerInvariant()}", name), Slug);
-            callers.Add((name.ToLowerInvariant(), client, role));
-        }
+        foreach (var (name, client, role) in await MembersAsync(server, owner, Slug)) callers.Add((name, client, role));
         callers.Add(("owner", ada, DocumentRole.Owner));
         callers.Add(("admin", await AdminClientAsync(server), DocumentRole.Owner));
 
@@ -301,6 +293,23 @@ public sealed class AuthorizationMatrixTests
         Assert.Equal(HttpStatusCode.Created, annotated.StatusCode);
         var annotationId = System.Text.Json.JsonDocument.Parse(await annotated.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         return new Fixture(chat.Id, annotationId, callers);
+    }
+
+    /// <summary>One signed-in member per role below the owner, invited by <paramref name="owner"/>: Vic (viewer), Cora
+    /// (commenter), Eddie (editor), Mae (maintainer), each named in lower case.</summary>
+    internal static async Task<List<(string Name, HttpClient Client, DocumentRole Role)>> MembersAsync(HubServer server, Actor owner, string slug)
+    {
+        var members = server.Services.GetRequiredService<MembershipCommands>();
+        var joined = new List<(string, HttpClient, DocumentRole)>();
+        foreach (var (name, role) in new[] { ("Vic", DocumentRole.Viewer), ("Cora", DocumentRole.Commenter), ("Eddie", DocumentRole.Editor),
+                     ("Mae", DocumentRole.Maintainer) })
+        {
+            var client = await server.SignedInClientAsync(name);
+            await members.InviteAsync(owner, slug, name.ToLowerInvariant(), role);
+            await members.AcceptAsync(new Actor($"local:{name.ToLowerInvariant()}", name), slug);
+            joined.Add((name.ToLowerInvariant(), client, role));
+        }
+        return joined;
     }
 
     /// <summary>Site admins come from an identity provider's claim; here the session and cookie are made as sign-in makes them.</summary>

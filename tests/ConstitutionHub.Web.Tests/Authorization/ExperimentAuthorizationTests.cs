@@ -89,11 +89,11 @@ public sealed class ExperimentAuthorizationTests
                 if (status >= 500) { failures.Add($"{who}: {status}"); continue; }
                 var allowed = Allows(need, caller);
                 var refusal = Refusal(response, text, method == "PAGE");
-                if (allowed && refusal is not null) failures.Add($"{who}: refused ({refusal}), should be allowed: {status} {Cut(text)}");
-                else if (!allowed && refusal is null) failures.Add($"{who}: allowed, should be refused: {status} {Cut(text)}");
+                if (allowed && refusal is not null) failures.Add($"{who}: refused ({refusal}), should be allowed: {status} {AuthorizationMatrixTests.Cut(text)}");
+                else if (!allowed && refusal is null) failures.Add($"{who}: allowed, should be refused: {status} {AuthorizationMatrixTests.Cut(text)}");
                 // Hidden, not forbidden: a signed-in non-reader learns nothing, not even that the experiment exists.
                 else if (!allowed && !caller.Reads && caller.SignedIn && refusal != "hidden")
-                    failures.Add($"{who}: {status} tells a non-reader the experiment exists: {Cut(text)}");
+                    failures.Add($"{who}: {status} tells a non-reader the experiment exists: {AuthorizationMatrixTests.Cut(text)}");
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
@@ -123,8 +123,6 @@ public sealed class ExperimentAuthorizationTests
 
     private static readonly string[] HiddenAnswers = ["No such experiment", "No such share link", "No such study link"];
 
-    private static string Cut(string text) => text.Length > 160 ? text[..160] : text;
-
     private static string Fill(string pattern, Fixture fixture) => pattern
         .Replace("{Id:guid}", fixture.ExperimentId.ToString(), StringComparison.Ordinal).Replace("{id:guid}", fixture.ExperimentId.ToString(), StringComparison.Ordinal)
         .Replace("{linkId:guid}", (pattern.Contains("/share-links/", StringComparison.Ordinal) ? fixture.ShareLinkId : fixture.StudyLinkId).ToString(),
@@ -151,18 +149,10 @@ public sealed class ExperimentAuthorizationTests
         saved.Headers.TryAddWithoutValidation("If-Match", "\"r1\"");
         Assert.True((await ada.SendAsync(saved)).IsSuccessStatusCode);
 
-        var owner = new Actor("local:ada", "Ada");
-        var members = server.Services.GetRequiredService<MembershipCommands>();
         var callers = new List<Caller> { new("anonymous", server.Client(), SignedIn: false, Reads: false, Started: false, Manages: false) };
         callers.Add(new("zed", await server.SignedInClientAsync("Zed"), SignedIn: true, Reads: false, Started: false, Manages: false));
-        foreach (var (name, role) in new[] { ("Vic", DocumentRole.Viewer), ("Cora", DocumentRole.Commenter), ("Eddie", DocumentRole.Editor),
-                     ("Mae", DocumentRole.Maintainer) })
-        {
-            var client = await server.SignedInClientAsync(name);
-            await members.InviteAsync(owner, Slug, name.ToLowerInvariant(), role);
-            await members.AcceptAsync(new Actor($"local:{name.ToLowerInvariant()}", name), Slug);
-            callers.Add(new(name.ToLowerInvariant(), client, SignedIn: true, Reads: true, Started: name == "Eddie", Manages: role >= DocumentRole.Maintainer));
-        }
+        foreach (var (name, client, role) in await AuthorizationMatrixTests.MembersAsync(server, new Actor("local:ada", "Ada"), Slug))
+            callers.Add(new(name, client, SignedIn: true, Reads: true, Started: name == "eddie", Manages: role >= DocumentRole.Maintainer));
         callers.Add(new("owner", ada, SignedIn: true, Reads: true, Started: false, Manages: true));
         callers.Add(new("admin", await AuthorizationMatrixTests.AdminClientAsync(server), SignedIn: true, Reads: true, Started: false, Manages: true));
 
